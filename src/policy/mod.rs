@@ -1,0 +1,4 @@
+//! Policies: loading files, parsing with positions, and validation into [`Policy`].
+
+pub mod diagnostic;
+pub mod yaml;
