@@ -8,3 +8,7 @@ pub mod filter;
 pub mod policy;
 pub mod resource;
 pub mod time;
+pub mod cli;
+pub mod engine;
+pub mod provider;
+pub mod report;

@@ -1,4 +1,11 @@
 //! Policies: loading files, parsing with positions, and validation into [`Policy`].
 
 pub mod diagnostic;
+pub mod load;
+pub mod model;
+pub mod validate;
 pub mod yaml;
+
+pub use diagnostic::Diagnostic;
+pub use load::{load, load_text};
+pub use model::{MaxResources, Mode, Policy, Source};

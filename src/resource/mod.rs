@@ -130,7 +130,7 @@ pub const KINDS: &[KindSpec] = &[
         date_field: "CreateTime",
         state_path: &["State"],
         attributes: SPOT_ATTRIBUTES,
-        actions: &[ActionName::Tag, ActionName::RemoveTag, ActionName::Cancel],
+        actions: &[ActionName::Tag, ActionName::RemoveTag, ActionName::MarkForOp, ActionName::Cancel],
         describe_api: "ec2:DescribeSpotInstanceRequests",
         snapshot_file: "describe-spot-instance-requests.json",
         report_fields: &["SpotInstanceRequestId", "State", "Type", "LaunchSpecification.InstanceType", "InstanceId", "CreateTime"],

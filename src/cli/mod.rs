@@ -1,0 +1,80 @@
+//! Command-line interface: one module per subcommand, and the documented exit codes.
+
+pub mod report;
+pub mod run;
+pub mod schema;
+pub mod validate;
+
+use crate::policy::{Diagnostic, Policy};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit codes (documented in the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    /// Everything ran; findings alone are not an error.
+    Success = 0,
+    /// Invalid input: policies, flags, snapshot layout. Nothing ran.
+    InvalidInput = 1,
+    /// A policy failed or tripped max-resources (other policies still ran).
+    PolicyFailed = 2,
+    /// `--fail-on-findings` and some policy matched resources.
+    Findings = 3,
+}
+
+/// custodian: cloud cost-and-compliance policies in Cloud Custodian's language.
+#[derive(Debug, Parser)]
+#[command(name = "custodian", version, about)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run policies: fetch, filter, and plan (dry run) or apply actions.
+    Run(run::RunArgs),
+    /// Validate policy files; prints every error as file:line:col.
+    Validate(validate::ValidateArgs),
+    /// Report on a previous run's output directory.
+    Report(report::ReportArgs),
+    /// Show resources, filters and actions, with an example each.
+    Schema(schema::SchemaArgs),
+}
+
+/// Runs a parsed command line and returns its exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    match cli.command {
+        Command::Run(a) => run::run(a, &mut out, &mut err),
+        Command::Validate(a) => validate::validate(a, &mut out, &mut err),
+        Command::Report(a) => report::report(a, &mut out, &mut err),
+        Command::Schema(a) => schema::schema(a, &mut out, &mut err),
+    }
+}
+
+/// Loads policies and keeps those whose name matches any `-p` glob (all when none given).
+pub fn load_selected(paths: &[PathBuf], globs: &[String]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
+    let policies = crate::policy::load(paths)?;
+    if globs.is_empty() {
+        return Ok(policies);
+    }
+    let patterns: Vec<_> = globs.iter().map(|g| crate::filter::value::Pattern::glob(g)).collect();
+    let selected: Vec<Policy> = policies.into_iter().filter(|p| patterns.iter().any(|g| g.is_match(&p.name))).collect();
+    if selected.is_empty() {
+        return Err(vec![Diagnostic::file("-p", format!("no policy name matches {}", globs.join(", ")))]);
+    }
+    Ok(selected)
+}
+
+/// Prints diagnostics and a count to `err`.
+pub fn print_diagnostics(diags: &[Diagnostic], err: &mut dyn std::io::Write) {
+    for d in diags {
+        let _ = writeln!(err, "{d}\n");
+    }
+    let _ = writeln!(err, "{} error{}", diags.len(), if diags.len() == 1 { "" } else { "s" });
+}

@@ -1,0 +1,146 @@
+//! `custodian run`: load and validate everything, fetch each kind once per region, filter,
+//! guard, plan (and, on a live provider, apply), write c7n's output layout, print a summary.
+
+use super::{load_selected, print_diagnostics, ExitCode};
+use crate::engine::{evaluate, totals, Inventory, Status};
+use crate::policy::diagnostic::suggestion;
+use crate::provider::snapshot::SnapshotProvider;
+use crate::provider::Provider;
+use crate::report::output::{write_policy_output, RunInfo};
+use crate::time::Clock;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Default output directory (Cloud Custodian requires `-s`; custodian defaults it).
+pub const DEFAULT_OUTPUT_DIR: &str = "custodian-output";
+
+/// Arguments of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Policy files or directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(short = 's', long = "output-dir", default_value = DEFAULT_OUTPUT_DIR)]
+    pub output_dir: PathBuf,
+    /// Plan actions without applying them; the plan is exactly what a real run would send.
+    #[arg(short = 'd', long = "dryrun", visible_alias = "dry-run")]
+    pub dry_run: bool,
+    /// Evaluate a recorded account snapshot (DIR/<region>/describe-*.json) instead of AWS.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    /// Region(s) to evaluate (repeatable; `all` for every region). Default: all in the snapshot.
+    #[arg(short = 'r', long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Only policies whose name matches this glob (repeatable).
+    #[arg(short = 'p', long = "policies", value_name = "NAME_GLOB")]
+    pub policies: Vec<String>,
+    /// Evaluate as if at this instant (RFC 3339), for previews and tests.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Exit with code 3 when any policy matched resources (for CI gating).
+    #[arg(long)]
+    pub fail_on_findings: bool,
+}
+
+/// Runs `custodian run`.
+pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let policies = match load_selected(&args.paths, &args.policies) {
+        Ok(p) => p,
+        Err(diags) => {
+            print_diagnostics(&diags, err);
+            return ExitCode::InvalidInput;
+        }
+    };
+    let clock = match &args.now {
+        None => Clock::System,
+        Some(text) => match text.parse::<jiff::Timestamp>() {
+            Ok(t) => Clock::Fixed(t),
+            Err(e) => {
+                let _ = writeln!(err, "--now: '{text}' is not an RFC 3339 instant such as 2026-11-23T19:00:00Z ({e})");
+                return ExitCode::InvalidInput;
+            }
+        },
+    };
+    let Some(snapshot_dir) = &args.snapshot else {
+        let _ = writeln!(err, "this build evaluates recorded snapshots only: pass --snapshot DIR (for example --snapshot examples/account)");
+        return ExitCode::InvalidInput;
+    };
+    let provider = match SnapshotProvider::open(snapshot_dir) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return ExitCode::InvalidInput;
+        }
+    };
+    let available = provider.regions();
+    let regions = if args.regions.is_empty() || args.regions.iter().any(|r| r == "all") {
+        available.clone()
+    } else {
+        let mut chosen = Vec::new();
+        for r in &args.regions {
+            if !available.contains(r) {
+                let _ = writeln!(err, "-r {r}: no such region in {}{} (regions: {})", provider.describe(), suggestion(r, available.iter().map(String::as_str)), available.join(", "));
+                return ExitCode::InvalidInput;
+            }
+            if !chosen.contains(r) {
+                chosen.push(r.clone());
+            }
+        }
+        chosen
+    };
+
+    let started = jiff::Timestamp::now();
+    let inventory = Inventory::fetch(&provider, &regions, &policies);
+    let runs = evaluate(&policies, &regions, &inventory, clock);
+    let info = RunInfo {
+        output_dir: args.output_dir.clone(),
+        dry_run: args.dry_run,
+        applied: provider.can_act(),
+        provider: provider.describe(),
+        regions: regions.clone(),
+        now: clock.now(),
+        started,
+    };
+    let mut code = ExitCode::Success;
+    for r in &runs {
+        if let Err(e) = write_policy_output(r, &info) {
+            let _ = writeln!(err, "{}: cannot write output to {}: {e}", r.policy.name, info.output_dir.display());
+            code = ExitCode::PolicyFailed;
+        }
+        match &r.status {
+            Status::Ok => {}
+            Status::Failed(e) => {
+                let _ = writeln!(err, "policy '{}' failed in {}: {e}", r.policy.name, r.region);
+                code = ExitCode::PolicyFailed;
+            }
+            Status::LimitExceeded(e) => {
+                let _ = writeln!(err, "policy '{}' in {}: {e}", r.policy.name, r.region);
+                code = ExitCode::PolicyFailed;
+            }
+        }
+    }
+    let _ = write!(out, "{}", crate::report::summary_table(&runs));
+    let t = totals(&runs);
+    let mode = if args.dry_run { "dry run" } else { "run" };
+    let _ = writeln!(
+        out,
+        "\n{mode} of {} polic{} over {} region{} ({}): {} matched, {} planned API call{}; output in {}",
+        policies.len(),
+        if policies.len() == 1 { "y" } else { "ies" },
+        regions.len(),
+        if regions.len() == 1 { "" } else { "s" },
+        provider.describe(),
+        t.matched,
+        t.requests,
+        if t.requests == 1 { "" } else { "s" },
+        args.output_dir.display()
+    );
+    if !args.dry_run && !provider.can_act() && t.requests > 0 {
+        let _ = writeln!(out, "note: a snapshot is read-only: the {} planned API call{} above were NOT applied (each is listed in metadata.json).", t.requests, if t.requests == 1 { "" } else { "s" });
+    }
+    if code == ExitCode::Success && args.fail_on_findings && t.matched > 0 {
+        code = ExitCode::Findings;
+    }
+    code
+}

@@ -1,0 +1,136 @@
+//! The pull-request comment: per policy, what matched and what the actions would do, with a
+//! table of the first resources; every resource-controlled string escaped; the whole comment
+//! kept under GitHub's 65,536-character limit.
+
+use super::{describe_actions, field_text, ReportEntry};
+use serde_json::Value;
+use std::fmt::Write;
+
+/// GitHub's limit on a comment body, in characters.
+pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
+/// Rows shown per policy before "... and N more".
+pub const ROWS_PER_POLICY: usize = 10;
+const CELL_MAX: usize = 64;
+
+/// Escapes text for a Markdown table cell: no HTML, no mentions, no links, no emphasis, no
+/// cell breaks; control characters become spaces; long text is cut with an ellipsis.
+pub fn escape_cell(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i >= CELL_MAX {
+            out.push('…');
+            break;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("&#124;"),
+            '`' => out.push_str("&#96;"),
+            '@' => out.push_str("&#64;"),
+            '*' | '_' | '[' | ']' | '(' | ')' | '#' | '~' | '\\' | '!' | ':' => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders the summary, never longer than `limit` characters.
+pub fn render(entries: &[ReportEntry], limit: usize) -> String {
+    let dry_run = entries.iter().any(|e| e.metadata.pointer("/config/dryrun").and_then(Value::as_bool).unwrap_or(true));
+    let total: usize = entries.iter().map(|e| e.resources.len()).sum();
+    let mut out = String::new();
+    let _ = writeln!(out, "## custodian {}\n", if dry_run { "dry run" } else { "run" });
+    let _ = writeln!(out, "{} policy result(s), {} matched resource(s).\n", entries.len(), total);
+    let footer_reserve = 200;
+    let mut omitted_policies = 0;
+    for (i, e) in entries.iter().enumerate() {
+        let section = section(e, dry_run);
+        if out.chars().count() + section.chars().count() + footer_reserve > limit {
+            omitted_policies = entries.len() - i;
+            break;
+        }
+        out.push_str(&section);
+    }
+    if omitted_policies > 0 {
+        let _ = writeln!(out, "\n_{omitted_policies} more policy result(s) not shown: the comment would exceed GitHub's limit. See the run's output files._");
+    }
+    out
+}
+
+fn section(e: &ReportEntry, dry_run: bool) -> String {
+    let mut s = String::new();
+    let status = e.metadata.get("status").and_then(Value::as_str).unwrap_or("ok");
+    let _ = writeln!(s, "### `{}` ({}, {}): {} matched", e.policy, e.kind.spec().name, e.region, e.resources.len());
+    if status != "ok" {
+        let err = e.metadata.get("error").and_then(Value::as_str).unwrap_or("");
+        let _ = writeln!(s, "\n**{}**: {}\n", status, escape_cell(err));
+    }
+    let actions = e.metadata.get("actions").and_then(Value::as_array).cloned().unwrap_or_default();
+    if !actions.is_empty() {
+        s.push('\n');
+        for line in describe_actions(&actions, dry_run) {
+            let _ = writeln!(s, "- {line}");
+        }
+    }
+    if e.resources.is_empty() {
+        s.push('\n');
+        return s;
+    }
+    let fields = e.kind.spec().report_fields;
+    let _ = writeln!(s, "\n| {} |", fields.iter().map(|f| escape_cell(f)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(s, "|{}", "---|".repeat(fields.len()));
+    for doc in e.resources.iter().take(ROWS_PER_POLICY) {
+        let cells: Vec<String> = fields.iter().map(|f| escape_cell(&field_text(doc, f))).collect();
+        let _ = writeln!(s, "| {} |", cells.join(" | "));
+    }
+    if e.resources.len() > ROWS_PER_POLICY {
+        let _ = writeln!(s, "\n_... and {} more._", e.resources.len() - ROWS_PER_POLICY);
+    }
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::ResourceKind;
+    use serde_json::json;
+
+    fn entry(name: &str, n: usize, tag: &str) -> ReportEntry {
+        ReportEntry {
+            policy: name.into(),
+            kind: ResourceKind::Ec2,
+            region: "us-east-1".into(),
+            resources: (0..n).map(|i| json!({"InstanceId": format!("i-{i:05}"), "Tags": [{"Key": "Name", "Value": tag}]})).collect(),
+            metadata: json!({"status": "ok", "config": {"dryrun": true}, "actions": [{"action": "stop", "targets": n, "requests": [{}], "skipped": []}]}),
+        }
+    }
+
+    #[test]
+    fn escapes_resource_controlled_text() {
+        let e = escape_cell("a|b <script>@team [x](http://e) `c`\nd");
+        assert!(!e.contains('|') && !e.contains('<') && !e.contains('@') && !e.contains('[') && !e.contains('`') && !e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn shows_actions_and_first_rows() {
+        let out = render(&[entry("stop-dev", 12, "web")], GITHUB_COMMENT_LIMIT);
+        assert!(out.contains("### `stop-dev` (aws.ec2, us-east-1): 12 matched"), "{out}");
+        assert!(out.contains("- stop: would act on 12 in 1 call"), "{out}");
+        assert_eq!(out.matches("| i-").count(), ROWS_PER_POLICY);
+        assert!(out.contains("_... and 2 more._"));
+    }
+
+    #[test]
+    fn stays_under_the_comment_limit() {
+        let long = "x".repeat(500);
+        let entries: Vec<ReportEntry> = (0..400).map(|i| entry(&format!("policy-{i}"), 20, &long)).collect();
+        let out = render(&entries, GITHUB_COMMENT_LIMIT);
+        assert!(out.chars().count() <= GITHUB_COMMENT_LIMIT, "{}", out.chars().count());
+        assert!(out.contains("more policy result(s) not shown"));
+    }
+}

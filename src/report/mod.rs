@@ -1,0 +1,215 @@
+//! Reports: the run summary table, and `custodian report` in table, CSV, JSON and Markdown.
+
+pub mod markdown;
+pub mod output;
+
+use crate::engine::{PolicyRun, Status};
+use crate::filter::path::KeyPath;
+use crate::resource::ResourceKind;
+use serde_json::Value;
+
+/// One policy's results in one region, as `report` renders them.
+#[derive(Debug, Clone)]
+pub struct ReportEntry {
+    /// Policy name.
+    pub policy: String,
+    /// Resource kind.
+    pub kind: ResourceKind,
+    /// Region.
+    pub region: String,
+    /// Matched resources.
+    pub resources: Vec<Value>,
+    /// The policy's `metadata.json`.
+    pub metadata: Value,
+}
+
+/// Output formats of `custodian report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text table.
+    Table,
+    /// CSV, every field quoted, formula injection escaped.
+    Csv,
+    /// JSON list of `{policy, region, resource}`.
+    Json,
+    /// Pull-request-ready Markdown summary.
+    Markdown,
+}
+
+/// A field of a resource as report text: strings as-is, other values as JSON, missing as "".
+pub fn field_text(doc: &Value, field: &str) -> String {
+    let Ok(path) = KeyPath::parse(field) else { return String::new() };
+    match path.resolve(doc) {
+        None => String::new(),
+        Some(v) => match v.as_ref() {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// Renders `entries` in `format`.
+pub fn render(format: Format, entries: &[ReportEntry]) -> String {
+    match format {
+        Format::Table => table(entries),
+        Format::Csv => csv(entries),
+        Format::Json => json(entries),
+        Format::Markdown => markdown::render(entries, markdown::GITHUB_COMMENT_LIMIT),
+    }
+}
+
+fn columns(entries: &[ReportEntry]) -> Vec<&'static str> {
+    let mut kinds: Vec<ResourceKind> = entries.iter().map(|e| e.kind).collect();
+    kinds.dedup();
+    let mut cols: Vec<&'static str> = Vec::new();
+    for k in kinds {
+        for f in k.spec().report_fields {
+            if !cols.contains(f) {
+                cols.push(f);
+            }
+        }
+    }
+    cols
+}
+
+fn rows(entries: &[ReportEntry]) -> (Vec<String>, Vec<Vec<String>>) {
+    let cols = columns(entries);
+    let mut header = vec!["Policy".to_string(), "Region".to_string()];
+    header.extend(cols.iter().map(|c| c.to_string()));
+    let rows = entries
+        .iter()
+        .flat_map(|e| {
+            let cols = &cols;
+            e.resources.iter().map(move |doc| {
+                let mut row = vec![e.policy.clone(), e.region.clone()];
+                row.extend(cols.iter().map(|c| field_text(doc, c)));
+                row
+            })
+        })
+        .collect();
+    (header, rows)
+}
+
+fn table(entries: &[ReportEntry]) -> String {
+    let (header, rows) = rows(entries);
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::ASCII_MARKDOWN).set_header(header);
+    for r in rows {
+        t.add_row(r.into_iter().map(|c| sanitize_terminal(&c)).collect::<Vec<_>>());
+    }
+    format!("{t}\n")
+}
+
+/// Removes control characters (terminal escapes) from resource-controlled text.
+pub fn sanitize_terminal(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Escapes a CSV cell against formula injection: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`.
+pub fn csv_cell(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+fn csv(entries: &[ReportEntry]) -> String {
+    let (header, rows) = rows(entries);
+    let mut w = ::csv::WriterBuilder::new().quote_style(::csv::QuoteStyle::Always).from_writer(Vec::new());
+    let _ = w.write_record(&header);
+    for r in rows {
+        let _ = w.write_record(r.iter().map(|c| csv_cell(c)));
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn json(entries: &[ReportEntry]) -> String {
+    let items: Vec<Value> = entries
+        .iter()
+        .flat_map(|e| e.resources.iter().map(move |r| serde_json::json!({"policy": e.policy, "region": e.region, "resource": r})))
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
+}
+
+/// One line per action describing the plan, e.g. `stop: 2 instances (1 skipped)`.
+pub fn describe_actions(actions: &[Value], dry_run: bool) -> Vec<String> {
+    actions
+        .iter()
+        .map(|a| {
+            let name = a.get("action").and_then(Value::as_str).unwrap_or("?");
+            let targets = a.get("targets").and_then(Value::as_u64).unwrap_or(0);
+            let skipped = a.get("skipped").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
+            let calls = a.get("requests").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
+            let applied = a.get("applied").and_then(Value::as_bool).unwrap_or(false);
+            let verb = if applied { "did" } else if dry_run { "would" } else { "planned, not applied:" };
+            let mut s = format!("{name}: {verb} act on {targets} in {calls} call{}", if calls == 1 { "" } else { "s" });
+            if skipped > 0 {
+                s.push_str(&format!(", {skipped} skipped"));
+            }
+            s
+        })
+        .collect()
+}
+
+/// The short per-policy summary printed after `custodian run`.
+pub fn summary_table(runs: &[PolicyRun]) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::ASCII_MARKDOWN).set_header(vec!["Region", "Policy", "Resource", "Fetched", "Matched", "Actions", "Status"]);
+    for r in runs {
+        let actions: Vec<String> = r
+            .plans
+            .iter()
+            .map(|p| if p.skipped.is_empty() { format!("{} {}", p.action, p.targets.len()) } else { format!("{} {} ({} skipped)", p.action, p.targets.len(), p.skipped.len()) })
+            .collect();
+        let status = match &r.status {
+            Status::Ok => "ok".to_string(),
+            Status::Failed(_) => "FAILED".to_string(),
+            Status::LimitExceeded(_) => "LIMIT EXCEEDED".to_string(),
+        };
+        t.add_row(vec![
+            r.region.clone(),
+            r.policy.name.clone(),
+            r.policy.kind.spec().name.to_string(),
+            r.population.to_string(),
+            r.matched.len().to_string(),
+            if actions.is_empty() { "-".into() } else { actions.join(", ") },
+            status,
+        ]);
+    }
+    format!("{t}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn csv_escapes_formulas_and_quotes_everything() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("web-01"), "web-01");
+        let e = ReportEntry {
+            policy: "p".into(),
+            kind: ResourceKind::Ec2,
+            region: "us-east-1".into(),
+            resources: vec![json!({"InstanceId": "i-1", "Tags": [{"Key": "Name", "Value": "=cmd|' /C calc'!A0"}]})],
+            metadata: Value::Null,
+        };
+        let out = render(Format::Csv, &[e]);
+        let mut lines = out.lines();
+        assert!(lines.next().unwrap().starts_with("\"Policy\",\"Region\",\"InstanceId\",\"tag:Name\""));
+        assert_eq!(lines.next().unwrap(), "\"p\",\"us-east-1\",\"i-1\",\"'=cmd|' /C calc'!A0\",\"\",\"\",\"\",\"\"");
+    }
+
+    #[test]
+    fn field_text_reads_tags_paths_and_json() {
+        let doc = json!({"A": {"B": 3}, "Tags": [{"Key": "Name", "Value": "x"}], "S": "s"});
+        assert_eq!(field_text(&doc, "tag:Name"), "x");
+        assert_eq!(field_text(&doc, "A.B"), "3");
+        assert_eq!(field_text(&doc, "S"), "s");
+        assert_eq!(field_text(&doc, "Missing"), "");
+    }
+}

@@ -1,0 +1,152 @@
+//! The output directory, in c7n's layout: `OUT/<policy>/` for one region, `OUT/<region>/<policy>/`
+//! for several; each holding `resources.json` (matched documents) and `metadata.json`.
+
+use crate::engine::{PolicyRun, Status};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Run-wide facts echoed into every `metadata.json`.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// Where outputs go.
+    pub output_dir: PathBuf,
+    /// Dry run (plan only)?
+    pub dry_run: bool,
+    /// Whether the provider applies actions (false for snapshots).
+    pub applied: bool,
+    /// The provider, e.g. "snapshot examples/account".
+    pub provider: String,
+    /// Evaluated regions.
+    pub regions: Vec<String>,
+    /// "Now" as evaluated.
+    pub now: jiff::Timestamp,
+    /// Wall-clock start of the run.
+    pub started: jiff::Timestamp,
+}
+
+/// The directory for one policy run.
+pub fn policy_dir(info: &RunInfo, region: &str, policy: &str) -> PathBuf {
+    if info.regions.len() > 1 {
+        info.output_dir.join(region).join(policy)
+    } else {
+        info.output_dir.join(policy)
+    }
+}
+
+/// The `metadata.json` document of one policy run.
+pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
+    let (status, error) = match &run.status {
+        Status::Ok => ("ok", None),
+        Status::Failed(e) => ("failed", Some(e.clone())),
+        Status::LimitExceeded(e) => ("limit-exceeded", Some(e.clone())),
+    };
+    let mut api_stats: BTreeMap<String, u64> = BTreeMap::new();
+    for (api, n) in &run.api_calls {
+        *api_stats.entry(api.clone()).or_default() += n;
+    }
+    let end = jiff::Timestamp::now();
+    json!({
+        "policy": run.policy.data,
+        "name": run.policy.name,
+        "resource": run.policy.kind.spec().name,
+        "region": run.region,
+        "version": env!("CARGO_PKG_VERSION"),
+        "execution": {
+            "start": info.started.to_string(),
+            "end_time": end.to_string(),
+            "now": info.now.to_string(),
+            "fetch_seconds": run.fetch_time.as_secs_f64(),
+            "eval_seconds": run.eval_time.as_secs_f64(),
+        },
+        "config": {
+            "dryrun": info.dry_run,
+            "provider": info.provider,
+            "output_dir": info.output_dir.display().to_string(),
+            "regions": info.regions,
+        },
+        "status": status,
+        "error": error,
+        "counts": {"fetched": run.population, "matched": run.matched.len()},
+        "api-stats": api_stats,
+        "actions": run.plans.iter().map(|p| json!({
+            "action": p.action,
+            "applied": info.applied && !info.dry_run,
+            "targets": p.targets.len(),
+            "requests": p.requests,
+            "skipped": p.skipped,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Writes one policy run's `resources.json` (unless the guard tripped or the fetch failed, as c7n)
+/// and `metadata.json`.
+pub fn write_policy_output(run: &PolicyRun, info: &RunInfo) -> std::io::Result<PathBuf> {
+    let dir = policy_dir(info, &run.region, &run.policy.name);
+    std::fs::create_dir_all(&dir)?;
+    if run.status == Status::Ok {
+        write_json(&dir.join("resources.json"), &run.matched)?;
+    } else {
+        let _ = std::fs::remove_file(dir.join("resources.json"));
+    }
+    write_json(&dir.join("metadata.json"), &metadata(run, info))?;
+    Ok(dir)
+}
+
+fn write_json<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -> std::io::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    serde_json::to_writer_pretty(&mut w, value)?;
+    w.write_all(b"\n")?;
+    w.into_inner().map_err(|e| e.into_error())?.sync_data().ok();
+    std::fs::rename(&tmp, path)
+}
+
+/// One policy's outputs read back for `report`.
+#[derive(Debug, Clone)]
+pub struct PolicyOutput {
+    /// Region (from metadata, or the directory).
+    pub region: String,
+    /// `resources.json` (empty when absent).
+    pub resources: Vec<Value>,
+    /// `metadata.json` (null when absent).
+    pub metadata: Value,
+}
+
+/// Finds a policy's outputs: `OUT/<policy>/` and every `OUT/<region>/<policy>/`.
+pub fn read_policy_outputs(output_dir: &Path, policy: &str) -> Result<Vec<PolicyOutput>, String> {
+    let mut dirs = Vec::new();
+    let single = output_dir.join(policy);
+    if single.join("metadata.json").is_file() {
+        dirs.push((None, single));
+    }
+    if let Ok(entries) = std::fs::read_dir(output_dir) {
+        let mut regions: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join(policy).join("metadata.json").is_file()).collect();
+        regions.sort();
+        for r in regions {
+            let region = r.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            dirs.push((Some(region), r.join(policy)));
+        }
+    }
+    dirs.into_iter()
+        .map(|(region, dir)| {
+            let read = |name: &str| -> Result<Option<Value>, String> {
+                let path = dir.join(name);
+                match std::fs::read(&path) {
+                    Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("{}: {e}", path.display())),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(format!("{}: {e}", path.display())),
+                }
+            };
+            let metadata = read("metadata.json")?.unwrap_or(Value::Null);
+            let resources = match read("resources.json")? {
+                Some(Value::Array(items)) => items,
+                Some(_) => return Err(format!("{}: expected a list", dir.join("resources.json").display())),
+                None => Vec::new(),
+            };
+            let region = region.or_else(|| metadata.get("region").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
+            Ok(PolicyOutput { region, resources, metadata })
+        })
+        .collect()
+}
