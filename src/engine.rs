@@ -62,7 +62,9 @@ impl Inventory {
             let r = provider.fetch(region, *kind);
             (r, start.elapsed())
         });
-        Inventory { fetched: jobs.into_iter().zip(results).collect() }
+        Inventory {
+            fetched: jobs.into_iter().zip(results).collect(),
+        }
     }
 
     /// The documents of one kind in one region.
@@ -108,7 +110,11 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
     };
     let cx = EvalContext { kind: policy.kind, now };
     run.population = fetched.documents.len();
-    run.matched = fetched.documents.iter().filter(|d| policy.filters.iter().all(|f| f.matches(d, &cx))).collect();
+    run.matched = fetched
+        .documents
+        .iter()
+        .filter(|d| policy.filters.iter().all(|f| f.matches(d, &cx)))
+        .collect();
     if let Some(limit) = &policy.max_resources {
         if let Some(msg) = limit.check(run.matched.len(), run.population) {
             run.status = Status::LimitExceeded(msg);
@@ -116,7 +122,11 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
             return run;
         }
     }
-    let pcx = PlanContext { kind: policy.kind, region, now };
+    let pcx = PlanContext {
+        kind: policy.kind,
+        region,
+        now,
+    };
     run.plans = policy.actions.iter().map(|a| plan(a, &run.matched, &pcx)).collect();
     run.eval_time = start.elapsed();
     run
@@ -159,7 +169,10 @@ pub fn totals(runs: &[PolicyRun]) -> Totals {
 
 /// Maps `f` over `items` on up to `available_parallelism` threads, keeping order.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(items.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len().max(1));
     if threads <= 1 {
         return items.iter().map(&f).collect();
     }
@@ -179,7 +192,10 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("worker thread panicked")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker thread panicked"))
+            .collect()
     });
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()

@@ -4,11 +4,11 @@
 //! fetch resources as documents in AWS's own shape.
 
 pub mod action;
-pub mod filter;
-pub mod policy;
-pub mod resource;
-pub mod time;
 pub mod cli;
 pub mod engine;
+pub mod filter;
+pub mod policy;
 pub mod provider;
 pub mod report;
+pub mod resource;
+pub mod time;

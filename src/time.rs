@@ -61,7 +61,9 @@ pub fn resolve_tz(name: &str) -> Option<(TimeZone, String)> {
         return TimeZone::get(iana).ok().map(|tz| (tz, iana.to_string()));
     }
     // IANA lookups in jiff are case-insensitive.
-    TimeZone::get(name.trim()).ok().map(|tz| (tz.clone(), tz.iana_name().unwrap_or(name).to_string()))
+    TimeZone::get(name.trim())
+        .ok()
+        .map(|tz| (tz.clone(), tz.iana_name().unwrap_or(name).to_string()))
 }
 
 /// Parses a date the way c7n's `parse_date` does: ISO 8601 / RFC 3339 strings (with or without
@@ -114,12 +116,20 @@ fn parse_civil(s: &str) -> Option<civil::DateTime> {
     if let Ok(d) = s.parse::<civil::Date>() {
         return Some(d.to_datetime(civil::Time::midnight()));
     }
-    for fmt in ["%Y/%m/%d %H%M", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H%M"] {
+    for fmt in [
+        "%Y/%m/%d %H%M",
+        "%Y/%m/%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H%M",
+    ] {
         if let Ok(dt) = civil::DateTime::strptime(fmt, s) {
             return Some(dt);
         }
     }
-    civil::Date::strptime("%Y/%m/%d", s).ok().map(|d| d.to_datetime(civil::Time::midnight()))
+    civil::Date::strptime("%Y/%m/%d", s)
+        .ok()
+        .map(|d| d.to_datetime(civil::Time::midnight()))
 }
 
 fn epoch(v: f64) -> Option<Timestamp> {

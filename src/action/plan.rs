@@ -67,12 +67,20 @@ pub fn plan(action: &Action, docs: &[&Value], cx: &PlanContext) -> ActionPlan {
     for doc in docs {
         match eligibility(action, cx.kind, doc) {
             Ok(()) => targets.push(doc),
-            Err(reason) => skipped.push(Skipped { id: resource_id(cx.kind, doc).to_string(), reason }),
+            Err(reason) => skipped.push(Skipped {
+                id: resource_id(cx.kind, doc).to_string(),
+                reason,
+            }),
         }
     }
     let ids: Vec<String> = targets.iter().map(|d| resource_id(cx.kind, d).to_string()).collect();
     let requests = requests(action, cx, &targets, &ids);
-    ActionPlan { action: action.name().as_str(), requests, skipped, targets: ids }
+    ActionPlan {
+        action: action.name().as_str(),
+        requests,
+        skipped,
+        targets: ids,
+    }
 }
 
 /// c7n's implicit state filters and eligibility rules.
@@ -117,7 +125,10 @@ fn eligibility(action: &Action, kind: ResourceKind, doc: &Value) -> Result<(), S
 
 fn rds_start_stop_eligible(doc: &Value) -> Result<(), String> {
     let engine = doc.get("Engine").and_then(Value::as_str).unwrap_or("");
-    if !RDS_START_STOP_ENGINES.iter().any(|e| if e.ends_with('-') { engine.starts_with(e) } else { engine == *e }) {
+    if !RDS_START_STOP_ENGINES
+        .iter()
+        .any(|e| if e.ends_with('-') { engine.starts_with(e) } else { engine == *e })
+    {
         return Err(format!("engine '{engine}' cannot be stopped or started"));
     }
     if doc.get("DBClusterIdentifier").is_some_and(|c| !c.is_null()) {
@@ -129,7 +140,11 @@ fn rds_start_stop_eligible(doc: &Value) -> Result<(), String> {
     if doc.get("ReadReplicaSourceDBInstanceIdentifier").is_some_and(|v| !v.is_null()) {
         return Err("read replica cannot be stopped or started".into());
     }
-    if doc.get("ReadReplicaDBInstanceIdentifiers").and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
+    if doc
+        .get("ReadReplicaDBInstanceIdentifiers")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
         return Err("source of read replicas cannot be stopped or started".into());
     }
     Ok(())
@@ -144,11 +159,25 @@ fn quoted(states: &[&str]) -> String {
 }
 
 fn batched(api: &'static str, ids: &[String], params: Value) -> Vec<ApiRequest> {
-    ids.chunks(EC2_BATCH).map(|c| ApiRequest { api, ids: c.to_vec(), params: params.clone() }).collect()
+    ids.chunks(EC2_BATCH)
+        .map(|c| ApiRequest {
+            api,
+            ids: c.to_vec(),
+            params: params.clone(),
+        })
+        .collect()
 }
 
 fn per_resource(api: &'static str, targets: &[&Value], ids: &[String], params: impl Fn(&Value, &str) -> Value) -> Vec<ApiRequest> {
-    targets.iter().zip(ids).map(|(doc, id)| ApiRequest { api, ids: vec![id.clone()], params: params(doc, id) }).collect()
+    targets
+        .iter()
+        .zip(ids)
+        .map(|(doc, id)| ApiRequest {
+            api,
+            ids: vec![id.clone()],
+            params: params(doc, id),
+        })
+        .collect()
 }
 
 fn tag_list(tags: &[(String, String)]) -> Value {
@@ -167,19 +196,31 @@ fn requests(action: &Action, cx: &PlanContext, targets: &[&Value], ids: &[String
         _ => None,
     };
     match (cx.kind, action) {
-        (ResourceKind::Ec2 | ResourceKind::SpotRequest, Action::Tag { .. } | Action::MarkForOp(_)) => {
-            batched("ec2:CreateTags", ids, json!({"Tags": tag_list(tags_to_set.as_deref().unwrap_or_default())}))
-        }
-        (ResourceKind::Ec2 | ResourceKind::SpotRequest, Action::RemoveTag { keys }) => {
-            batched("ec2:DeleteTags", ids, json!({"Tags": keys.iter().map(|k| json!({"Key": k})).collect::<Vec<_>>()}))
-        }
+        (ResourceKind::Ec2 | ResourceKind::SpotRequest, Action::Tag { .. } | Action::MarkForOp(_)) => batched(
+            "ec2:CreateTags",
+            ids,
+            json!({"Tags": tag_list(tags_to_set.as_deref().unwrap_or_default())}),
+        ),
+        (ResourceKind::Ec2 | ResourceKind::SpotRequest, Action::RemoveTag { keys }) => batched(
+            "ec2:DeleteTags",
+            ids,
+            json!({"Tags": keys.iter().map(|k| json!({"Key": k})).collect::<Vec<_>>()}),
+        ),
         (ResourceKind::Rds, Action::Tag { .. } | Action::MarkForOp(_)) => {
             let tags = tag_list(tags_to_set.as_deref().unwrap_or_default());
-            per_resource("rds:AddTagsToResource", targets, ids, |doc, _| json!({"ResourceName": arn(doc), "Tags": tags}))
+            per_resource(
+                "rds:AddTagsToResource",
+                targets,
+                ids,
+                |doc, _| json!({"ResourceName": arn(doc), "Tags": tags}),
+            )
         }
-        (ResourceKind::Rds, Action::RemoveTag { keys }) => {
-            per_resource("rds:RemoveTagsFromResource", targets, ids, |doc, _| json!({"ResourceName": arn(doc), "TagKeys": keys}))
-        }
+        (ResourceKind::Rds, Action::RemoveTag { keys }) => per_resource(
+            "rds:RemoveTagsFromResource",
+            targets,
+            ids,
+            |doc, _| json!({"ResourceName": arn(doc), "TagKeys": keys}),
+        ),
         (ResourceKind::Ec2, Action::Stop { hibernate, force }) => {
             let mut params = serde_json::Map::new();
             if *hibernate {
@@ -192,14 +233,21 @@ fn requests(action: &Action, cx: &PlanContext, targets: &[&Value], ids: &[String
             batched("ec2:StopInstances", ids, params)
         }
         (ResourceKind::Ec2, Action::Start) => batched("ec2:StartInstances", ids, Value::Null),
-        (ResourceKind::Ec2, Action::Terminate { force }) => {
-            batched("ec2:TerminateInstances", ids, if *force { json!({"Force": true}) } else { Value::Null })
-        }
+        (ResourceKind::Ec2, Action::Terminate { force }) => batched(
+            "ec2:TerminateInstances",
+            ids,
+            if *force { json!({"Force": true}) } else { Value::Null },
+        ),
         (ResourceKind::Rds, Action::Stop { .. }) => per_resource("rds:StopDBInstance", targets, ids, |_, _| Value::Null),
         (ResourceKind::Rds, Action::Start) => per_resource("rds:StartDBInstance", targets, ids, |_, _| Value::Null),
         (ResourceKind::Rds, Action::Snapshot) => {
             let ts = cx.now.strftime("%Y-%m-%d-%H-%M").to_string();
-            per_resource("rds:CreateDBSnapshot", targets, ids, |_, id| json!({"DBSnapshotIdentifier": format!("Backup-{id}-{ts}")}))
+            per_resource(
+                "rds:CreateDBSnapshot",
+                targets,
+                ids,
+                |_, id| json!({"DBSnapshotIdentifier": format!("Backup-{id}-{ts}")}),
+            )
         }
         (ResourceKind::Rds, Action::Delete { skip_snapshot }) => {
             let ts = cx.now.strftime("%Y-%m-%d-%H-%M").to_string();
@@ -214,8 +262,11 @@ fn requests(action: &Action, cx: &PlanContext, targets: &[&Value], ids: &[String
         (ResourceKind::SpotRequest, Action::Cancel { terminate_instances }) => {
             let mut out = batched("ec2:CancelSpotInstanceRequests", ids, Value::Null);
             if *terminate_instances {
-                let instances: Vec<String> =
-                    targets.iter().filter_map(|d| d.get("InstanceId").and_then(Value::as_str)).map(str::to_string).collect();
+                let instances: Vec<String> = targets
+                    .iter()
+                    .filter_map(|d| d.get("InstanceId").and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect();
                 out.extend(batched("ec2:TerminateInstances", &instances, Value::Null));
             }
             out
@@ -237,8 +288,15 @@ fn final_snapshot_possible(doc: &Value) -> bool {
 /// The tag value `mark-for-op` writes: `msg` with `{op}` and `{action_date}` filled in, the date
 /// as `YYYY/MM/DD`, or `YYYY/MM/DD HHMM ZONE` when `hours` is set (c7n's format).
 pub fn mark_value(m: &MarkForOp, now: Timestamp) -> String {
-    let at = now.checked_add(crate::time::duration(m.days, m.hours, 0.0)).unwrap_or(now).to_zoned(m.tz.clone());
-    let date = if m.hours > 0.0 { at.strftime("%Y/%m/%d %H%M %Z").to_string() } else { at.strftime("%Y/%m/%d").to_string() };
+    let at = now
+        .checked_add(crate::time::duration(m.days, m.hours, 0.0))
+        .unwrap_or(now)
+        .to_zoned(m.tz.clone());
+    let date = if m.hours > 0.0 {
+        at.strftime("%Y/%m/%d %H%M %Z").to_string()
+    } else {
+        at.strftime("%Y/%m/%d").to_string()
+    };
     m.msg.replace("{op}", m.op.as_str()).replace("{action_date}", &date)
 }
 
@@ -253,7 +311,11 @@ mod tests {
     use jiff::tz::TimeZone;
 
     fn cx(kind: ResourceKind) -> PlanContext<'static> {
-        PlanContext { kind, region: "us-east-1", now: "2026-06-15T12:00:00Z".parse().unwrap() }
+        PlanContext {
+            kind,
+            region: "us-east-1",
+            now: "2026-06-15T12:00:00Z".parse().unwrap(),
+        }
     }
 
     fn ec2(id: &str, state: &str) -> Value {
@@ -264,10 +326,30 @@ mod tests {
     fn ec2_stop_applies_the_implicit_running_filter() {
         let docs = [ec2("i-1", "running"), ec2("i-2", "stopped"), ec2("i-3", "running")];
         let refs: Vec<&Value> = docs.iter().collect();
-        let p = plan(&Action::Stop { hibernate: false, force: false }, &refs, &cx(ResourceKind::Ec2));
+        let p = plan(
+            &Action::Stop {
+                hibernate: false,
+                force: false,
+            },
+            &refs,
+            &cx(ResourceKind::Ec2),
+        );
         assert_eq!(p.targets, vec!["i-1", "i-3"]);
-        assert_eq!(p.requests, vec![ApiRequest { api: "ec2:StopInstances", ids: vec!["i-1".into(), "i-3".into()], params: Value::Null }]);
-        assert_eq!(p.skipped, vec![Skipped { id: "i-2".into(), reason: "state is 'stopped', stop needs 'running'".into() }]);
+        assert_eq!(
+            p.requests,
+            vec![ApiRequest {
+                api: "ec2:StopInstances",
+                ids: vec!["i-1".into(), "i-3".into()],
+                params: Value::Null
+            }]
+        );
+        assert_eq!(
+            p.skipped,
+            vec![Skipped {
+                id: "i-2".into(),
+                reason: "state is 'stopped', stop needs 'running'".into()
+            }]
+        );
     }
 
     #[test]
@@ -284,13 +366,29 @@ mod tests {
     fn tag_values_expand_region_and_now() {
         let docs = [ec2("i-1", "terminated")];
         let refs: Vec<&Value> = docs.iter().collect();
-        let p = plan(&Action::Tag { tags: vec![("seen".into(), "{region} {now}".into())] }, &refs, &cx(ResourceKind::Ec2));
-        assert_eq!(p.requests[0].params, json!({"Tags": [{"Key": "seen", "Value": "us-east-1 2026/06/15 1200 UTC"}]}));
+        let p = plan(
+            &Action::Tag {
+                tags: vec![("seen".into(), "{region} {now}".into())],
+            },
+            &refs,
+            &cx(ResourceKind::Ec2),
+        );
+        assert_eq!(
+            p.requests[0].params,
+            json!({"Tags": [{"Key": "seen", "Value": "us-east-1 2026/06/15 1200 UTC"}]})
+        );
     }
 
     #[test]
     fn mark_for_op_uses_c7n_format() {
-        let mut m = MarkForOp { tag: "maid_status".into(), op: ActionName::Stop, msg: super::super::DEFAULT_MARK_MSG.into(), days: 4.0, hours: 0.0, tz: TimeZone::UTC };
+        let mut m = MarkForOp {
+            tag: "maid_status".into(),
+            op: ActionName::Stop,
+            msg: super::super::DEFAULT_MARK_MSG.into(),
+            days: 4.0,
+            hours: 0.0,
+            tz: TimeZone::UTC,
+        };
         let now: Timestamp = "2026-06-15T12:00:00Z".parse().unwrap();
         assert_eq!(mark_value(&m, now), "Resource does not meet policy: stop@2026/06/19");
         m.days = 0.0;
@@ -307,7 +405,14 @@ mod tests {
         let sqlmaz = json!({"DBInstanceIdentifier": "d", "Engine": "sqlserver-se", "DBInstanceStatus": "available", "MultiAZ": true});
         let stopped = json!({"DBInstanceIdentifier": "e", "Engine": "oracle-ee", "DBInstanceStatus": "stopped"});
         let docs = [&ok, &aurora, &replica, &sqlmaz, &stopped];
-        let p = plan(&Action::Stop { hibernate: false, force: false }, &docs, &cx(ResourceKind::Rds));
+        let p = plan(
+            &Action::Stop {
+                hibernate: false,
+                force: false,
+            },
+            &docs,
+            &cx(ResourceKind::Rds),
+        );
         assert_eq!(p.targets, vec!["a"]);
         assert_eq!(p.skipped.len(), 4);
         assert!(p.skipped[0].reason.contains("engine 'aurora-postgresql'"), "{:?}", p.skipped);
@@ -321,7 +426,10 @@ mod tests {
     fn rds_delete_takes_a_final_snapshot_unless_told_not_to() {
         let db = json!({"DBInstanceIdentifier": "db1", "DBInstanceStatus": "available"});
         let p = plan(&Action::Delete { skip_snapshot: false }, &[&db], &cx(ResourceKind::Rds));
-        assert_eq!(p.requests[0].params, json!({"FinalDBSnapshotIdentifier": "Final-db1-2026-06-15-12-00"}));
+        assert_eq!(
+            p.requests[0].params,
+            json!({"FinalDBSnapshotIdentifier": "Final-db1-2026-06-15-12-00"})
+        );
         let p = plan(&Action::Delete { skip_snapshot: true }, &[&db], &cx(ResourceKind::Rds));
         assert_eq!(p.requests[0].params, json!({"SkipFinalSnapshot": true}));
     }
@@ -331,14 +439,24 @@ mod tests {
         let open = json!({"SpotInstanceRequestId": "sir-1", "State": "open"});
         let active = json!({"SpotInstanceRequestId": "sir-2", "State": "active", "InstanceId": "i-9"});
         let closed = json!({"SpotInstanceRequestId": "sir-3", "State": "cancelled", "InstanceId": "i-8"});
-        let p = plan(&Action::Cancel { terminate_instances: true }, &[&open, &active, &closed], &cx(ResourceKind::SpotRequest));
+        let p = plan(
+            &Action::Cancel { terminate_instances: true },
+            &[&open, &active, &closed],
+            &cx(ResourceKind::SpotRequest),
+        );
         assert_eq!(p.requests.len(), 2);
         assert_eq!(p.requests[0].api, "ec2:CancelSpotInstanceRequests");
         assert_eq!(p.requests[0].ids, vec!["sir-1", "sir-2"]);
         assert_eq!(p.requests[1].api, "ec2:TerminateInstances");
         assert_eq!(p.requests[1].ids, vec!["i-9"]);
         assert_eq!(p.skipped[0].id, "sir-3");
-        let p = plan(&Action::Cancel { terminate_instances: false }, &[&active], &cx(ResourceKind::SpotRequest));
+        let p = plan(
+            &Action::Cancel {
+                terminate_instances: false,
+            },
+            &[&active],
+            &cx(ResourceKind::SpotRequest),
+        );
         assert_eq!(p.requests.len(), 1);
     }
 }

@@ -64,7 +64,10 @@ pub fn load_selected(paths: &[PathBuf], globs: &[String]) -> Result<Vec<Policy>,
         return Ok(policies);
     }
     let patterns: Vec<_> = globs.iter().map(|g| crate::filter::value::Pattern::glob(g)).collect();
-    let selected: Vec<Policy> = policies.into_iter().filter(|p| patterns.iter().any(|g| g.is_match(&p.name))).collect();
+    let selected: Vec<Policy> = policies
+        .into_iter()
+        .filter(|p| patterns.iter().any(|g| g.is_match(&p.name)))
+        .collect();
     if selected.is_empty() {
         return Err(vec![Diagnostic::file("-p", format!("no policy name matches {}", globs.join(", ")))]);
     }

@@ -51,7 +51,12 @@ pub fn report(args: ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         }
     }
     if entries.is_empty() {
-        let _ = writeln!(err, "no results in {} for these policies: run 'custodian run -s {} ...' first", args.output_dir.display(), args.output_dir.display());
+        let _ = writeln!(
+            err,
+            "no results in {} for these policies: run 'custodian run -s {} ...' first",
+            args.output_dir.display(),
+            args.output_dir.display()
+        );
         return ExitCode::InvalidInput;
     }
     for m in &missing {

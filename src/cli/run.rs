@@ -63,7 +63,10 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         },
     };
     let Some(snapshot_dir) = &args.snapshot else {
-        let _ = writeln!(err, "this build evaluates recorded snapshots only: pass --snapshot DIR (for example --snapshot examples/account)");
+        let _ = writeln!(
+            err,
+            "this build evaluates recorded snapshots only: pass --snapshot DIR (for example --snapshot examples/account)"
+        );
         return ExitCode::InvalidInput;
     };
     let provider = match SnapshotProvider::open(snapshot_dir) {
@@ -80,7 +83,13 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         let mut chosen = Vec::new();
         for r in &args.regions {
             if !available.contains(r) {
-                let _ = writeln!(err, "-r {r}: no such region in {}{} (regions: {})", provider.describe(), suggestion(r, available.iter().map(String::as_str)), available.join(", "));
+                let _ = writeln!(
+                    err,
+                    "-r {r}: no such region in {}{} (regions: {})",
+                    provider.describe(),
+                    suggestion(r, available.iter().map(String::as_str)),
+                    available.join(", ")
+                );
                 return ExitCode::InvalidInput;
             }
             if !chosen.contains(r) {
@@ -137,7 +146,12 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         args.output_dir.display()
     );
     if !args.dry_run && !provider.can_act() && t.requests > 0 {
-        let _ = writeln!(out, "note: a snapshot is read-only: the {} planned API call{} above were NOT applied (each is listed in metadata.json).", t.requests, if t.requests == 1 { "" } else { "s" });
+        let _ = writeln!(
+            out,
+            "note: a snapshot is read-only: the {} planned API call{} above were NOT applied (each is listed in metadata.json).",
+            t.requests,
+            if t.requests == 1 { "" } else { "s" }
+        );
     }
     if code == ExitCode::Success && args.fail_on_findings && t.matched > 0 {
         code = ExitCode::Findings;

@@ -49,16 +49,31 @@ pub const ACTION_DOCS: &[(ActionName, Doc)] = &[
 ];
 
 fn filter_docs(kind: ResourceKind) -> impl Iterator<Item = &'static Doc> {
-    FILTER_DOCS.iter().filter(move |d| d.name != "state-age" || kind == ResourceKind::Ec2)
+    FILTER_DOCS
+        .iter()
+        .filter(move |d| d.name != "state-age" || kind == ResourceKind::Ec2)
 }
 
 fn action_docs(kind: ResourceKind) -> impl Iterator<Item = &'static Doc> {
-    ACTION_DOCS.iter().filter(move |(a, _)| kind.spec().actions.contains(a)).map(|(_, d)| d)
+    ACTION_DOCS
+        .iter()
+        .filter(move |(a, _)| kind.spec().actions.contains(a))
+        .map(|(_, d)| d)
 }
 
 fn print_doc(out: &mut dyn Write, kind: ResourceKind, d: &Doc) {
-    let _ = writeln!(out, "{}\n\n  {}\n\nexample:\n\npolicies:\n  - name: example\n    resource: {}", d.name, d.summary, kind.spec().name);
-    let section = if FILTER_DOCS.iter().any(|f| std::ptr::eq(f, d)) { "filters" } else { "actions" };
+    let _ = writeln!(
+        out,
+        "{}\n\n  {}\n\nexample:\n\npolicies:\n  - name: example\n    resource: {}",
+        d.name,
+        d.summary,
+        kind.spec().name
+    );
+    let section = if FILTER_DOCS.iter().any(|f| std::ptr::eq(f, d)) {
+        "filters"
+    } else {
+        "actions"
+    };
     let _ = writeln!(out, "    {section}:");
     for line in example_for(kind, d).lines() {
         let _ = writeln!(out, "      {line}");
@@ -99,35 +114,69 @@ pub fn schema(args: SchemaArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
     let mut parts = rest.splitn(2, '.');
     match (parts.next().filter(|s| !s.is_empty()), parts.next()) {
         (None, _) => {
-            let _ = writeln!(out, "{} ({})\n  {}\n  id: {}   date: {}   describe: {}", spec.name, spec.aliases.join(", "), spec.description, spec.id_field, spec.date_field, spec.describe_api);
-            let _ = writeln!(out, "\nfilters: {}", filter_docs(kind).map(|d| d.name).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                out,
+                "{} ({})\n  {}\n  id: {}   date: {}   describe: {}",
+                spec.name,
+                spec.aliases.join(", "),
+                spec.description,
+                spec.id_field,
+                spec.date_field,
+                spec.describe_api
+            );
+            let _ = writeln!(
+                out,
+                "\nfilters: {}",
+                filter_docs(kind).map(|d| d.name).collect::<Vec<_>>().join(", ")
+            );
             let _ = writeln!(out, "actions: {}", action_docs(kind).map(|d| d.name).collect::<Vec<_>>().join(", "));
             let _ = writeln!(out, "keys: {}", spec.attributes.join(", "));
             ExitCode::Success
         }
         (Some(section @ ("filters" | "actions")), None) => {
-            let docs: Vec<&Doc> = if section == "filters" { filter_docs(kind).collect() } else { action_docs(kind).collect() };
+            let docs: Vec<&Doc> = if section == "filters" {
+                filter_docs(kind).collect()
+            } else {
+                action_docs(kind).collect()
+            };
             for d in docs {
                 let _ = writeln!(out, "{:<14} {}", d.name, d.summary);
             }
             ExitCode::Success
         }
         (Some(section @ ("filters" | "actions")), Some(name)) => {
-            let docs: Vec<&Doc> = if section == "filters" { filter_docs(kind).collect() } else { action_docs(kind).collect() };
-            let canonical = if section == "actions" { ActionName::from_name(name).map(|a| a.as_str()).unwrap_or(name) } else { name };
+            let docs: Vec<&Doc> = if section == "filters" {
+                filter_docs(kind).collect()
+            } else {
+                action_docs(kind).collect()
+            };
+            let canonical = if section == "actions" {
+                ActionName::from_name(name).map(|a| a.as_str()).unwrap_or(name)
+            } else {
+                name
+            };
             match docs.iter().find(|d| d.name == canonical) {
                 Some(d) => {
                     print_doc(out, kind, d);
                     ExitCode::Success
                 }
                 None => {
-                    let _ = writeln!(err, "no {section} '{name}' on {}{}", spec.name, suggestion(name, docs.iter().map(|d| d.name)));
+                    let _ = writeln!(
+                        err,
+                        "no {section} '{name}' on {}{}",
+                        spec.name,
+                        suggestion(name, docs.iter().map(|d| d.name))
+                    );
                     ExitCode::InvalidInput
                 }
             }
         }
         (Some(other), _) => {
-            let _ = writeln!(err, "unknown schema section '{other}'{}: use filters or actions", suggestion(other, ["filters", "actions"]));
+            let _ = writeln!(
+                err,
+                "unknown schema section '{other}'{}: use filters or actions",
+                suggestion(other, ["filters", "actions"])
+            );
             ExitCode::InvalidInput
         }
     }

@@ -17,7 +17,14 @@ pub fn validate(args: ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     match crate::policy::load(&args.paths) {
         Ok(policies) => {
             let files: std::collections::BTreeSet<&str> = policies.iter().map(|p| p.source.file.as_str()).collect();
-            let _ = writeln!(out, "{} polic{} valid in {} file{}", policies.len(), if policies.len() == 1 { "y" } else { "ies" }, files.len(), if files.len() == 1 { "" } else { "s" });
+            let _ = writeln!(
+                out,
+                "{} polic{} valid in {} file{}",
+                policies.len(),
+                if policies.len() == 1 { "y" } else { "ies" },
+                files.len(),
+                if files.len() == 1 { "" } else { "s" }
+            );
             ExitCode::Success
         }
         Err(diags) => {

@@ -11,7 +11,16 @@ use serde_json::Value;
 pub use value::{Op, ValueFilter, ValueType};
 
 /// Every filter type name custodian accepts, for suggestions and `schema`.
-pub const FILTER_TYPES: &[&str] = &["value", "and", "or", "not", "instance-age", "state-age", "tag-count", "marked-for-op"];
+pub const FILTER_TYPES: &[&str] = &[
+    "value",
+    "and",
+    "or",
+    "not",
+    "instance-age",
+    "state-age",
+    "tag-count",
+    "marked-for-op",
+];
 
 /// A validated filter.
 #[derive(Debug, Clone)]
@@ -97,8 +106,12 @@ impl Filter {
 
 impl AgeFilter {
     fn compare(&self, date: Timestamp, now: Timestamp) -> bool {
-        let Ok(threshold) = now.checked_sub(self.threshold) else { return false };
-        self.op.compare(&value::Operand::Date(threshold), &value::Operand::Date(date)).unwrap_or(false)
+        let Ok(threshold) = now.checked_sub(self.threshold) else {
+            return false;
+        };
+        self.op
+            .compare(&value::Operand::Date(threshold), &value::Operand::Date(date))
+            .unwrap_or(false)
     }
 }
 
@@ -140,12 +153,16 @@ pub fn state_transition_date(doc: &Value) -> Option<Timestamp> {
 
 impl MarkedForOp {
     fn matches(&self, doc: &Value, now: Timestamp) -> bool {
-        let Some((_, v)) = tags(doc).find(|(k, _)| *k == self.tag) else { return false };
+        let Some((_, v)) = tags(doc).find(|(k, _)| *k == self.tag) else {
+            return false;
+        };
         if !v.contains(':') || !v.contains('@') {
             return false;
         }
         let target = v.rsplit_once(':').map(|(_, t)| t.trim()).unwrap_or("");
-        let Some((action, date)) = target.split_once('@') else { return false };
+        let Some((action, date)) = target.split_once('@') else {
+            return false;
+        };
         if action != self.op {
             return false;
         }
@@ -162,22 +179,38 @@ mod tests {
     use serde_json::json;
 
     fn cx(kind: ResourceKind) -> EvalContext {
-        EvalContext { kind, now: "2026-06-15T12:00:00Z".parse().unwrap() }
+        EvalContext {
+            kind,
+            now: "2026-06-15T12:00:00Z".parse().unwrap(),
+        }
     }
 
     fn age(op: &str, days: f64) -> AgeFilter {
-        AgeFilter { op: Op::from_name(op).unwrap(), threshold: crate::time::duration(days, 0.0, 0.0) }
+        AgeFilter {
+            op: Op::from_name(op).unwrap(),
+            threshold: crate::time::duration(days, 0.0, 0.0),
+        }
     }
 
     fn vf(key: &str, value: Value) -> Filter {
-        Filter::Value(ValueFilter { key: path::KeyPath::parse(key).unwrap(), op: None, value, value_type: None, pattern: None, value_regex: None })
+        Filter::Value(ValueFilter {
+            key: path::KeyPath::parse(key).unwrap(),
+            op: None,
+            value,
+            value_type: None,
+            pattern: None,
+            value_regex: None,
+        })
     }
 
     #[test]
     fn boolean_blocks_nest() {
         let doc = json!({"A": 1, "B": 2});
         let c = cx(ResourceKind::Ec2);
-        let f = Filter::Or(vec![vf("A", json!(5)), Filter::And(vec![vf("A", json!(1)), Filter::Not(vec![vf("B", json!(3))])])]);
+        let f = Filter::Or(vec![
+            vf("A", json!(5)),
+            Filter::And(vec![vf("A", json!(1)), Filter::Not(vec![vf("B", json!(3))])]),
+        ]);
         assert!(f.matches(&doc, &c));
         let f = Filter::Not(vec![vf("A", json!(1)), vf("B", json!(2))]);
         assert!(!f.matches(&doc, &c), "not of an and that matches");
@@ -202,7 +235,10 @@ mod tests {
         let no_ebs = json!({"LaunchTime": "2026-06-14T12:00:00Z", "BlockDeviceMappings": []});
         assert!(!Filter::InstanceAge(age("gt", 2.0)).matches(&no_ebs, &c));
         assert!(Filter::InstanceAge(age("lt", 2.0)).matches(&no_ebs, &c));
-        let hours = AgeFilter { op: Op::Gt, threshold: crate::time::duration(0.0, 23.0, 0.0) };
+        let hours = AgeFilter {
+            op: Op::Gt,
+            threshold: crate::time::duration(0.0, 23.0, 0.0),
+        };
         assert!(Filter::InstanceAge(hours).matches(&no_ebs, &c));
         assert!(!Filter::InstanceAge(age("gt", 1.0)).matches(&json!({}), &c), "no date: no match");
     }
@@ -210,7 +246,10 @@ mod tests {
     #[test]
     fn instance_age_uses_kind_date_field() {
         let spot = json!({"CreateTime": "2026-06-15T06:00:00Z"});
-        let four_hours = AgeFilter { op: Op::Gt, threshold: crate::time::duration(0.0, 4.0, 0.0) };
+        let four_hours = AgeFilter {
+            op: Op::Gt,
+            threshold: crate::time::duration(0.0, 4.0, 0.0),
+        };
         assert!(Filter::InstanceAge(four_hours).matches(&spot, &cx(ResourceKind::SpotRequest)));
         let db = json!({"InstanceCreateTime": "2026-06-10T12:00:00Z"});
         assert!(Filter::InstanceAge(age("ge", 5.0)).matches(&db, &cx(ResourceKind::Rds)));
@@ -253,12 +292,18 @@ mod tests {
         assert!(marked("stop", 0.0).matches(&tagged("Resource does not meet policy: stop@2026/06/15"), &c));
         assert!(marked("stop", 0.0).matches(&tagged("Resource does not meet policy: stop@2026/06/01"), &c));
         assert!(!marked("stop", 0.0).matches(&tagged("Resource does not meet policy: stop@2026/06/16"), &c));
-        assert!(marked("stop", 1.0).matches(&tagged("Resource does not meet policy: stop@2026/06/16"), &c), "skew");
+        assert!(
+            marked("stop", 1.0).matches(&tagged("Resource does not meet policy: stop@2026/06/16"), &c),
+            "skew"
+        );
         assert!(!marked("terminate", 0.0).matches(&tagged("Resource does not meet policy: stop@2026/06/01"), &c));
         assert!(!marked("stop", 0.0).matches(&tagged("stop@2026/06/01"), &c), "needs a colon");
         assert!(!marked("stop", 0.0).matches(&tagged("policy: stop 2026/06/01"), &c), "needs an @");
         assert!(!marked("stop", 0.0).matches(&tagged("policy: stop@someday"), &c), "bad date");
-        assert!(marked("stop", 0.0).matches(&tagged("a: b: stop@2026/06/15 1100 UTC"), &c), "last colon, with hours");
+        assert!(
+            marked("stop", 0.0).matches(&tagged("a: b: stop@2026/06/15 1100 UTC"), &c),
+            "last colon, with hours"
+        );
         assert!(!marked("stop", 0.0).matches(&tagged("x: stop@2026/06/15 1300 UTC"), &c));
         assert!(!marked("stop", 0.0).matches(&json!({}), &c));
     }

@@ -44,9 +44,11 @@ impl KeyPath {
                 segments.push(match inner {
                     "" => Segment::Project { flatten: true },
                     "*" => Segment::Project { flatten: false },
-                    n => Segment::Index(n.parse().map_err(|_| {
-                        format!("unsupported expression '[{n}]' in key '{key}': keys take dotted names, [N], [] and [*]")
-                    })?),
+                    n => {
+                        Segment::Index(n.parse().map_err(|_| {
+                            format!("unsupported expression '[{n}]' in key '{key}': keys take dotted names, [N], [] and [*]")
+                        })?)
+                    }
                 });
                 rest = &r[end + 1..];
                 expect_field = false;
@@ -59,7 +61,10 @@ impl KeyPath {
             } else if expect_field {
                 let end = rest.find(['.', '[']).unwrap_or(rest.len());
                 let name = &rest[..end];
-                if let Some(bad) = name.chars().find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '@' | '/'))) {
+                if let Some(bad) = name
+                    .chars()
+                    .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '@' | '/')))
+                {
                     return Err(format!(
                         "unsupported character '{bad}' in key '{key}': keys take dotted names, [N], [] and [*]"
                     ));
@@ -71,7 +76,10 @@ impl KeyPath {
                 return Err(format!("expected '.' or '[' in key '{key}'"));
             }
         }
-        Ok(KeyPath::Path { text: key.to_string(), segments })
+        Ok(KeyPath::Path {
+            text: key.to_string(),
+            segments,
+        })
     }
 
     /// The top-level attribute this key reads (`None` for tags).
@@ -108,7 +116,11 @@ impl KeyPath {
 
 /// The value of tag `key` (exact match) in the document's `Tags` list.
 pub fn tag_value<'a>(doc: &'a Value, key: &str) -> Option<&'a Value> {
-    doc.get("Tags")?.as_array()?.iter().find(|t| t.get("Key").and_then(Value::as_str) == Some(key))?.get("Value")
+    doc.get("Tags")?
+        .as_array()?
+        .iter()
+        .find(|t| t.get("Key").and_then(Value::as_str) == Some(key))?
+        .get("Value")
 }
 
 fn walk<'a>(current: Cow<'a, Value>, segments: &[Segment]) -> Option<Cow<'a, Value>> {

@@ -29,7 +29,13 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error about a whole file (unreadable, empty...).
     pub fn file(file: &str, message: impl Into<String>) -> Self {
-        Self { file: file.to_string(), pos: None, message: message.into(), source_line: None, width: 0 }
+        Self {
+            file: file.to_string(),
+            pos: None,
+            message: message.into(),
+            source_line: None,
+            width: 0,
+        }
     }
 }
 
@@ -47,28 +53,40 @@ impl fmt::Display for Diagnostic {
                 .take((p.col as usize).saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            write!(f, "\n {pad} |\n {gutter} | {line}\n {pad} | {indent}{}", "^".repeat(self.width.max(1)))?;
+            write!(
+                f,
+                "\n {pad} |\n {gutter} | {line}\n {pad} | {indent}{}",
+                "^".repeat(self.width.max(1))
+            )?;
         }
         Ok(())
     }
 }
 
-/// Suggests the closest of `candidates` to `word`, if one is close enough to be a likely typo
-/// (case-insensitive edit distance, transpositions counting once).
+/// Suggests the closest of `candidates` to `word`, if one is close enough to be a likely typo:
+/// a small case-insensitive edit distance (transpositions count once), or a high Jaro-Winkler
+/// similarity (which favours a shared prefix: `policy` -> `policies`, `greater` -> `greater-than`).
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
     let limit = 1 + lower.chars().count() / 4;
     candidates
         .into_iter()
-        .map(|c| (strsim::osa_distance(&lower, &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .filter_map(|c| {
+            let cl = c.to_lowercase();
+            let distance = strsim::osa_distance(&lower, &cl);
+            let similarity = strsim::jaro_winkler(&lower, &cl);
+            let close = distance <= limit || (similarity >= 0.88 && lower.chars().count() >= 4);
+            close.then_some((distance, -similarity, c))
+        })
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+        .map(|(_, _, c)| c)
 }
 
 /// Formats " (did you mean 'x'?)" or nothing.
 pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    did_you_mean(word, candidates).map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default()
+    did_you_mean(word, candidates)
+        .map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -80,6 +98,8 @@ mod tests {
         assert_eq!(did_you_mean("tga", ["tag", "stop", "value"]), Some("tag"));
         assert_eq!(did_you_mean("filter", ["filters", "actions"]), Some("filters"));
         assert_eq!(did_you_mean("zzzz", ["tag", "stop"]), None);
+        assert_eq!(did_you_mean("policy", ["policies", "vars"]), Some("policies"));
+        assert_eq!(did_you_mean("greater", ["gt", "greater-than", "ge"]), Some("greater-than"));
         assert_eq!(did_you_mean("instanceid", ["InstanceId", "ImageId"]), Some("InstanceId"));
         assert_eq!(did_you_mean("State.Nmae", ["State.Name"]), Some("State.Name"));
     }

@@ -18,7 +18,10 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>>
             let before = files.len();
             walk(path, &mut files, &mut errors);
             if files.len() == before {
-                errors.push(Diagnostic::file(&path.display().to_string(), "no policy files (*.yml, *.yaml) in this directory"));
+                errors.push(Diagnostic::file(
+                    &path.display().to_string(),
+                    "no policy files (*.yml, *.yaml) in this directory",
+                ));
             }
         } else if path.is_file() {
             files.push(path.clone());
@@ -101,7 +104,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
             errors.push(Diagnostic {
                 file: p.source.file.clone(),
                 pos: Some(Pos { line: p.source.line, col }),
-                message: format!("duplicate policy name '{}' (first defined at {}:{})", p.name, first.source.file, first.source.line),
+                message: format!(
+                    "duplicate policy name '{}' (first defined at {}:{})",
+                    p.name, first.source.file, first.source.line
+                ),
                 source_line: Some(line),
                 width: p.name.len(),
             });

@@ -99,18 +99,38 @@ mod tests {
 
     #[test]
     fn max_resources_semantics() {
-        let amount = MaxResources { amount: Some(2), percent: None, both_required: false };
+        let amount = MaxResources {
+            amount: Some(2),
+            percent: None,
+            both_required: false,
+        };
         assert!(amount.check(2, 10).is_none());
         assert!(amount.check(3, 10).is_some());
-        let percent = MaxResources { amount: None, percent: Some(25.0), both_required: false };
+        let percent = MaxResources {
+            amount: None,
+            percent: Some(25.0),
+            both_required: false,
+        };
         assert!(percent.check(2, 10).is_none());
         assert!(percent.check(3, 10).is_some());
         assert!(percent.check(3, 0).is_none(), "empty population disables the percent check");
-        let zero = MaxResources { amount: None, percent: Some(0.0), both_required: false };
+        let zero = MaxResources {
+            amount: None,
+            percent: Some(0.0),
+            both_required: false,
+        };
         assert!(zero.check(5, 10).is_none(), "0% disables the check, as c7n");
-        let either = MaxResources { amount: Some(5), percent: Some(10.0), both_required: false };
+        let either = MaxResources {
+            amount: Some(5),
+            percent: Some(10.0),
+            both_required: false,
+        };
         assert!(either.check(3, 10).is_some());
-        let both = MaxResources { amount: Some(5), percent: Some(10.0), both_required: true };
+        let both = MaxResources {
+            amount: Some(5),
+            percent: Some(10.0),
+            both_required: true,
+        };
         assert!(both.check(3, 10).is_none());
         assert!(both.check(6, 10).is_some());
     }

@@ -13,15 +13,42 @@ use jiff::tz::TimeZone;
 
 const TOP_KEYS: &[&str] = &["policies", "vars"];
 const POLICY_KEYS: &[&str] = &[
-    "name", "resource", "description", "comment", "comments", "tags", "metadata", "filters", "actions", "mode",
-    "max-resources", "max-resources-percent",
+    "name",
+    "resource",
+    "description",
+    "comment",
+    "comments",
+    "tags",
+    "metadata",
+    "filters",
+    "actions",
+    "mode",
+    "max-resources",
+    "max-resources-percent",
 ];
 /// c7n policy keys custodian does not implement (rejected with a clear message, never ignored).
 const UNSUPPORTED_POLICY_KEYS: &[&str] = &["conditions", "query", "source", "region", "start", "end", "tz", "title"];
 const MODE_KEYS: &[&str] = &[
-    "type", "schedule", "role", "function-prefix", "runtime", "memory", "timeout", "tags", "execution-options",
-    "environment", "layers", "packages", "concurrency", "dead_letter_config", "kms_key_arn", "tracing_config",
-    "security_groups", "subnets", "member-role", "timezone",
+    "type",
+    "schedule",
+    "role",
+    "function-prefix",
+    "runtime",
+    "memory",
+    "timeout",
+    "tags",
+    "execution-options",
+    "environment",
+    "layers",
+    "packages",
+    "concurrency",
+    "dead_letter_config",
+    "kms_key_arn",
+    "tracing_config",
+    "security_groups",
+    "subnets",
+    "member-role",
+    "timezone",
 ];
 /// c7n filters that arrive with the off-hours schedules work.
 const SCHEDULE_FILTERS: &[&str] = &["offhour", "onhour"];
@@ -37,13 +64,23 @@ pub struct Validator<'a> {
 impl<'a> Validator<'a> {
     /// A validator for `file` whose text is `text`.
     pub fn new(file: &'a str, text: &'a str) -> Self {
-        Self { file, lines: text.lines().collect(), diagnostics: Vec::new() }
+        Self {
+            file,
+            lines: text.lines().collect(),
+            diagnostics: Vec::new(),
+        }
     }
 
     /// Records an error at `pos`, underlining `width` characters.
     pub fn error(&mut self, pos: Pos, width: usize, message: impl Into<String>) {
         let source_line = self.lines.get((pos.line as usize).wrapping_sub(1)).map(|l| l.to_string());
-        self.diagnostics.push(Diagnostic { file: self.file.to_string(), pos: Some(pos), message: message.into(), source_line, width });
+        self.diagnostics.push(Diagnostic {
+            file: self.file.to_string(),
+            pos: Some(pos),
+            message: message.into(),
+            source_line,
+            width,
+        });
     }
 
     fn at_key(&mut self, key: &Key, message: impl Into<String>) {
@@ -66,7 +103,10 @@ impl<'a> Validator<'a> {
     pub fn file(&mut self, root: &Node) -> Vec<Policy> {
         let Some(entries) = root.as_map() else {
             if root.value == NodeValue::Null {
-                self.diagnostics.push(Diagnostic::file(self.file, "empty policy file: expected a mapping with 'policies:'"));
+                self.diagnostics.push(Diagnostic::file(
+                    self.file,
+                    "empty policy file: expected a mapping with 'policies:'",
+                ));
             } else {
                 self.at_node(root, format!("expected a mapping with 'policies:', found {}", root.kind_name()));
             }
@@ -77,11 +117,16 @@ impl<'a> Validator<'a> {
             match key.name.as_str() {
                 "policies" => policies_node = Some(value),
                 "vars" => {}
-                other => self.at_key(key, format!("unknown top-level key '{other}'{}", suggestion(other, TOP_KEYS.iter().copied()))),
+                other => self.at_key(
+                    key,
+                    format!("unknown top-level key '{other}'{}", suggestion(other, TOP_KEYS.iter().copied())),
+                ),
             }
         }
         let Some(list) = policies_node else {
-            self.error(root.pos, 1, "missing 'policies:' list");
+            if self.diagnostics.is_empty() {
+                self.error(root.pos, 1, "missing 'policies:' list");
+            }
             return Vec::new();
         };
         let items = match &list.value {
@@ -110,7 +155,10 @@ impl<'a> Validator<'a> {
             if UNSUPPORTED_POLICY_KEYS.contains(&k) {
                 self.at_key(key, format!("policy key '{k}' is not supported by custodian"));
             } else {
-                self.at_key(key, format!("unknown policy key '{k}'{}", suggestion(k, POLICY_KEYS.iter().copied())));
+                self.at_key(
+                    key,
+                    format!("unknown policy key '{k}'{}", suggestion(k, POLICY_KEYS.iter().copied())),
+                );
             }
         }
         let name = match get("name") {
@@ -121,7 +169,10 @@ impl<'a> Validator<'a> {
             Some((_, v)) => match v.as_str() {
                 Some(n) if valid_policy_name(n) => Some(n.to_string()),
                 Some(n) => {
-                    self.at_node(v, format!("invalid policy name '{n}': use letters, digits, '-' and '_', starting with a letter"));
+                    self.at_node(
+                        v,
+                        format!("invalid policy name '{n}': use letters, digits, '-' and '_', starting with a letter"),
+                    );
                     None
                 }
                 None => {
@@ -191,7 +242,10 @@ impl<'a> Validator<'a> {
             actions,
             mode: mode?,
             max_resources,
-            source: Source { file: self.file.to_string(), line },
+            source: Source {
+                file: self.file.to_string(),
+                line,
+            },
             data: node.to_json(),
         })
     }
@@ -222,7 +276,14 @@ impl<'a> Validator<'a> {
         };
         for (key, _) in entries {
             if !MODE_KEYS.contains(&key.name.as_str()) {
-                self.at_key(key, format!("unknown mode key '{}'{}", key.name, suggestion(&key.name, MODE_KEYS.iter().copied())));
+                self.at_key(
+                    key,
+                    format!(
+                        "unknown mode key '{}'{}",
+                        key.name,
+                        suggestion(&key.name, MODE_KEYS.iter().copied())
+                    ),
+                );
             }
         }
         let ty = entries.iter().find(|(k, _)| k.name == "type");
@@ -236,7 +297,10 @@ impl<'a> Validator<'a> {
             Some((k, _, Some("periodic"))) => match schedule.map(|(_, v)| (v, v.as_str())) {
                 Some((_, Some(s))) => Some(Mode::Periodic { schedule: s.to_string() }),
                 Some((v, None)) => {
-                    self.at_node(v, "'schedule' must be a string such as 'rate(1 hour)' or 'cron(0 19 ? * MON-FRI *)'");
+                    self.at_node(
+                        v,
+                        "'schedule' must be a string such as 'rate(1 hour)' or 'cron(0 19 ? * MON-FRI *)'",
+                    );
                     None
                 }
                 None => {
@@ -245,7 +309,13 @@ impl<'a> Validator<'a> {
                 }
             },
             Some((_, v, Some(other))) => {
-                self.at_node(v, format!("mode type '{other}' is not supported (supported: pull, periodic){}", suggestion(other, ["pull", "periodic"])));
+                self.at_node(
+                    v,
+                    format!(
+                        "mode type '{other}' is not supported (supported: pull, periodic){}",
+                        suggestion(other, ["pull", "periodic"])
+                    ),
+                );
                 None
             }
             Some((_, v, None)) => {
@@ -256,7 +326,11 @@ impl<'a> Validator<'a> {
     }
 
     fn max_resources(&mut self, amount: Option<&Node>, percent: Option<&Node>) -> Option<MaxResources> {
-        let mut guard = MaxResources { amount: None, percent: None, both_required: false };
+        let mut guard = MaxResources {
+            amount: None,
+            percent: None,
+            both_required: false,
+        };
         if let Some(node) = amount {
             match &node.value {
                 NodeValue::Int(n) if *n >= 1 => guard.amount = Some(*n as u64),
@@ -273,7 +347,13 @@ impl<'a> Validator<'a> {
                                 Some("or") => {}
                                 _ => self.at_node(v, "'op' must be 'and' or 'or'"),
                             },
-                            other => self.at_key(key, format!("unknown max-resources key '{other}'{}", suggestion(other, ["amount", "percent", "op"]))),
+                            other => self.at_key(
+                                key,
+                                format!(
+                                    "unknown max-resources key '{other}'{}",
+                                    suggestion(other, ["amount", "percent", "op"])
+                                ),
+                            ),
                         }
                     }
                 }
@@ -324,7 +404,10 @@ impl<'a> Validator<'a> {
                     return match key.name.as_str() {
                         "and" | "or" | "not" => {
                             let NodeValue::Seq(_) = value.value else {
-                                self.at_node(value, format!("'{}' takes a list of filters, found {}", key.name, value.kind_name()));
+                                self.at_node(
+                                    value,
+                                    format!("'{}' takes a list of filters, found {}", key.name, value.kind_name()),
+                                );
                                 return None;
                             };
                             let children = self.filter_list(value, kind, kind_known);
@@ -342,12 +425,18 @@ impl<'a> Validator<'a> {
                 } else if entries.iter().any(|(k, _)| k.name == "key") {
                     self.at_node(node, "filter has no 'type' (add 'type: value')");
                 } else {
-                    self.at_node(node, "filter has no 'type', and a value shorthand takes exactly one 'Key: value' pair");
+                    self.at_node(
+                        node,
+                        "filter has no 'type', and a value shorthand takes exactly one 'Key: value' pair",
+                    );
                 }
                 None
             }
             _ => {
-                self.at_node(node, format!("a filter must be a mapping or a filter name, found {}", node.kind_name()));
+                self.at_node(
+                    node,
+                    format!("a filter must be a mapping or a filter name, found {}", node.kind_name()),
+                );
                 None
             }
         }
@@ -356,17 +445,30 @@ impl<'a> Validator<'a> {
     fn shorthand(&mut self, key: &Key, value: &Node, kind: ResourceKind, kind_known: bool) -> Option<Filter> {
         match &value.value {
             NodeValue::Seq(items) if !items.is_empty() => {
-                self.at_node(value, "a value shorthand takes a single value; use 'type: value' with 'op: in' for a list");
+                self.at_node(
+                    value,
+                    "a value shorthand takes a single value; use 'type: value' with 'op: in' for a list",
+                );
                 return None;
             }
             NodeValue::Map(_) => {
-                self.at_node(value, format!("a value shorthand takes a single value, found {}", value.kind_name()));
+                self.at_node(
+                    value,
+                    format!("a value shorthand takes a single value, found {}", value.kind_name()),
+                );
                 return None;
             }
             _ => {}
         }
         let path = self.key_path(key.pos, &key.name, kind, kind_known)?;
-        Some(Filter::Value(ValueFilter { key: path, op: None, value: value.to_json(), value_type: None, pattern: None, value_regex: None }))
+        Some(Filter::Value(ValueFilter {
+            key: path,
+            op: None,
+            value: value.to_json(),
+            value_type: None,
+            pattern: None,
+            value_regex: None,
+        }))
     }
 
     fn key_path(&mut self, pos: Pos, text: &str, kind: ResourceKind, kind_known: bool) -> Option<KeyPath> {
@@ -381,13 +483,21 @@ impl<'a> Validator<'a> {
             let spec = kind.spec();
             if !spec.attributes.contains(&root) && !spec.attributes.contains(&text) {
                 let hint = suggestion(root, spec.attributes.iter().copied());
-                let hint = if hint.is_empty() && root.eq_ignore_ascii_case("tags") { String::new() } else { hint };
+                let hint = if hint.is_empty() && root.eq_ignore_ascii_case("tags") {
+                    String::new()
+                } else {
+                    hint
+                };
                 let tag_hint = if hint.is_empty() && !text.contains('.') && !text.contains('[') {
                     format!(" (for a tag, write 'tag:{text}')")
                 } else {
                     hint
                 };
-                self.error(pos, text.chars().count(), format!("unknown key '{root}' for {}{tag_hint}", spec.name));
+                self.error(
+                    pos,
+                    text.chars().count(),
+                    format!("unknown key '{root}' for {}{tag_hint}", spec.name),
+                );
                 return None;
             }
         }
@@ -398,7 +508,11 @@ impl<'a> Validator<'a> {
         for (key, _) in entries {
             if !allowed.contains(&key.name.as_str()) {
                 let hint = suggestion(&key.name, allowed.iter().copied());
-                let hint = if hint.is_empty() { format!(" (allowed: {})", allowed.join(", ")) } else { hint };
+                let hint = if hint.is_empty() {
+                    format!(" (allowed: {})", allowed.join(", "))
+                } else {
+                    hint
+                };
                 self.at_key(key, format!("unknown {what} key '{}'{hint}", key.name));
             }
         }
@@ -408,22 +522,40 @@ impl<'a> Validator<'a> {
         let get = |k: &str| entries.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
         match name {
             "value" => {
-                self.check_keys(entries, &["type", "key", "value", "op", "value_type", "value_regex", "value_from"], "value filter");
+                self.check_keys(
+                    entries,
+                    &["type", "key", "value", "op", "value_type", "value_regex", "value_from"],
+                    "value filter",
+                );
                 self.value_filter(at, entries, kind, kind_known)
             }
             "instance-age" | "state-age" => {
-                let allowed: &[&str] = if name == "instance-age" { &["type", "op", "days", "hours", "minutes"] } else { &["type", "op", "days"] };
+                let allowed: &[&str] = if name == "instance-age" {
+                    &["type", "op", "days", "hours", "minutes"]
+                } else {
+                    &["type", "op", "days"]
+                };
                 self.check_keys(entries, allowed, name);
                 if name == "state-age" && kind_known && kind != ResourceKind::Ec2 {
-                    self.at_node(at, format!("filter 'state-age' is only available on aws.ec2, not {}", kind.spec().name));
+                    self.at_node(
+                        at,
+                        format!("filter 'state-age' is only available on aws.ec2, not {}", kind.spec().name),
+                    );
                     return None;
                 }
                 let op = self.comparison_op(get("op"), Op::Gt)?;
                 let days = self.non_negative(get("days"), "days")?;
                 let hours = self.non_negative(get("hours"), "hours")?;
                 let minutes = self.non_negative(get("minutes"), "minutes")?;
-                let age = AgeFilter { op, threshold: crate::time::duration(days, hours, minutes) };
-                Some(if name == "instance-age" { Filter::InstanceAge(age) } else { Filter::StateAge(age) })
+                let age = AgeFilter {
+                    op,
+                    threshold: crate::time::duration(days, hours, minutes),
+                };
+                Some(if name == "instance-age" {
+                    Filter::InstanceAge(age)
+                } else {
+                    Filter::StateAge(age)
+                })
             }
             "tag-count" => {
                 self.check_keys(entries, &["type", "count", "op"], "tag-count");
@@ -450,7 +582,12 @@ impl<'a> Validator<'a> {
                 let skew = self.non_negative(get("skew"), "skew")?;
                 let skew_hours = self.non_negative(get("skew_hours"), "skew_hours")?;
                 let tz = self.timezone(get("tz"))?;
-                Some(Filter::MarkedForOp(MarkedForOp { tag, op, skew: crate::time::duration(skew, skew_hours, 0.0), tz }))
+                Some(Filter::MarkedForOp(MarkedForOp {
+                    tag,
+                    op,
+                    skew: crate::time::duration(skew, skew_hours, 0.0),
+                    tz,
+                }))
             }
             "and" | "or" | "not" => {
                 self.at_node(at, format!("write '{name}' as a block: '- {name}: [filters...]'"));
@@ -463,7 +600,11 @@ impl<'a> Validator<'a> {
             other => {
                 let known = FILTER_TYPES.iter().copied().filter(|f| !matches!(*f, "and" | "or" | "not"));
                 let hint = suggestion(other, known);
-                let hint = if hint.is_empty() { format!(" (filters: {})", FILTER_TYPES.join(", ")) } else { hint };
+                let hint = if hint.is_empty() {
+                    format!(" (filters: {})", FILTER_TYPES.join(", "))
+                } else {
+                    hint
+                };
                 self.at_node(at, format!("unknown filter '{other}'{hint}"));
                 None
             }
@@ -497,7 +638,11 @@ impl<'a> Validator<'a> {
                     let text = o.as_str().unwrap_or("");
                     let names = OP_NAMES.iter().map(|(n, _)| *n);
                     let hint = suggestion(text, names);
-                    let hint = if hint.is_empty() { " (ops: eq, ne, gt, ge, lt, le, glob, regex, regex-case, in, not-in, contains, difference, intersect)".to_string() } else { hint };
+                    let hint = if hint.is_empty() {
+                        " (ops: eq, ne, gt, ge, lt, le, glob, regex, regex-case, in, not-in, contains, difference, intersect)".to_string()
+                    } else {
+                        hint
+                    };
                     self.at_node(o, format!("unknown op '{text}'{hint}"));
                     None
                 }
@@ -528,7 +673,10 @@ impl<'a> Validator<'a> {
             }
             Some(v) => {
                 if matches!(v.value, NodeValue::Map(_) | NodeValue::Null) {
-                    self.at_node(v, format!("'value' must be a string, number, boolean or list, found {}", v.kind_name()));
+                    self.at_node(
+                        v,
+                        format!("'value' must be a string, number, boolean or list, found {}", v.kind_name()),
+                    );
                 }
                 Some(v)
             }
@@ -576,7 +724,14 @@ impl<'a> Validator<'a> {
         if self.diagnostics.len() > before {
             return None;
         }
-        Some(Filter::Value(ValueFilter { key: key?, op, value: value?.to_json(), value_type, pattern, value_regex }))
+        Some(Filter::Value(ValueFilter {
+            key: key?,
+            op,
+            value: value?.to_json(),
+            value_type,
+            pattern,
+            value_regex,
+        }))
     }
 
     fn comparison_op(&mut self, node: Option<&Node>, default: Op) -> Option<Op> {
@@ -587,7 +742,11 @@ impl<'a> Validator<'a> {
                 let text = node.as_str().unwrap_or("");
                 let names = OP_NAMES.iter().filter(|(_, o)| o.is_comparison()).map(|(n, _)| *n);
                 let hint = suggestion(text, names);
-                let hint = if hint.is_empty() { " (use eq, ne, gt, ge, lt or le)".to_string() } else { hint };
+                let hint = if hint.is_empty() {
+                    " (use eq, ne, gt, ge, lt or le)".to_string()
+                } else {
+                    hint
+                };
                 self.at_node(node, format!("unknown comparison op '{text}'{hint}"));
                 None
             }
@@ -626,7 +785,11 @@ impl<'a> Validator<'a> {
                 let text = node.as_str().unwrap_or("");
                 let aliases = crate::time::TZ_ALIASES.iter().map(|(a, _)| *a);
                 let hint = suggestion(text, aliases);
-                let hint = if hint.is_empty() { " (use an IANA name such as 'America/New_York' or an alias such as 'et')".into() } else { hint };
+                let hint = if hint.is_empty() {
+                    " (use an IANA name such as 'America/New_York' or an alias such as 'et')".into()
+                } else {
+                    hint
+                };
                 self.at_node(node, format!("unknown time zone '{text}'{hint}"));
                 None
             }
@@ -677,7 +840,10 @@ impl<'a> Validator<'a> {
                 }
             },
             _ => {
-                self.at_node(node, format!("an action must be a mapping or an action name, found {}", node.kind_name()));
+                self.at_node(
+                    node,
+                    format!("an action must be a mapping or an action name, found {}", node.kind_name()),
+                );
                 return None;
             }
         };
@@ -685,13 +851,24 @@ impl<'a> Validator<'a> {
             let all = ACTION_NAMES.iter().map(|(n, _)| *n);
             let hint = suggestion(name, all);
             let supported: Vec<&str> = kind.spec().actions.iter().map(|a| a.as_str()).collect();
-            let hint = if hint.is_empty() && kind_known { format!(" (actions of {}: {})", kind.spec().name, supported.join(", ")) } else { hint };
+            let hint = if hint.is_empty() && kind_known {
+                format!(" (actions of {}: {})", kind.spec().name, supported.join(", "))
+            } else {
+                hint
+            };
             self.at_node(at, format!("unknown action '{name}'{hint}"));
             return None;
         };
         if kind_known && !kind.spec().actions.contains(&action) {
             let supported: Vec<&str> = kind.spec().actions.iter().map(|a| a.as_str()).collect();
-            self.at_node(at, format!("action '{name}' is not supported on {} (supported: {})", kind.spec().name, supported.join(", ")));
+            self.at_node(
+                at,
+                format!(
+                    "action '{name}' is not supported on {} (supported: {})",
+                    kind.spec().name,
+                    supported.join(", ")
+                ),
+            );
             return None;
         }
         let get = |k: &str| entries.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
@@ -745,7 +922,10 @@ impl<'a> Validator<'a> {
             }
             ActionName::MarkForOp => {
                 self.check_keys(entries, &["type", "tag", "msg", "days", "hours", "tz", "op"], "mark-for-op action");
-                let tag = self.opt_string(get("tag"), "tag").flatten().unwrap_or_else(|| DEFAULT_MARK_TAG.to_string());
+                let tag = self
+                    .opt_string(get("tag"), "tag")
+                    .flatten()
+                    .unwrap_or_else(|| DEFAULT_MARK_TAG.to_string());
                 let op = match get("op") {
                     Some(v) => self.action_op(v, kind, kind_known),
                     None if !kind_known || kind.spec().actions.contains(&ActionName::Stop) => Some(ActionName::Stop),
@@ -754,23 +934,44 @@ impl<'a> Validator<'a> {
                         None
                     }
                 };
-                let msg = self.opt_string(get("msg"), "msg").flatten().unwrap_or_else(|| DEFAULT_MARK_MSG.to_string());
+                let msg = self
+                    .opt_string(get("msg"), "msg")
+                    .flatten()
+                    .unwrap_or_else(|| DEFAULT_MARK_MSG.to_string());
                 match msg.find("{op}@{action_date}") {
-                    None => self.at_node(get("msg").unwrap_or(at), "'msg' must contain '{op}@{action_date}', or marked-for-op can never match it"),
-                    Some(i) if !msg[..i].contains(':') => {
-                        self.at_node(get("msg").unwrap_or(at), "'msg' needs a ':' before '{op}@{action_date}', or marked-for-op can never match it")
-                    }
+                    None => self.at_node(
+                        get("msg").unwrap_or(at),
+                        "'msg' must contain '{op}@{action_date}', or marked-for-op can never match it",
+                    ),
+                    Some(i) if !msg[..i].contains(':') => self.at_node(
+                        get("msg").unwrap_or(at),
+                        "'msg' needs a ':' before '{op}@{action_date}', or marked-for-op can never match it",
+                    ),
                     Some(_) => {}
                 }
                 let days = self.non_negative(get("days"), "days").unwrap_or(0.0);
                 let hours = self.non_negative(get("hours"), "hours").unwrap_or(0.0);
                 let tz = self.timezone(get("tz")).unwrap_or(TimeZone::UTC);
-                Action::MarkForOp(MarkForOp { tag, op: op.unwrap_or(ActionName::Stop), msg, days, hours, tz })
+                Action::MarkForOp(MarkForOp {
+                    tag,
+                    op: op.unwrap_or(ActionName::Stop),
+                    msg,
+                    days,
+                    hours,
+                    tz,
+                })
             }
             ActionName::Stop => {
-                let allowed: &[&str] = if kind == ResourceKind::Ec2 { &["type", "hibernate", "force"] } else { &["type"] };
+                let allowed: &[&str] = if kind == ResourceKind::Ec2 {
+                    &["type", "hibernate", "force"]
+                } else {
+                    &["type"]
+                };
                 self.check_keys(entries, allowed, "stop action");
-                Action::Stop { hibernate: self.flag(get("hibernate")), force: self.flag(get("force")) }
+                Action::Stop {
+                    hibernate: self.flag(get("hibernate")),
+                    force: self.flag(get("force")),
+                }
             }
             ActionName::Start => {
                 self.check_keys(entries, &["type"], "start action");
@@ -778,7 +979,9 @@ impl<'a> Validator<'a> {
             }
             ActionName::Terminate => {
                 self.check_keys(entries, &["type", "force"], "terminate action");
-                Action::Terminate { force: self.flag(get("force")) }
+                Action::Terminate {
+                    force: self.flag(get("force")),
+                }
             }
             ActionName::Snapshot => {
                 self.check_keys(entries, &["type"], "snapshot action");
@@ -786,11 +989,15 @@ impl<'a> Validator<'a> {
             }
             ActionName::Delete => {
                 self.check_keys(entries, &["type", "skip-snapshot"], "delete action");
-                Action::Delete { skip_snapshot: self.flag(get("skip-snapshot")) }
+                Action::Delete {
+                    skip_snapshot: self.flag(get("skip-snapshot")),
+                }
             }
             ActionName::Cancel => {
                 self.check_keys(entries, &["type", "terminate-instances"], "cancel action");
-                Action::Cancel { terminate_instances: self.flag(get("terminate-instances")) }
+                Action::Cancel {
+                    terminate_instances: self.flag(get("terminate-instances")),
+                }
             }
         };
         (self.diagnostics.len() == before).then_some(result)
@@ -814,7 +1021,11 @@ fn op_name(op: Op) -> &'static str {
 
 fn regex_error(e: &regex::Error) -> String {
     let text = e.to_string();
-    text.lines().rev().find(|l| l.starts_with("error:")).map(|l| l.trim_start_matches("error:").trim().to_string()).unwrap_or(text)
+    text.lines()
+        .rev()
+        .find(|l| l.starts_with("error:"))
+        .map(|l| l.trim_start_matches("error:").trim().to_string())
+        .unwrap_or(text)
 }
 
 fn number(node: &Node) -> Option<f64> {

@@ -83,15 +83,16 @@ impl Node {
             NodeValue::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
             NodeValue::Str(s) => Value::String(s.clone()),
             NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
-            NodeValue::Map(entries) => {
-                Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), v.to_json())).collect())
-            }
+            NodeValue::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), v.to_json())).collect()),
         }
     }
 }
 
 fn pos_of<T>(s: &Spanned<T>) -> Pos {
-    Pos { line: s.referenced.line() as u32, col: s.referenced.column() as u32 }
+    Pos {
+        line: s.referenced.line() as u32,
+        col: s.referenced.column() as u32,
+    }
 }
 
 struct RawNode(NodeValue);
@@ -131,15 +132,27 @@ impl<'de> Deserialize<'de> for RawNode {
             fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<RawNode, A::Error> {
                 let mut items = Vec::new();
                 while let Some(item) = a.next_element::<Spanned<RawNode>>()? {
-                    items.push(Node { pos: pos_of(&item), value: item.value.0 });
+                    items.push(Node {
+                        pos: pos_of(&item),
+                        value: item.value.0,
+                    });
                 }
                 Ok(RawNode(NodeValue::Seq(items)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<RawNode, A::Error> {
                 let mut entries = Vec::new();
                 while let Some((k, v)) = a.next_entry::<Spanned<String>, Spanned<RawNode>>()? {
-                    let key = Key { pos: pos_of(&k), name: k.value };
-                    entries.push((key, Node { pos: pos_of(&v), value: v.value.0 }));
+                    let key = Key {
+                        pos: pos_of(&k),
+                        name: k.value,
+                    };
+                    entries.push((
+                        key,
+                        Node {
+                            pos: pos_of(&v),
+                            value: v.value.0,
+                        },
+                    ));
                 }
                 Ok(RawNode(NodeValue::Map(entries)))
             }
@@ -165,16 +178,23 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
     };
     match serde_saphyr::from_str_with_options::<Spanned<RawNode>>(text, options) {
-        Ok(root) => Ok(Node { pos: pos_of(&root), value: root.value.0 }),
+        Ok(root) => Ok(Node {
+            pos: pos_of(&root),
+            value: root.value.0,
+        }),
         Err(e) => {
-            let pos = e.location().filter(|l| l.line() > 0).map(|l| Pos { line: l.line() as u32, col: l.column() as u32 });
+            let pos = e.location().filter(|l| l.line() > 0).map(|l| Pos {
+                line: l.line() as u32,
+                col: l.column() as u32,
+            });
             let full = e.to_string();
             let first = full.lines().next().unwrap_or("invalid YAML").to_string();
             // serde-saphyr prefixes "error: line L column C: "; keep only the message.
             let message = match first.split_once(": ").map(|(_, rest)| rest) {
-                Some(rest) if first.starts_with("error: line") => {
-                    rest.split_once(": ").map(|(_, m)| m.to_string()).unwrap_or_else(|| rest.to_string())
-                }
+                Some(rest) if first.starts_with("error: line") => rest
+                    .split_once(": ")
+                    .map(|(_, m)| m.to_string())
+                    .unwrap_or_else(|| rest.to_string()),
                 _ => first,
             };
             let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
@@ -193,7 +213,9 @@ mod tests {
         let top = n.as_map().unwrap();
         assert_eq!(top[0].0.name, "policies");
         assert_eq!(top[0].0.pos, Pos { line: 1, col: 1 });
-        let NodeValue::Seq(items) = &top[0].1.value else { panic!("not a list") };
+        let NodeValue::Seq(items) = &top[0].1.value else {
+            panic!("not a list")
+        };
         let p = items[0].as_map().unwrap();
         assert_eq!(p[1].0.name, "resource");
         assert_eq!(p[1].0.pos, Pos { line: 3, col: 5 });

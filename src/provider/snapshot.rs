@@ -24,9 +24,15 @@ impl SnapshotProvider {
             .collect();
         regions.sort();
         if regions.is_empty() {
-            return Err(format!("{}: a snapshot needs one subdirectory per region (e.g. us-east-1/)", root.display()));
+            return Err(format!(
+                "{}: a snapshot needs one subdirectory per region (e.g. us-east-1/)",
+                root.display()
+            ));
         }
-        Ok(Self { root: root.to_path_buf(), regions })
+        Ok(Self {
+            root: root.to_path_buf(),
+            regions,
+        })
     }
 }
 
@@ -53,9 +59,16 @@ impl Provider for SnapshotProvider {
             column: e.column(),
             message: format!("invalid JSON: {e}"),
         })?;
-        let documents = documents_from_describe(kind, value)
-            .map_err(|e| FetchError::Malformed { file: name, line: 1, column: 1, message: e.0 })?;
-        Ok(Fetched { documents, api_calls: Vec::new() })
+        let documents = documents_from_describe(kind, value).map_err(|e| FetchError::Malformed {
+            file: name,
+            line: 1,
+            column: 1,
+            message: e.0,
+        })?;
+        Ok(Fetched {
+            documents,
+            api_calls: Vec::new(),
+        })
     }
 
     fn can_act(&self) -> bool {

@@ -40,7 +40,9 @@ pub fn escape_cell(s: &str) -> String {
 
 /// Renders the summary, never longer than `limit` characters.
 pub fn render(entries: &[ReportEntry], limit: usize) -> String {
-    let dry_run = entries.iter().any(|e| e.metadata.pointer("/config/dryrun").and_then(Value::as_bool).unwrap_or(true));
+    let dry_run = entries
+        .iter()
+        .any(|e| e.metadata.pointer("/config/dryrun").and_then(Value::as_bool).unwrap_or(true));
     let total: usize = entries.iter().map(|e| e.resources.len()).sum();
     let mut out = String::new();
     let _ = writeln!(out, "## custodian {}\n", if dry_run { "dry run" } else { "run" });
@@ -56,7 +58,10 @@ pub fn render(entries: &[ReportEntry], limit: usize) -> String {
         out.push_str(&section);
     }
     if omitted_policies > 0 {
-        let _ = writeln!(out, "\n_{omitted_policies} more policy result(s) not shown: the comment would exceed GitHub's limit. See the run's output files._");
+        let _ = writeln!(
+            out,
+            "\n_{omitted_policies} more policy result(s) not shown: the comment would exceed GitHub's limit. See the run's output files._"
+        );
     }
     out
 }
@@ -64,7 +69,14 @@ pub fn render(entries: &[ReportEntry], limit: usize) -> String {
 fn section(e: &ReportEntry, dry_run: bool) -> String {
     let mut s = String::new();
     let status = e.metadata.get("status").and_then(Value::as_str).unwrap_or("ok");
-    let _ = writeln!(s, "### `{}` ({}, {}): {} matched", e.policy, e.kind.spec().name, e.region, e.resources.len());
+    let _ = writeln!(
+        s,
+        "### `{}` ({}, {}): {} matched",
+        e.policy,
+        e.kind.spec().name,
+        e.region,
+        e.resources.len()
+    );
     if status != "ok" {
         let err = e.metadata.get("error").and_then(Value::as_str).unwrap_or("");
         let _ = writeln!(s, "\n**{}**: {}\n", status, escape_cell(err));
@@ -105,7 +117,9 @@ mod tests {
             policy: name.into(),
             kind: ResourceKind::Ec2,
             region: "us-east-1".into(),
-            resources: (0..n).map(|i| json!({"InstanceId": format!("i-{i:05}"), "Tags": [{"Key": "Name", "Value": tag}]})).collect(),
+            resources: (0..n)
+                .map(|i| json!({"InstanceId": format!("i-{i:05}"), "Tags": [{"Key": "Name", "Value": tag}]}))
+                .collect(),
             metadata: json!({"status": "ok", "config": {"dryrun": true}, "actions": [{"action": "stop", "targets": n, "requests": [{}], "skipped": []}]}),
         }
     }
@@ -113,7 +127,10 @@ mod tests {
     #[test]
     fn escapes_resource_controlled_text() {
         let e = escape_cell("a|b <script>@team [x](http://e) `c`\nd");
-        assert!(!e.contains('|') && !e.contains('<') && !e.contains('@') && !e.contains('[') && !e.contains('`') && !e.contains('\n'), "{e}");
+        assert!(
+            !e.contains('|') && !e.contains('<') && !e.contains('@') && !e.contains('[') && !e.contains('`') && !e.contains('\n'),
+            "{e}"
+        );
     }
 
     #[test]

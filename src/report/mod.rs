@@ -115,7 +115,9 @@ pub fn csv_cell(s: &str) -> String {
 
 fn csv(entries: &[ReportEntry]) -> String {
     let (header, rows) = rows(entries);
-    let mut w = ::csv::WriterBuilder::new().quote_style(::csv::QuoteStyle::Always).from_writer(Vec::new());
+    let mut w = ::csv::WriterBuilder::new()
+        .quote_style(::csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
     let _ = w.write_record(&header);
     for r in rows {
         let _ = w.write_record(r.iter().map(|c| csv_cell(c)));
@@ -126,7 +128,11 @@ fn csv(entries: &[ReportEntry]) -> String {
 fn json(entries: &[ReportEntry]) -> String {
     let items: Vec<Value> = entries
         .iter()
-        .flat_map(|e| e.resources.iter().map(move |r| serde_json::json!({"policy": e.policy, "region": e.region, "resource": r})))
+        .flat_map(|e| {
+            e.resources
+                .iter()
+                .map(move |r| serde_json::json!({"policy": e.policy, "region": e.region, "resource": r}))
+        })
         .collect();
     serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
 }
@@ -141,8 +147,17 @@ pub fn describe_actions(actions: &[Value], dry_run: bool) -> Vec<String> {
             let skipped = a.get("skipped").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
             let calls = a.get("requests").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
             let applied = a.get("applied").and_then(Value::as_bool).unwrap_or(false);
-            let verb = if applied { "did" } else if dry_run { "would" } else { "planned, not applied:" };
-            let mut s = format!("{name}: {verb} act on {targets} in {calls} call{}", if calls == 1 { "" } else { "s" });
+            let verb = if applied {
+                "did"
+            } else if dry_run {
+                "would"
+            } else {
+                "planned, not applied:"
+            };
+            let mut s = format!(
+                "{name}: {verb} act on {targets} in {calls} call{}",
+                if calls == 1 { "" } else { "s" }
+            );
             if skipped > 0 {
                 s.push_str(&format!(", {skipped} skipped"));
             }
@@ -154,12 +169,19 @@ pub fn describe_actions(actions: &[Value], dry_run: bool) -> Vec<String> {
 /// The short per-policy summary printed after `custodian run`.
 pub fn summary_table(runs: &[PolicyRun]) -> String {
     let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::ASCII_MARKDOWN).set_header(vec!["Region", "Policy", "Resource", "Fetched", "Matched", "Actions", "Status"]);
+    t.load_preset(comfy_table::presets::ASCII_MARKDOWN)
+        .set_header(vec!["Region", "Policy", "Resource", "Fetched", "Matched", "Actions", "Status"]);
     for r in runs {
         let actions: Vec<String> = r
             .plans
             .iter()
-            .map(|p| if p.skipped.is_empty() { format!("{} {}", p.action, p.targets.len()) } else { format!("{} {} ({} skipped)", p.action, p.targets.len(), p.skipped.len()) })
+            .map(|p| {
+                if p.skipped.is_empty() {
+                    format!("{} {}", p.action, p.targets.len())
+                } else {
+                    format!("{} {} ({} skipped)", p.action, p.targets.len(), p.skipped.len())
+                }
+            })
             .collect();
         let status = match &r.status {
             Status::Ok => "ok".to_string(),
@@ -200,8 +222,14 @@ mod tests {
         };
         let out = render(Format::Csv, &[e]);
         let mut lines = out.lines();
-        assert!(lines.next().unwrap().starts_with("\"Policy\",\"Region\",\"InstanceId\",\"tag:Name\""));
-        assert_eq!(lines.next().unwrap(), "\"p\",\"us-east-1\",\"i-1\",\"'=cmd|' /C calc'!A0\",\"\",\"\",\"\",\"\"");
+        assert!(lines
+            .next()
+            .unwrap()
+            .starts_with("\"Policy\",\"Region\",\"InstanceId\",\"tag:Name\""));
+        assert_eq!(
+            lines.next().unwrap(),
+            "\"p\",\"us-east-1\",\"i-1\",\"'=cmd|' /C calc'!A0\",\"\",\"\",\"\",\"\""
+        );
     }
 
     #[test]

@@ -122,7 +122,10 @@ pub fn read_policy_outputs(output_dir: &Path, policy: &str) -> Result<Vec<Policy
         dirs.push((None, single));
     }
     if let Ok(entries) = std::fs::read_dir(output_dir) {
-        let mut regions: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join(policy).join("metadata.json").is_file()).collect();
+        let mut regions: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join(policy).join("metadata.json").is_file())
+            .collect();
         regions.sort();
         for r in regions {
             let region = r.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
@@ -134,7 +137,9 @@ pub fn read_policy_outputs(output_dir: &Path, policy: &str) -> Result<Vec<Policy
             let read = |name: &str| -> Result<Option<Value>, String> {
                 let path = dir.join(name);
                 match std::fs::read(&path) {
-                    Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("{}: {e}", path.display())),
+                    Ok(bytes) => serde_json::from_slice(&bytes)
+                        .map(Some)
+                        .map_err(|e| format!("{}: {e}", path.display())),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                     Err(e) => Err(format!("{}: {e}", path.display())),
                 }
@@ -145,8 +150,14 @@ pub fn read_policy_outputs(output_dir: &Path, policy: &str) -> Result<Vec<Policy
                 Some(_) => return Err(format!("{}: expected a list", dir.join("resources.json").display())),
                 None => Vec::new(),
             };
-            let region = region.or_else(|| metadata.get("region").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
-            Ok(PolicyOutput { region, resources, metadata })
+            let region = region
+                .or_else(|| metadata.get("region").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_default();
+            Ok(PolicyOutput {
+                region,
+                resources,
+                metadata,
+            })
         })
         .collect()
 }

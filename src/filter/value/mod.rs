@@ -197,8 +197,16 @@ fn fnmatch_translate(pat: &str) -> String {
                     } else if set.starts_with('^') {
                         set = format!("\\{set}");
                     }
-                    let set = set.replace('\\', r"\\").replace('[', r"\[").replace("&&", r"\&\&").replace("~~", r"\~\~");
-                    let set = if let Some(rest) = set.strip_prefix(r"\\^") { format!(r"\^{rest}") } else { set };
+                    let set = set
+                        .replace('\\', r"\\")
+                        .replace('[', r"\[")
+                        .replace("&&", r"\&\&")
+                        .replace("~~", r"\~\~");
+                    let set = if let Some(rest) = set.strip_prefix(r"\\^") {
+                        format!(r"\^{rest}")
+                    } else {
+                        set
+                    };
                     out.push('[');
                     out.push_str(&set);
                     out.push(']');
@@ -240,7 +248,10 @@ impl<'a> Operand<'a> {
         match v {
             Value::Null => Operand::None,
             Value::Bool(b) => Operand::Bool(*b),
-            Value::Number(n) => n.as_i64().map(Operand::Int).unwrap_or_else(|| Operand::Float(n.as_f64().unwrap_or(f64::NAN))),
+            Value::Number(n) => n
+                .as_i64()
+                .map(Operand::Int)
+                .unwrap_or_else(|| Operand::Float(n.as_f64().unwrap_or(f64::NAN))),
             Value::String(s) => Operand::Str(Cow::Borrowed(s)),
             Value::Array(a) => Operand::List(Cow::Borrowed(a)),
             Value::Object(o) => Operand::Map(Cow::Borrowed(o)),
@@ -328,7 +339,9 @@ pub fn py_eq(a: &Operand, b: &Operand) -> bool {
         (Int(x), Int(y)) => x == y,
         (List(x), List(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| py_eq(&Operand::of(p), &Operand::of(q))),
         (Map(x), Map(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_eq(&Operand::of(v), &Operand::of(w))))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| py_eq(&Operand::of(v), &Operand::of(w))))
         }
         _ => match (a.number(), b.number()) {
             (Some(x), Some(y)) => x == y,
@@ -494,7 +507,10 @@ fn convert<'a>(vt: ValueType, sentinel: Operand<'a>, r: Operand<'a>, now: Timest
             (sentinel, Operand::Int(n))
         }
         ValueType::Swap => (r, sentinel),
-        ValueType::Date => (date_of(&sentinel).map(Operand::Date).unwrap_or(Operand::None), date_of(&r).map(Operand::Date).unwrap_or(Operand::None)),
+        ValueType::Date => (
+            date_of(&sentinel).map(Operand::Date).unwrap_or(Operand::None),
+            date_of(&r).map(Operand::Date).unwrap_or(Operand::None),
+        ),
         ValueType::Age => {
             let threshold = days_from(now, &sentinel, -1.0);
             let value = date_of(&r).map(Operand::Date).unwrap_or(Operand::Int(0));
@@ -545,7 +561,11 @@ fn parse_py_float(s: &str) -> Option<f64> {
         "inf" | "infinity" | "nan" => return lower.parse().ok(),
         _ => {}
     }
-    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_')) {
+    if s.is_empty()
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_'))
+    {
         return None;
     }
     s.replace('_', "").parse().ok()

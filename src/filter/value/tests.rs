@@ -66,7 +66,12 @@ fn equality_is_python_equality() {
     assert!(m("EbsOptimized", Some("eq"), json!(1), None), "True == 1");
     assert!(!m("CpuCount", Some("eq"), json!("8"), None), "8 != '8'");
     assert!(m("Groups", Some("eq"), json!(["web", "db"]), None));
-    assert!(m("Placement", Some("eq"), json!({"Tenancy": "default", "AvailabilityZone": "us-east-1a"}), None));
+    assert!(m(
+        "Placement",
+        Some("eq"),
+        json!({"Tenancy": "default", "AvailabilityZone": "us-east-1a"}),
+        None
+    ));
 }
 
 #[test]
@@ -231,7 +236,29 @@ fn value_regex_extracts_a_capture_group() {
 
 #[test]
 fn operator_names_cover_c7n_aliases() {
-    for name in ["eq", "equal", "ne", "not-equal", "gt", "greater-than", "ge", "gte", "lt", "less-than", "le", "lte", "glob", "regex", "regex-case", "in", "ni", "not-in", "contains", "difference", "intersect"] {
+    for name in [
+        "eq",
+        "equal",
+        "ne",
+        "not-equal",
+        "gt",
+        "greater-than",
+        "ge",
+        "gte",
+        "lt",
+        "less-than",
+        "le",
+        "lte",
+        "glob",
+        "regex",
+        "regex-case",
+        "in",
+        "ni",
+        "not-in",
+        "contains",
+        "difference",
+        "intersect",
+    ] {
         assert!(Op::from_name(name).is_some(), "{name}");
     }
     assert!(Op::from_name("equals").is_none());

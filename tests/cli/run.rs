@@ -1,0 +1,307 @@
+//! `custodian run` end to end on the example account snapshot.
+
+use crate::util::{custodian, ids, read_json};
+use serde_json::json;
+use std::path::Path;
+
+const NOW: &str = "2026-11-23T15:00:00Z";
+
+fn run_example(out: &Path, extra: &[&str]) -> crate::util::Output {
+    let mut args = vec!["run", "--snapshot", "examples/account", "--now", NOW, "-s", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.push("policies/");
+    custodian(args)
+}
+
+#[test]
+fn example_account_exact_matches_per_policy_and_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_example(dir.path(), &["--dryrun"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let expected: &[(&str, &str, &str, &[&str])] = &[
+        ("us-east-1", "ec2-gpu-without-approval", "InstanceId", &["i-0gpu000000000001"]),
+        (
+            "us-east-1",
+            "gpu-spot-requests-forgotten",
+            "SpotInstanceRequestId",
+            &["sir-0forgotten00001", "sir-0active0000001"],
+        ),
+        (
+            "us-east-1",
+            "ec2-required-tags-mark",
+            "InstanceId",
+            &[
+                "i-0bad000000000001",
+                "i-0bad000000000002",
+                "i-0bad000000000003",
+                "i-0bad000000000004",
+            ],
+        ),
+        ("us-east-1", "ec2-required-tags-enforce", "InstanceId", &["i-0bad000000000005"]),
+        ("us-east-1", "ec2-required-tags-unmark", "InstanceId", &["i-0fixed0000000001"]),
+        (
+            "us-east-1",
+            "rds-required-tags-mark",
+            "DBInstanceIdentifier",
+            &["reporting-dev", "analytics-aurora-1", "sandbox-db"],
+        ),
+        ("us-east-1", "rds-required-tags-enforce", "DBInstanceIdentifier", &["tmp-migration"]),
+        ("eu-west-1", "ec2-gpu-without-approval", "InstanceId", &["i-0eugpu0000000001"]),
+        (
+            "eu-west-1",
+            "gpu-spot-requests-forgotten",
+            "SpotInstanceRequestId",
+            &["sir-0eu00000000001"],
+        ),
+        ("eu-west-1", "ec2-required-tags-mark", "InstanceId", &["i-0eubad0000000001"]),
+        ("eu-west-1", "ec2-required-tags-enforce", "InstanceId", &[]),
+        ("eu-west-1", "ec2-required-tags-unmark", "InstanceId", &[]),
+        ("eu-west-1", "rds-required-tags-mark", "DBInstanceIdentifier", &["eu-legacy"]),
+        ("eu-west-1", "rds-required-tags-enforce", "DBInstanceIdentifier", &[]),
+    ];
+    for (region, policy, id, want) in expected {
+        let got = ids(&dir.path().join(region).join(policy).join("resources.json"), id);
+        assert_eq!(got, *want, "{region}/{policy}");
+        let meta = read_json(&dir.path().join(region).join(policy).join("metadata.json"));
+        assert_eq!(meta["status"], "ok");
+        assert_eq!(meta["counts"]["matched"], want.len());
+        assert_eq!(meta["config"]["dryrun"], true);
+        assert_eq!(meta["execution"]["now"], NOW);
+    }
+    assert!(out.stdout.contains("dry run of 7 policies over 2 regions"), "{}", out.stdout);
+}
+
+#[test]
+fn plans_are_exact_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_example(dir.path(), &["--dryrun", "-r", "us-east-1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // One region: c7n's single-region layout, OUT/<policy>/.
+    let spot = read_json(&dir.path().join("gpu-spot-requests-forgotten/metadata.json"));
+    assert_eq!(
+        spot["actions"],
+        json!([{
+            "action": "cancel", "applied": false, "targets": 2, "skipped": [],
+            "requests": [
+                {"api": "ec2:CancelSpotInstanceRequests", "ids": ["sir-0forgotten00001", "sir-0active0000001"]},
+                {"api": "ec2:TerminateInstances", "ids": ["i-0gpu000000000003"]}
+            ]
+        }])
+    );
+    let mark = read_json(&dir.path().join("ec2-required-tags-mark/metadata.json"));
+    assert_eq!(
+        mark["actions"][0]["requests"][0],
+        json!({"api": "ec2:CreateTags", "ids": ["i-0bad000000000001", "i-0bad000000000002", "i-0bad000000000003", "i-0bad000000000004"],
+               "params": {"Tags": [{"Key": "maid_status", "Value": "Missing required tags (Environment, CostCenter, Owner): stop@2026/11/27"}]}})
+    );
+    let rds = read_json(&dir.path().join("rds-required-tags-enforce/metadata.json"));
+    assert_eq!(
+        rds["actions"][0]["requests"],
+        json!([{"api": "rds:StopDBInstance", "ids": ["tmp-migration"]}])
+    );
+    let gpu = read_json(&dir.path().join("ec2-gpu-without-approval/metadata.json"));
+    assert_eq!(gpu["actions"][0]["requests"][0]["api"], "ec2:CreateTags");
+    assert_eq!(
+        gpu["actions"][1]["requests"],
+        json!([{"api": "ec2:StopInstances", "ids": ["i-0gpu000000000001"]}])
+    );
+}
+
+#[test]
+fn implicit_state_filters_record_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yml");
+    std::fs::write(
+        &policy,
+        "policies:\n  - name: stop-dev\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n    actions:\n      - stop\n",
+    )
+    .unwrap();
+    let out = custodian([
+        "run",
+        "--dryrun",
+        "--snapshot",
+        "examples/account",
+        "-r",
+        "us-east-1",
+        "-s",
+        dir.path().join("o").to_str().unwrap(),
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let meta = read_json(&dir.path().join("o/stop-dev/metadata.json"));
+    let skipped = meta["actions"][0]["skipped"].as_array().unwrap();
+    let skipped_ids: Vec<&str> = skipped.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(skipped_ids, vec!["i-0de0000000000003"]);
+    assert_eq!(skipped[0]["reason"], "state is 'stopped', stop needs 'running'");
+    assert!(out.stdout.contains("stop 7 (1 skipped)"), "{}", out.stdout);
+}
+
+#[test]
+fn now_moves_age_thresholds() {
+    let dir = tempfile::tempdir().unwrap();
+    let spot_ids = |now: &str| {
+        let o = dir.path().join(now.replace(':', ""));
+        let out = custodian([
+            "run",
+            "--dryrun",
+            "--snapshot",
+            "examples/account",
+            "-r",
+            "us-east-1",
+            "-p",
+            "gpu-spot-*",
+            "--now",
+            now,
+            "-s",
+            o.to_str().unwrap(),
+            "policies/",
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        ids(&o.join("gpu-spot-requests-forgotten/resources.json"), "SpotInstanceRequestId")
+    };
+    // The fresh request was created at 14:00; it is "forgotten" once older than four hours.
+    assert!(!spot_ids("2026-11-23T16:30:00Z").contains(&"sir-0fresh00000001".to_string()));
+    assert!(spot_ids("2026-11-23T18:30:00Z").contains(&"sir-0fresh00000001".to_string()));
+}
+
+#[test]
+fn max_resources_stops_the_policy_but_not_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yml");
+    std::fs::write(
+        &policy,
+        "policies:\n  - name: too-many\n    resource: ec2\n    max-resources: 2\n    filters:\n      - tag:Environment: prod\n    actions:\n      - stop\n  - name: fine\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n",
+    )
+    .unwrap();
+    let o = dir.path().join("o");
+    let out = custodian([
+        "run",
+        "--dryrun",
+        "--snapshot",
+        "examples/account",
+        "-r",
+        "us-east-1",
+        "-s",
+        o.to_str().unwrap(),
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("policy 'too-many' in us-east-1: max-resources exceeded: 9 matched, limit 2 resources; no action was taken"),
+        "{}",
+        out.stderr
+    );
+    let meta = read_json(&o.join("too-many/metadata.json"));
+    assert_eq!(meta["status"], "limit-exceeded");
+    assert_eq!(meta["actions"], json!([]));
+    assert!(
+        !o.join("too-many/resources.json").exists(),
+        "c7n writes no resources.json when the guard trips"
+    );
+    assert_eq!(read_json(&o.join("fine/metadata.json"))["status"], "ok");
+    assert!(out.stdout.contains("LIMIT EXCEEDED"));
+}
+
+#[test]
+fn a_malformed_snapshot_file_fails_its_policies_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap/us-west-2");
+    std::fs::create_dir_all(&snap).unwrap();
+    std::fs::write(
+        snap.join("describe-instances.json"),
+        "{\"Reservations\": [\n  {\"Instances\": [}\n]}",
+    )
+    .unwrap();
+    std::fs::write(
+        snap.join("describe-db-instances.json"),
+        "{\"DBInstances\": [{\"DBInstanceIdentifier\": \"db1\", \"TagList\": []}]}",
+    )
+    .unwrap();
+    let o = dir.path().join("o");
+    let out = custodian([
+        "run",
+        "--dryrun",
+        "--snapshot",
+        dir.path().join("snap").to_str().unwrap(),
+        "-s",
+        o.to_str().unwrap(),
+        "policies/",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("describe-instances.json:2:18: invalid JSON"), "{}", out.stderr);
+    assert_eq!(read_json(&o.join("ec2-required-tags-mark/metadata.json"))["status"], "failed");
+    assert_eq!(
+        ids(&o.join("rds-required-tags-mark/resources.json"), "DBInstanceIdentifier"),
+        vec!["db1"]
+    );
+    // Spot requests: no file means no resources, not an error.
+    assert_eq!(
+        ids(&o.join("gpu-spot-requests-forgotten/resources.json"), "SpotInstanceRequestId"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn snapshot_runs_without_dryrun_say_nothing_was_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_example(dir.path(), &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("a snapshot is read-only: the 16 planned API calls above were NOT applied"),
+        "{}",
+        out.stdout
+    );
+    let meta = read_json(&dir.path().join("us-east-1/ec2-gpu-without-approval/metadata.json"));
+    assert_eq!(meta["config"]["dryrun"], false);
+    assert_eq!(meta["actions"][1]["applied"], false);
+}
+
+#[test]
+fn exit_codes_for_findings_and_bad_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_example(dir.path(), &["--dryrun", "--fail-on-findings"]).code, 3);
+    let out = run_example(dir.path(), &["--dryrun", "-r", "us-east-2"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("-r us-east-2: no such region in snapshot examples/account (did you mean 'us-east-1'?)"),
+        "{}",
+        out.stderr
+    );
+    let out = custodian([
+        "run",
+        "--dryrun",
+        "--now",
+        "yesterday",
+        "--snapshot",
+        "examples/account",
+        "policies/",
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("--now: 'yesterday' is not an RFC 3339 instant"));
+    let out = custodian(["run", "policies/"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("pass --snapshot DIR"));
+    let out = run_example(dir.path(), &["--dryrun", "-p", "nothing-*"]);
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn invalid_policies_stop_the_run_before_anything_is_fetched() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = custodian([
+        "run",
+        "--dryrun",
+        "--snapshot",
+        "examples/account",
+        "-s",
+        dir.path().to_str().unwrap(),
+        "policies/",
+        "tests/invalid/unknown-op.yml",
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("tests/invalid/unknown-op.yml:8:13: unknown op 'equals'"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+}
