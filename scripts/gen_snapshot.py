@@ -267,7 +267,10 @@ def example(out):
 
 def bench(out, n_ec2, n_rds, n_spot):
     rng = random.Random(7)
-    types = ["t3.micro", "t3.medium", "m5.large", "m5.2xlarge", "c5.xlarge", "r5.large", "p3.2xlarge", "g5.xlarge", "g4dn.xlarge"]
+    types = ["t3.micro", "t3.medium", "m5.large", "m5.2xlarge", "c5.xlarge", "r5.large"]
+    gpus = ["p3.2xlarge", "g5.xlarge", "g4dn.xlarge"]
+    # GPUs are rare, as in real accounts: about 1 instance in 2,000 and 1 spot request in 20.
+    pick = lambda gpu_share: rng.choice(gpus) if rng.random() < gpu_share else rng.choice(types)
     states = ["running"] * 6 + ["stopped"] * 3 + ["terminated"]
     envs = ["prod", "dev", "staging"]
     regions = {}
@@ -281,7 +284,7 @@ def bench(out, n_ec2, n_rds, n_spot):
                 t["Owner"] = "team%d@example.com" % rng.randint(1, 40)
             if rng.random() < 0.85:
                 t["CostCenter"] = "CC-%04d" % rng.randint(1000, 1100)
-            res.append(instance(rng, "i-%d%016x" % (ri, i), r, rng.choice(types), rng.choice(states), RECORDED - timedelta(hours=rng.randint(1, 5000)), t))
+            res.append(instance(rng, "i-%d%016x" % (ri, i), r, pick(0.0005), rng.choice(states), RECORDED - timedelta(hours=rng.randint(1, 5000)), t))
             if len(res) == rng.randint(1, 4) or len(res) >= 4:
                 ec2.append(res)
                 res = []
@@ -296,7 +299,7 @@ def bench(out, n_ec2, n_rds, n_spot):
         spots = []
         for i in range(n_spot // len(names)):
             st = rng.choice(["open", "active", "cancelled", "closed"])
-            spots.append(spot(rng, "sir-%d%016x" % (ri, i), r, rng.choice(types), st, RECORDED - timedelta(hours=rng.randint(1, 200)), {"Name": "s%d" % i}, instance_id=("i-9%015x" % i) if st == "active" else None))
+            spots.append(spot(rng, "sir-%d%016x" % (ri, i), r, pick(0.05), st, RECORDED - timedelta(hours=rng.randint(1, 200)), {"Name": "s%d" % i}, instance_id=("i-9%015x" % i) if st == "active" else None))
         regions[r] = (ec2, rds, spots)
     write(out, regions, rng)
 
