@@ -6,7 +6,7 @@ use crate::action::plan::{plan, ActionPlan, PlanContext};
 use crate::filter::EvalContext;
 use crate::policy::Policy;
 use crate::provider::{FetchError, Fetched, Provider};
-use crate::resource::ResourceKind;
+use crate::resource::{FieldSet, Resource, ResourceKind};
 use crate::time::Clock;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -35,8 +35,8 @@ pub struct PolicyRun<'a> {
     pub status: Status,
     /// Resources fetched before filtering.
     pub population: usize,
-    /// Matched documents, in fetch order.
-    pub matched: Vec<&'a Value>,
+    /// Matched resources, in fetch order.
+    pub matched: Vec<&'a Resource>,
     /// One plan per action, in policy order (empty when the guard tripped).
     pub plans: Vec<ActionPlan>,
     /// Time to filter and plan.
@@ -53,13 +53,15 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    /// Fetches each needed (region, kind) once, in parallel over a bounded set of threads.
+    /// Fetches each needed (region, kind) once, in parallel over a bounded set of threads. Each
+    /// resource's view keeps only the keys some policy of that kind reads.
     pub fn fetch(provider: &dyn Provider, regions: &[String], policies: &[Policy]) -> Inventory {
         let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
+        let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
         let jobs: Vec<(String, ResourceKind)> = regions.iter().flat_map(|r| kinds.iter().map(move |k| (r.clone(), *k))).collect();
         let results = parallel_map(&jobs, |(region, kind)| {
             let start = Instant::now();
-            let r = provider.fetch(region, *kind);
+            let r = provider.fetch(region, *kind, &fields[kind]);
             (r, start.elapsed())
         });
         Inventory {
@@ -71,6 +73,17 @@ impl Inventory {
     pub fn get(&self, region: &str, kind: ResourceKind) -> Option<&(Result<Fetched, FetchError>, Duration)> {
         self.fetched.get(&(region.to_string(), kind))
     }
+}
+
+/// The top-level keys the policies of `kind` read.
+pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
+    let mut keys = BTreeSet::new();
+    for p in policies.iter().filter(|p| p.kind == kind) {
+        for f in &p.filters {
+            f.read_fields(kind, &mut keys);
+        }
+    }
+    FieldSet::for_kind(kind, keys)
 }
 
 /// Evaluates every policy in every region against the inventory.
@@ -109,11 +122,11 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         }
     };
     let cx = EvalContext { kind: policy.kind, now };
-    run.population = fetched.documents.len();
+    run.population = fetched.resources.len();
     run.matched = fetched
-        .documents
+        .resources
         .iter()
-        .filter(|d| policy.filters.iter().all(|f| f.matches(d, &cx)))
+        .filter(|r| policy.filters.iter().all(|f| f.matches(&r.view, &cx)))
         .collect();
     if let Some(limit) = &policy.max_resources {
         if let Some(msg) = limit.check(run.matched.len(), run.population) {
@@ -127,7 +140,8 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         region,
         now,
     };
-    run.plans = policy.actions.iter().map(|a| plan(a, &run.matched, &pcx)).collect();
+    let views: Vec<&Value> = run.matched.iter().map(|r| &r.view).collect();
+    run.plans = policy.actions.iter().map(|a| plan(a, &views, &pcx)).collect();
     run.eval_time = start.elapsed();
     run
 }

@@ -104,6 +104,38 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// Adds the top-level document keys this filter reads to `out`.
+    pub fn read_fields(&self, kind: ResourceKind, out: &mut std::collections::BTreeSet<String>) {
+        match self {
+            Filter::Value(v) => match &v.key {
+                path::KeyPath::Tag(_) => {
+                    out.insert("Tags".into());
+                }
+                path::KeyPath::Path { text, .. } => {
+                    out.insert(text.clone());
+                    if let Some(root) = v.key.root() {
+                        out.insert(root.to_string());
+                    }
+                }
+            },
+            Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().for_each(|f| f.read_fields(kind, out)),
+            Filter::InstanceAge(_) => {
+                out.insert(kind.spec().date_field.into());
+                if kind == ResourceKind::Ec2 {
+                    out.insert("BlockDeviceMappings".into());
+                }
+            }
+            Filter::StateAge(_) => {
+                out.insert("StateTransitionReason".into());
+            }
+            Filter::TagCount { .. } | Filter::MarkedForOp(_) => {
+                out.insert("Tags".into());
+            }
+        }
+    }
+}
+
 impl AgeFilter {
     fn compare(&self, date: Timestamp, now: Timestamp) -> bool {
         let Ok(threshold) = now.checked_sub(self.threshold) else {

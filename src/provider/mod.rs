@@ -3,8 +3,7 @@
 
 pub mod snapshot;
 
-use crate::resource::ResourceKind;
-use serde_json::Value;
+use crate::resource::{FieldSet, Resource, ResourceKind};
 
 /// Failure to fetch one kind in one region.
 #[derive(Debug, thiserror::Error)]
@@ -32,8 +31,9 @@ pub trait Provider: Sync {
     fn describe(&self) -> String;
     /// The regions available, in a stable order.
     fn regions(&self) -> Vec<String>;
-    /// Fetches every resource of `kind` in `region` as documents in AWS's own shape.
-    fn fetch(&self, region: &str, kind: ResourceKind) -> Result<Fetched, FetchError>;
+    /// Fetches every resource of `kind` in `region` as documents in AWS's own shape; each
+    /// resource's view keeps the top-level keys in `fields`.
+    fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet) -> Result<Fetched, FetchError>;
     /// Whether actions can be applied (snapshots are read-only).
     fn can_act(&self) -> bool;
 }
@@ -41,8 +41,8 @@ pub trait Provider: Sync {
 /// The result of one fetch.
 #[derive(Debug, Default)]
 pub struct Fetched {
-    /// The documents.
-    pub documents: Vec<Value>,
+    /// The resources.
+    pub resources: Vec<Resource>,
     /// API calls made, by `service.Operation`.
     pub api_calls: Vec<(String, u64)>,
 }

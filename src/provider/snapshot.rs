@@ -2,8 +2,30 @@
 //! `describe-spot-instance-requests.json`, exactly as the AWS CLI prints them. Read-only.
 
 use super::{FetchError, Fetched, Provider};
-use crate::resource::{documents_from_describe, ResourceKind};
+use crate::resource::{parse_compact, FieldSet, Minifier, ResourceKind};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Reads a JSON file without its insignificant whitespace, in chunks, so the pretty-printed
+/// file is never held in memory whole.
+fn read_compact(path: &Path) -> std::io::Result<Arc<String>> {
+    let mut f = std::fs::File::open(path)?;
+    let size = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    // Capacity for the whole file: pages never written are never resident, and nothing is reallocated.
+    let mut out = Vec::with_capacity(size + 1);
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut m = Minifier::default();
+    loop {
+        let n = f.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        m.feed(&chunk[..n], &mut out);
+    }
+    let text = String::from_utf8(out).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))?;
+    Ok(Arc::new(text))
+}
 
 /// A recorded account: one subdirectory per region.
 #[derive(Debug, Clone)]
@@ -45,28 +67,43 @@ impl Provider for SnapshotProvider {
         self.regions.clone()
     }
 
-    fn fetch(&self, region: &str, kind: ResourceKind) -> Result<Fetched, FetchError> {
+    fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet) -> Result<Fetched, FetchError> {
         let file = self.root.join(region).join(kind.spec().snapshot_file);
         let name = file.display().to_string();
-        let bytes = match std::fs::read(&file) {
-            Ok(b) => b,
+        let compact = match read_compact(&file) {
+            Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Fetched::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(FetchError::Malformed {
+                    file: name,
+                    line: 0,
+                    column: 0,
+                    message: format!("not UTF-8 text: {e}"),
+                })
+            }
             Err(e) => return Err(FetchError::Other(format!("{name}: {e}"))),
         };
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| FetchError::Malformed {
-            file: name.clone(),
-            line: e.line(),
-            column: e.column(),
-            message: format!("invalid JSON: {e}"),
-        })?;
-        let documents = documents_from_describe(kind, value).map_err(|e| FetchError::Malformed {
-            file: name,
-            line: 1,
-            column: 1,
-            message: e.0,
+        let resources = parse_compact(kind, &compact, fields).map_err(|e| {
+            let e = match e.classify() {
+                // Place syntax errors in the file as written, not in its compact form.
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => std::fs::read_to_string(&file)
+                    .ok()
+                    .and_then(|original| crate::resource::document::locate_syntax_error(&original))
+                    .unwrap_or(e),
+                _ => e,
+            };
+            FetchError::Malformed {
+                file: name.clone(),
+                line: e.line(),
+                column: e.column(),
+                message: match e.classify() {
+                    serde_json::error::Category::Data => format!("not {} output: {e}", kind.spec().describe_api),
+                    _ => format!("invalid JSON: {e}"),
+                },
+            }
         })?;
         Ok(Fetched {
-            documents,
+            resources,
             api_calls: Vec::new(),
         })
     }

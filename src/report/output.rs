@@ -86,7 +86,7 @@ pub fn write_policy_output(run: &PolicyRun, info: &RunInfo) -> std::io::Result<P
     let dir = policy_dir(info, &run.region, &run.policy.name);
     std::fs::create_dir_all(&dir)?;
     if run.status == Status::Ok {
-        write_json(&dir.join("resources.json"), &run.matched)?;
+        write_resources(&dir.join("resources.json"), run)?;
     } else {
         let _ = std::fs::remove_file(dir.join("resources.json"));
     }
@@ -94,12 +94,33 @@ pub fn write_policy_output(run: &PolicyRun, info: &RunInfo) -> std::io::Result<P
     Ok(dir)
 }
 
+/// Writes the matched documents as a JSON list, one compact document per line.
+fn write_resources(path: &Path, run: &PolicyRun) -> std::io::Result<()> {
+    write_atomically(path, |w| {
+        w.write_all(b"[")?;
+        for (i, r) in run.matched.iter().enumerate() {
+            w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            let (prefix, body) = r.raw.pieces();
+            w.write_all(prefix.as_bytes())?;
+            w.write_all(body.as_bytes())?;
+        }
+        w.write_all(if run.matched.is_empty() { b"]\n" } else { b"\n]\n" })
+    })
+}
+
 fn write_json<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -> std::io::Result<()> {
+    write_atomically(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// Writes through a temporary file renamed into place, so readers never see a partial file.
+fn write_atomically(path: &Path, body: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>) -> std::io::Result<()> {
     let tmp = path.with_extension("json.tmp");
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    serde_json::to_writer_pretty(&mut w, value)?;
-    w.write_all(b"\n")?;
-    w.into_inner().map_err(|e| e.into_error())?.sync_data().ok();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+    body(&mut w)?;
+    w.into_inner().map_err(|e| e.into_error())?;
     std::fs::rename(&tmp, path)
 }
 

@@ -1,5 +1,8 @@
-//! Resource kinds: one static [`KindSpec`] table, and the mapping of describe output into
-//! resource documents in AWS's own shape.
+//! Resource kinds: one static [`KindSpec`] table, and resource documents in AWS's own shape.
+
+pub mod document;
+
+pub use document::{parse_compact, parse_describe, FieldSet, Minifier, RawDocument, Resource};
 
 use crate::action::ActionName;
 use serde_json::Value;
@@ -32,6 +35,8 @@ pub struct KindSpec {
     pub date_field: &'static str,
     /// The status attribute path, for reports.
     pub state_path: &'static [&'static str],
+    /// Keys every resource view keeps: what planning and reporting read besides the filters.
+    pub core_fields: &'static [&'static str],
     /// Attributes of the document (top level), for key validation and suggestions.
     pub attributes: &'static [&'static str],
     /// Actions this kind supports.
@@ -213,6 +218,7 @@ pub const KINDS: &[KindSpec] = &[
         id_field: "InstanceId",
         date_field: "LaunchTime",
         state_path: &["State", "Name"],
+        core_fields: &["InstanceId", "State"],
         attributes: EC2_ATTRIBUTES,
         actions: &[
             ActionName::Tag,
@@ -234,6 +240,16 @@ pub const KINDS: &[KindSpec] = &[
         id_field: "DBInstanceIdentifier",
         date_field: "InstanceCreateTime",
         state_path: &["DBInstanceStatus"],
+        core_fields: &[
+            "DBInstanceIdentifier",
+            "DBInstanceStatus",
+            "DBInstanceArn",
+            "Engine",
+            "DBClusterIdentifier",
+            "MultiAZ",
+            "ReadReplicaSourceDBInstanceIdentifier",
+            "ReadReplicaDBInstanceIdentifiers",
+        ],
         attributes: RDS_ATTRIBUTES,
         actions: &[
             ActionName::Tag,
@@ -266,6 +282,7 @@ pub const KINDS: &[KindSpec] = &[
         id_field: "SpotInstanceRequestId",
         date_field: "CreateTime",
         state_path: &["State"],
+        core_fields: &["SpotInstanceRequestId", "State", "InstanceId"],
         attributes: SPOT_ATTRIBUTES,
         actions: &[ActionName::Tag, ActionName::RemoveTag, ActionName::MarkForOp, ActionName::Cancel],
         describe_api: "ec2:DescribeSpotInstanceRequests",
@@ -317,127 +334,9 @@ pub fn resource_state(kind: ResourceKind, doc: &Value) -> Option<&str> {
 #[error("{0}")]
 pub struct ShapeError(pub String);
 
-/// Turns one describe response (the AWS CLI's JSON output) into resource documents:
-/// EC2 instances flattened out of `Reservations` with `ReservationId` (and `OwnerId`) copied in,
-/// RDS instances with `TagList` mirrored as `Tags`, spot requests as returned.
-pub fn documents_from_describe(kind: ResourceKind, response: Value) -> Result<Vec<Value>, ShapeError> {
-    let Value::Object(mut top) = response else {
-        return Err(ShapeError("expected a JSON object at the top".into()));
-    };
-    let list_key = match kind {
-        ResourceKind::Ec2 => "Reservations",
-        ResourceKind::Rds => "DBInstances",
-        ResourceKind::SpotRequest => "SpotInstanceRequests",
-    };
-    let list = match top.remove(list_key) {
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(ShapeError(format!("'{list_key}' must be a list"))),
-        None => {
-            return Err(ShapeError(format!(
-                "missing '{list_key}' (is this the output of {}?)",
-                kind.spec().describe_api
-            )))
-        }
-    };
-    match kind {
-        ResourceKind::Ec2 => {
-            let mut out = Vec::new();
-            for reservation in list {
-                let Value::Object(mut res) = reservation else {
-                    return Err(ShapeError("each reservation must be an object".into()));
-                };
-                let reservation_id = res.get("ReservationId").cloned();
-                let owner_id = res.get("OwnerId").cloned();
-                let Some(Value::Array(instances)) = res.remove("Instances") else {
-                    return Err(ShapeError("a reservation lacks its 'Instances' list".into()));
-                };
-                for inst in instances {
-                    let Value::Object(mut inst) = inst else {
-                        return Err(ShapeError("each instance must be an object".into()));
-                    };
-                    if let Some(r) = &reservation_id {
-                        inst.insert("ReservationId".into(), r.clone());
-                    }
-                    if let (Some(o), false) = (&owner_id, inst.contains_key("OwnerId")) {
-                        inst.insert("OwnerId".into(), o.clone());
-                    }
-                    check_id(kind, &inst)?;
-                    out.push(Value::Object(inst));
-                }
-            }
-            Ok(out)
-        }
-        ResourceKind::Rds => list
-            .into_iter()
-            .map(|db| {
-                let Value::Object(mut db) = db else {
-                    return Err(ShapeError("each DB instance must be an object".into()));
-                };
-                check_id(kind, &db)?;
-                let tags = db.get("TagList").cloned().unwrap_or(Value::Array(Vec::new()));
-                db.insert("Tags".into(), tags);
-                Ok(Value::Object(db))
-            })
-            .collect(),
-        ResourceKind::SpotRequest => list
-            .into_iter()
-            .map(|r| match r {
-                Value::Object(o) => {
-                    check_id(kind, &o)?;
-                    Ok(Value::Object(o))
-                }
-                _ => Err(ShapeError("each spot request must be an object".into())),
-            })
-            .collect(),
-    }
-}
-
-fn check_id(kind: ResourceKind, doc: &serde_json::Map<String, Value>) -> Result<(), ShapeError> {
-    match doc.get(kind.spec().id_field) {
-        Some(Value::String(_)) => Ok(()),
-        _ => Err(ShapeError(format!("a resource lacks its string '{}'", kind.spec().id_field))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn ec2_is_flattened_with_reservation_id() {
-        let docs = documents_from_describe(
-            ResourceKind::Ec2,
-            json!({"Reservations": [
-                {"ReservationId": "r-1", "OwnerId": "111", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]},
-                {"ReservationId": "r-2", "Instances": [{"InstanceId": "i-3"}]}
-            ]}),
-        )
-        .unwrap();
-        assert_eq!(docs.len(), 3);
-        assert_eq!(docs[1]["ReservationId"], "r-1");
-        assert_eq!(docs[1]["OwnerId"], "111");
-        assert_eq!(docs[2]["ReservationId"], "r-2");
-    }
-
-    #[test]
-    fn rds_tag_list_is_mirrored_as_tags() {
-        let docs = documents_from_describe(
-            ResourceKind::Rds,
-            json!({"DBInstances": [{"DBInstanceIdentifier": "db1", "TagList": [{"Key": "a", "Value": "b"}]}, {"DBInstanceIdentifier": "db2"}]}),
-        )
-        .unwrap();
-        assert_eq!(docs[0]["Tags"], json!([{"Key": "a", "Value": "b"}]));
-        assert_eq!(docs[1]["Tags"], json!([]));
-    }
-
-    #[test]
-    fn wrong_shapes_are_explained() {
-        let e = documents_from_describe(ResourceKind::Rds, json!({"Reservations": []})).unwrap_err();
-        assert!(e.0.contains("missing 'DBInstances'"), "{e}");
-        let e = documents_from_describe(ResourceKind::SpotRequest, json!({"SpotInstanceRequests": [{"State": "open"}]})).unwrap_err();
-        assert!(e.0.contains("SpotInstanceRequestId"), "{e}");
-    }
 
     #[test]
     fn every_kind_has_one_row_and_names_resolve() {
@@ -446,6 +345,9 @@ mod tests {
             assert!(k.spec().attributes.contains(&k.spec().id_field));
             assert!(k.spec().attributes.contains(&k.spec().date_field));
             assert!(k.spec().attributes.contains(&"Tags"));
+            for f in k.spec().core_fields {
+                assert!(k.spec().attributes.contains(f), "{f}");
+            }
         }
         assert_eq!(ResourceKind::from_name("ec2"), Some(ResourceKind::Ec2));
         assert_eq!(ResourceKind::from_name("aws.rds"), Some(ResourceKind::Rds));

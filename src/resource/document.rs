@@ -1,0 +1,455 @@
+//! Resource documents, kept in two forms: the full document as compact JSON text (written to
+//! `resources.json`, byte for byte what AWS returned, plus c7n's added keys), and a pruned view
+//! holding only the top-level keys the policies read (what filters and planning evaluate).
+//! This keeps a 50,000-instance account in a few hundred MB instead of several GB.
+
+use super::{ResourceKind, ShapeError};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// One resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// The top-level keys the policies read (a subset of the document).
+    pub view: Value,
+    /// The whole document, compact JSON.
+    pub raw: RawDocument,
+}
+
+/// A document's compact JSON: a range of a shared buffer (the whole describe response), after
+/// an optional prefix of added keys (`{"ReservationId":"r-1",`), so no document is copied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawDocument {
+    buffer: Arc<String>,
+    range: Range<usize>,
+    prefix: Option<Box<str>>,
+}
+
+impl RawDocument {
+    /// The document's text in one or two pieces; their concatenation is the JSON object.
+    pub fn pieces(&self) -> (&str, &str) {
+        let body = &self.buffer[self.range.clone()];
+        match &self.prefix {
+            // The prefix ends the opening brace's keys; the body continues after its own '{'.
+            Some(p) => (p, &body[1..]),
+            None => ("", body),
+        }
+    }
+
+    /// The document as one string.
+    pub fn text(&self) -> String {
+        let (a, b) = self.pieces();
+        format!("{a}{b}")
+    }
+}
+
+impl Resource {
+    /// A resource whose view is the whole document.
+    pub fn from_document(doc: Value) -> Resource {
+        let text = Arc::new(serde_json::to_string(&doc).expect("a JSON value serializes"));
+        let range = 0..text.len();
+        Resource {
+            view: doc,
+            raw: RawDocument {
+                buffer: text,
+                range,
+                prefix: None,
+            },
+        }
+    }
+
+    /// The full document, parsed.
+    pub fn document(&self) -> Value {
+        serde_json::from_str(&self.raw.text()).expect("raw documents are valid JSON")
+    }
+}
+
+/// The top-level keys to keep in each resource's view; `None` keeps everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldSet(pub Option<BTreeSet<String>>);
+
+impl FieldSet {
+    /// Keeps every key.
+    pub fn all() -> FieldSet {
+        FieldSet(None)
+    }
+
+    /// Keeps the kind's core keys (ids, states, the fields planning reads) plus `extra`.
+    pub fn for_kind(kind: ResourceKind, extra: impl IntoIterator<Item = String>) -> FieldSet {
+        let mut keys: BTreeSet<String> = kind.spec().core_fields.iter().map(|s| s.to_string()).collect();
+        keys.extend(extra);
+        FieldSet(Some(keys))
+    }
+
+    /// Whether the view keeps `key`.
+    pub fn keeps(&self, key: &str) -> bool {
+        self.0.as_ref().is_none_or(|k| k.contains(key))
+    }
+}
+
+/// Parses one describe response (the AWS CLI's JSON) into resources: EC2 instances flattened out
+/// of `Reservations` with `ReservationId` (and `OwnerId`) copied in, RDS instances with `TagList`
+/// mirrored as `Tags`, spot requests as returned.
+pub fn parse_describe(kind: ResourceKind, text: &str, fields: &FieldSet) -> Result<Vec<Resource>, serde_json::Error> {
+    let compact = Arc::new(minify(text));
+    parse_compact(kind, &compact, fields).map_err(|e| match e.classify() {
+        // Positions in the compact text mean nothing to the user: find the error in the original.
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => locate_syntax_error(text).unwrap_or(e),
+        _ => e,
+    })
+}
+
+/// Re-parses the original text to place a syntax error found in its compact form.
+pub fn locate_syntax_error(original: &str) -> Option<serde_json::Error> {
+    serde_json::from_str::<IgnoredAny>(original).err()
+}
+
+/// [`parse_describe`] on a buffer without insignificant whitespace (see [`Minifier`]); every
+/// resource's raw document points into `text`.
+pub fn parse_compact(kind: ResourceKind, text: &Arc<String>, fields: &FieldSet) -> Result<Vec<Resource>, serde_json::Error> {
+    let base = text.as_ptr() as usize;
+    let range_of = |raw: &RawValue| {
+        let start = raw.get().as_ptr() as usize - base;
+        start..start + raw.get().len()
+    };
+    match kind {
+        ResourceKind::Ec2 => {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "PascalCase")]
+            struct Response<'a> {
+                #[serde(borrow)]
+                reservations: Option<Vec<Reservation<'a>>>,
+            }
+            #[derive(Deserialize)]
+            #[serde(rename_all = "PascalCase")]
+            struct Reservation<'a> {
+                reservation_id: Option<String>,
+                owner_id: Option<String>,
+                #[serde(borrow)]
+                instances: Option<Vec<&'a RawValue>>,
+            }
+            let response: Response = serde_json::from_str(text.as_ref())?;
+            let reservations = response.reservations.ok_or_else(|| missing("Reservations", kind))?;
+            let mut out = Vec::new();
+            for r in reservations {
+                let instances = r.instances.ok_or_else(|| shape("a reservation lacks its 'Instances' list"))?;
+                for raw in instances {
+                    let mut added = Vec::new();
+                    if let Some(id) = &r.reservation_id {
+                        added.push(("ReservationId", Value::String(id.clone())));
+                    }
+                    if let Some(owner) = &r.owner_id {
+                        added.push(("OwnerId", Value::String(owner.clone())));
+                    }
+                    out.push(resource(kind, text, range_of(raw), fields, added)?);
+                }
+            }
+            Ok(out)
+        }
+        ResourceKind::Rds | ResourceKind::SpotRequest => {
+            let list_key = if kind == ResourceKind::Rds {
+                "DBInstances"
+            } else {
+                "SpotInstanceRequests"
+            };
+            #[derive(Deserialize)]
+            struct Response<'a> {
+                #[serde(rename = "DBInstances", borrow)]
+                db: Option<Vec<&'a RawValue>>,
+                #[serde(rename = "SpotInstanceRequests", borrow)]
+                spot: Option<Vec<&'a RawValue>>,
+            }
+            let response: Response = serde_json::from_str(text.as_ref())?;
+            let items = if kind == ResourceKind::Rds { response.db } else { response.spot };
+            let items = items.ok_or_else(|| missing(list_key, kind))?;
+            items
+                .into_iter()
+                .map(|raw| resource(kind, text, range_of(raw), fields, Vec::new()))
+                .collect()
+        }
+    }
+}
+
+fn shape(msg: &str) -> serde_json::Error {
+    serde::de::Error::custom(msg)
+}
+
+fn missing(key: &str, kind: ResourceKind) -> serde_json::Error {
+    shape(&format!("missing '{key}' (is this the output of {}?)", kind.spec().describe_api))
+}
+
+/// Builds one resource from its raw JSON object, adding `added` keys unless already present.
+fn resource(
+    kind: ResourceKind,
+    buffer: &Arc<String>,
+    range: Range<usize>,
+    fields: &FieldSet,
+    added: Vec<(&str, Value)>,
+) -> Result<Resource, serde_json::Error> {
+    let raw = &buffer[range.clone()];
+    let id_field = kind.spec().id_field;
+    let mut keep =
+        |k: &str| fields.keeps(k) || k == id_field || added.iter().any(|(a, _)| *a == k) || (kind == ResourceKind::Rds && k == "TagList");
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let mut view = PrunedObject { keep: &mut keep }.deserialize(&mut de)?;
+    match view.get(id_field) {
+        Some(Value::String(_)) => {}
+        _ => return Err(shape(&format!("a resource lacks its string '{id_field}'"))),
+    }
+    let mut extra: Vec<(String, Value)> = added
+        .into_iter()
+        .filter(|(k, _)| !view.contains_key(*k))
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    if kind == ResourceKind::Rds && !view.contains_key("Tags") {
+        extra.push(("Tags".into(), view.get("TagList").cloned().unwrap_or(Value::Array(Vec::new()))));
+    }
+    let prefix = if extra.is_empty() {
+        None
+    } else {
+        let mut p = String::from("{");
+        for (k, v) in &extra {
+            p.push_str(&serde_json::to_string(k)?);
+            p.push(':');
+            p.push_str(&serde_json::to_string(v)?);
+            p.push(',');
+        }
+        if raw == "{}" {
+            p.pop();
+        }
+        Some(p.into_boxed_str())
+    };
+    for (k, v) in extra {
+        if fields.keeps(&k) || k == id_field {
+            view.insert(k, v);
+        }
+    }
+    if !fields.keeps("TagList") && kind == ResourceKind::Rds {
+        view.remove("TagList");
+    }
+    Ok(Resource {
+        view: Value::Object(view),
+        raw: RawDocument {
+            buffer: buffer.clone(),
+            range,
+            prefix,
+        },
+    })
+}
+
+/// Deserializes a JSON object keeping only the keys `keep` accepts; the rest are skipped unparsed.
+struct PrunedObject<'k, F: FnMut(&str) -> bool> {
+    keep: &'k mut F,
+}
+
+impl<'de, F: FnMut(&str) -> bool> DeserializeSeed<'de> for PrunedObject<'_, F> {
+    type Value = Map<String, Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(&str) -> bool> Visitor<'de> for PrunedObject<'_, F> {
+    type Value = Map<String, Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a resource object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if (self.keep)(&key) {
+                out.insert(key.into_owned(), map.next_value::<Value>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Removes insignificant whitespace from JSON text (see [`Minifier`]).
+pub fn minify(json: &str) -> String {
+    let mut m = Minifier::default();
+    let mut out = Vec::with_capacity(json.len());
+    m.feed(json.as_bytes(), &mut out);
+    // Only ASCII whitespace outside strings is removed, so valid UTF-8 stays valid.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Streaming whitespace removal for JSON: feed chunks of any size; the state (inside a string,
+/// after a backslash) carries across chunks. Copies runs between whitespace, and finds string
+/// ends with `memchr`, so pretty-printed AWS CLI output shrinks by about half in one pass.
+#[derive(Debug, Default)]
+pub struct Minifier {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Minifier {
+    /// Appends `chunk` without insignificant whitespace to `out`.
+    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        let is_space = |c: u8| matches!(c, b' ' | b'\n' | b'\r' | b'\t');
+        let b = chunk;
+        let mut i = 0;
+        while i < b.len() {
+            if self.in_string {
+                if self.escaped {
+                    out.push(b[i]);
+                    i += 1;
+                    self.escaped = false;
+                    continue;
+                }
+                let start = i;
+                match memchr::memchr2(b'"', b'\\', &b[i..]) {
+                    Some(off) => {
+                        i += off + 1;
+                        if b[i - 1] == b'\\' {
+                            self.escaped = true;
+                        } else {
+                            self.in_string = false;
+                        }
+                    }
+                    None => i = b.len(),
+                }
+                out.extend_from_slice(&b[start..i]);
+            } else {
+                let start = i;
+                while i < b.len() && !is_space(b[i]) && b[i] != b'"' {
+                    i += 1;
+                }
+                if i < b.len() && b[i] == b'"' {
+                    self.in_string = true;
+                    i += 1;
+                    out.extend_from_slice(&b[start..i]);
+                    continue;
+                }
+                out.extend_from_slice(&b[start..i]);
+                while i < b.len() && is_space(b[i]) {
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+impl From<serde_json::Error> for ShapeError {
+    fn from(e: serde_json::Error) -> Self {
+        ShapeError(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn minify_keeps_strings_intact() {
+        assert_eq!(
+            minify("{ \"a b\" : [ 1, \"x \\\" y\" ],\n \"c\": {} }"),
+            "{\"a b\":[1,\"x \\\" y\"],\"c\":{}}"
+        );
+        assert_eq!(minify("[\"\\\\\", \"t\\tz \"]"), "[\"\\\\\",\"t\\tz \"]");
+        assert_eq!(minify("  {\"é\": \" ü \"}  "), "{\"é\":\" ü \"}");
+    }
+
+    #[test]
+    fn minifier_carries_state_across_chunks() {
+        let text = "{ \"k\" : \"a \\\" b\",\n  \"l\": [ 1 , 2 ] }";
+        for size in 1..text.len() {
+            let mut m = Minifier::default();
+            let mut out = Vec::new();
+            for chunk in text.as_bytes().chunks(size) {
+                m.feed(chunk, &mut out);
+            }
+            assert_eq!(String::from_utf8(out).unwrap(), minify(text), "chunk size {size}");
+        }
+        assert_eq!(minify(text), "{\"k\":\"a \\\" b\",\"l\":[1,2]}");
+    }
+
+    #[test]
+    fn syntax_errors_are_located_in_the_original_text() {
+        let e = parse_describe(
+            ResourceKind::Ec2,
+            "{\n  \"Reservations\": [\n    {\"Instances\": [}\n]}",
+            &FieldSet::all(),
+        )
+        .unwrap_err();
+        assert_eq!((e.line(), e.column()), (3, 20));
+    }
+
+    #[test]
+    fn ec2_raw_documents_carry_reservation_keys_and_views_are_pruned() {
+        let text = r#"{"Reservations": [{"ReservationId": "r-1", "OwnerId": "111", "Instances": [
+            {"InstanceId": "i-1", "State": {"Name": "running"}, "InstanceType": "t3.micro", "Big": {"deep": [1, 2, 3]}}
+        ]}]}"#;
+        let fields = FieldSet::for_kind(ResourceKind::Ec2, ["InstanceType".to_string(), "ReservationId".to_string()]);
+        let r = &parse_describe(ResourceKind::Ec2, text, &fields).unwrap()[0];
+        assert_eq!(
+            r.document(),
+            json!({"ReservationId": "r-1", "OwnerId": "111", "InstanceId": "i-1", "State": {"Name": "running"}, "InstanceType": "t3.micro", "Big": {"deep": [1, 2, 3]}})
+        );
+        assert_eq!(r.view["InstanceType"], "t3.micro");
+        assert_eq!(r.view["ReservationId"], "r-1");
+        assert!(r.view.get("Big").is_none(), "unread keys are not kept in the view");
+        assert!(r.view.get("OwnerId").is_none());
+    }
+
+    #[test]
+    fn rds_tag_list_is_mirrored_as_tags_in_both_forms() {
+        let text = r#"{"DBInstances": [{"DBInstanceIdentifier": "db1", "TagList": [{"Key": "a", "Value": "b"}]}, {"DBInstanceIdentifier": "db2"}]}"#;
+        let docs = parse_describe(
+            ResourceKind::Rds,
+            text,
+            &FieldSet::for_kind(ResourceKind::Rds, ["Tags".to_string()]),
+        )
+        .unwrap();
+        assert!(
+            docs[0].view.get("TagList").is_none(),
+            "TagList is read for Tags, then dropped from the view"
+        );
+        assert_eq!(docs[0].view["Tags"], json!([{"Key": "a", "Value": "b"}]));
+        assert_eq!(docs[0].document()["Tags"], json!([{"Key": "a", "Value": "b"}]));
+        assert_eq!(docs[0].document()["TagList"], json!([{"Key": "a", "Value": "b"}]));
+        assert_eq!(docs[1].document(), json!({"Tags": [], "DBInstanceIdentifier": "db2"}));
+    }
+
+    #[test]
+    fn the_view_equals_the_document_on_every_kept_key() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/account/us-east-1/describe-instances.json"
+        ))
+        .unwrap();
+        let fields = FieldSet::for_kind(ResourceKind::Ec2, ["InstanceType".to_string(), "Placement".to_string()]);
+        let all = parse_describe(ResourceKind::Ec2, &text, &FieldSet::all()).unwrap();
+        let pruned = parse_describe(ResourceKind::Ec2, &text, &fields).unwrap();
+        assert_eq!(all.len(), pruned.len());
+        for (a, p) in all.iter().zip(&pruned) {
+            assert_eq!(a.raw.text(), p.raw.text());
+            assert_eq!(a.view, a.document(), "with every field kept, the view is the document");
+            for (k, v) in p.view.as_object().unwrap() {
+                assert_eq!(&a.view[k], v, "{k}");
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_explained() {
+        let e = parse_describe(ResourceKind::Rds, r#"{"Reservations": []}"#, &FieldSet::all()).unwrap_err();
+        assert!(e.to_string().contains("missing 'DBInstances'"), "{e}");
+        let e = parse_describe(
+            ResourceKind::SpotRequest,
+            r#"{"SpotInstanceRequests": [{"State": "open"}]}"#,
+            &FieldSet::all(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("SpotInstanceRequestId"), "{e}");
+    }
+}
