@@ -182,7 +182,7 @@ pub fn totals(runs: &[PolicyRun]) -> Totals {
 }
 
 /// Maps `f` over `items` on up to `available_parallelism` threads, keeping order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

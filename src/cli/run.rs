@@ -112,8 +112,9 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         started,
     };
     let mut code = ExitCode::Success;
-    for r in &runs {
-        if let Err(e) = write_policy_output(r, &info) {
+    let written = crate::engine::parallel_map(&runs, |r| write_policy_output(r, &info));
+    for (r, result) in runs.iter().zip(written) {
+        if let Err(e) = result {
             let _ = writeln!(err, "{}: cannot write output to {}: {e}", r.policy.name, info.output_dir.display());
             code = ExitCode::PolicyFailed;
         }
