@@ -9,3 +9,5 @@ pub mod yaml;
 pub use diagnostic::Diagnostic;
 pub use load::{load, load_text};
 pub use model::{MaxResources, Mode, Policy, Source};
+/// The YAML parser behind policy loading (swap it here).
+pub use yaml::parse;

@@ -1,6 +1,6 @@
 //! `custodian run` end to end on the example account snapshot.
 
-use crate::util::{custodian, ids, read_json};
+use crate::util::{custodian, dry_run_policy, ids, read_json};
 use serde_json::json;
 use std::path::Path;
 
@@ -109,24 +109,9 @@ fn plans_are_exact_requests() {
 
 #[test]
 fn implicit_state_filters_record_skips() {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("p.yml");
-    std::fs::write(
-        &policy,
-        "policies:\n  - name: stop-dev\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n    actions:\n      - stop\n",
-    )
-    .unwrap();
-    let out = custodian([
-        "run",
-        "--dryrun",
-        "--snapshot",
-        "examples/account",
-        "-r",
-        "us-east-1",
-        "-s",
-        dir.path().join("o").to_str().unwrap(),
-        policy.to_str().unwrap(),
-    ]);
+    let policy =
+        "policies:\n  - name: stop-dev\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n    actions:\n      - stop\n";
+    let (dir, out) = dry_run_policy(policy, &["-r", "us-east-1"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let meta = read_json(&dir.path().join("o/stop-dev/metadata.json"));
     let skipped = meta["actions"][0]["skipped"].as_array().unwrap();
@@ -166,25 +151,9 @@ fn now_moves_age_thresholds() {
 
 #[test]
 fn max_resources_stops_the_policy_but_not_the_others() {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("p.yml");
-    std::fs::write(
-        &policy,
-        "policies:\n  - name: too-many\n    resource: ec2\n    max-resources: 2\n    filters:\n      - tag:Environment: prod\n    actions:\n      - stop\n  - name: fine\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n",
-    )
-    .unwrap();
+    let policy = "policies:\n  - name: too-many\n    resource: ec2\n    max-resources: 2\n    filters:\n      - tag:Environment: prod\n    actions:\n      - stop\n  - name: fine\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n";
+    let (dir, out) = dry_run_policy(policy, &["-r", "us-east-1"]);
     let o = dir.path().join("o");
-    let out = custodian([
-        "run",
-        "--dryrun",
-        "--snapshot",
-        "examples/account",
-        "-r",
-        "us-east-1",
-        "-s",
-        o.to_str().unwrap(),
-        policy.to_str().unwrap(),
-    ]);
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(
         out.stderr
