@@ -11,4 +11,5 @@ pub mod policy;
 pub mod provider;
 pub mod report;
 pub mod resource;
+pub mod schedule;
 pub mod time;

@@ -1,0 +1,1 @@
+//! `custodian schedule explain`: filled in below.
