@@ -7,6 +7,7 @@ use crate::filter::EvalContext;
 use crate::policy::Policy;
 use crate::provider::{FetchError, Fetched, Provider};
 use crate::resource::{FieldSet, Resource, ResourceKind};
+use crate::schedule::{ScheduleFindings, ScheduleNotes};
 use crate::time::Clock;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -45,6 +46,10 @@ pub struct PolicyRun<'a> {
     pub fetch_time: Duration,
     /// API calls of the shared fetch.
     pub api_calls: Vec<(String, u64)>,
+    /// Off-hours findings: opted-out resources, unparsable and questionable schedule tags.
+    pub schedule: ScheduleFindings,
+    /// Resources whose schedule tag opted them out (`opted_out.json`).
+    pub opted_out: Vec<&'a Resource>,
 }
 
 /// Fetched resources of every (region, kind) the policies need.
@@ -105,6 +110,8 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         eval_time: Duration::ZERO,
         fetch_time: Duration::ZERO,
         api_calls: Vec::new(),
+        schedule: ScheduleFindings::default(),
+        opted_out: Vec::new(),
     };
     let fetched = match inventory.get(region, policy.kind) {
         Some((Ok(f), t)) => {
@@ -121,13 +128,15 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
             return run;
         }
     };
-    let cx = EvalContext { kind: policy.kind, now };
     run.population = fetched.resources.len();
-    run.matched = fetched
-        .resources
-        .iter()
-        .filter(|r| policy.filters.iter().all(|f| f.matches(&r.view, &cx)))
-        .collect();
+    let notes = ScheduleNotes::default();
+    let cx = EvalContext { kind: policy.kind, now, notes: Some(&notes) };
+    run.matched = fetched.resources.iter().filter(|r| policy.filters.iter().all(|f| f.matches(&r.view, &cx))).collect();
+    run.schedule = notes.into_findings();
+    if !run.schedule.opted_out.is_empty() {
+        let ids: BTreeSet<&str> = run.schedule.opted_out.iter().map(String::as_str).collect();
+        run.opted_out = fetched.resources.iter().filter(|r| ids.contains(crate::resource::resource_id(policy.kind, &r.view))).collect();
+    }
     if let Some(limit) = &policy.max_resources {
         if let Some(msg) = limit.check(run.matched.len(), run.population) {
             run.status = Status::LimitExceeded(msg);

@@ -32,6 +32,8 @@ pub const FILTER_DOCS: &[Doc] = &[
     Doc { name: "instance-age", summary: "Age of the resource (EC2: oldest EBS attach time, else LaunchTime; RDS: InstanceCreateTime; spot requests: CreateTime). op defaults to greater-than (older than).", example: "- type: instance-age\n  op: gt\n  hours: 4" },
     Doc { name: "state-age", summary: "Time since the EC2 instance's last state transition (from StateTransitionReason).", example: "- type: state-age\n  op: ge\n  days: 14" },
     Doc { name: "tag-count", summary: "Number of tags, not counting aws: tags. count defaults to 10, op to gte.", example: "- type: tag-count\n  count: 0\n  op: eq" },
+    Doc { name: "offhour", summary: "Cloud Custodian's off-hours filter: matches during the scheduled off hour (default 19:00, Monday-Friday, zone default_tz, default et) of resources tagged maid_offhours, or per the tag's own schedule (off=(M-F,19);on=(M-F,7);tz=pt). Options: opt-out, weekends, weekends-only, skip-days, fallback-schedule, state-filter (EC2); beyond c7n: lookback (catch up a missed run), cron, holidays, holidays-file.", example: "- type: offhour\n  offhour: 19\n  default_tz: et\n  tag: maid_offhours" },
+    Doc { name: "onhour", summary: "Cloud Custodian's on-hours filter: matches during the scheduled on hour (default 07:00, Monday-Friday). Same options as offhour.", example: "- type: onhour\n  onhour: 7\n  default_tz: et\n  lookback: 3h" },
     Doc { name: "marked-for-op", summary: "The resource carries a mark-for-op tag for this op whose date has come (skew/skew_hours: match earlier).", example: "- type: marked-for-op\n  op: stop\n  tag: maid_status" },
 ];
 
@@ -49,9 +51,11 @@ pub const ACTION_DOCS: &[(ActionName, Doc)] = &[
 ];
 
 fn filter_docs(kind: ResourceKind) -> impl Iterator<Item = &'static Doc> {
-    FILTER_DOCS
-        .iter()
-        .filter(move |d| d.name != "state-age" || kind == ResourceKind::Ec2)
+    FILTER_DOCS.iter().filter(move |d| match d.name {
+        "state-age" => kind == ResourceKind::Ec2,
+        "offhour" | "onhour" => kind != ResourceKind::SpotRequest,
+        _ => true,
+    })
 }
 
 fn action_docs(kind: ResourceKind) -> impl Iterator<Item = &'static Doc> {

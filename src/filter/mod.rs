@@ -46,6 +46,8 @@ pub enum Filter {
     },
     /// `marked-for-op`: the resource carries a `mark-for-op` tag whose date has come.
     MarkedForOp(MarkedForOp),
+    /// `offhour` / `onhour`: the resource's schedule says stop / start now.
+    OffHours(Box<crate::schedule::OffHours>),
 }
 
 /// `instance-age` / `state-age`: `op(now - threshold, resource_date)`, c7n's argument order.
@@ -72,11 +74,13 @@ pub struct MarkedForOp {
 
 /// Everything a filter needs besides the document.
 #[derive(Debug, Clone, Copy)]
-pub struct EvalContext {
+pub struct EvalContext<'a> {
     /// The resource kind.
     pub kind: ResourceKind,
     /// "Now", from the injected clock.
     pub now: Timestamp,
+    /// Where off-hours filters record opt-outs, unparsable tags and tag lint.
+    pub notes: Option<&'a crate::schedule::ScheduleNotes>,
 }
 
 impl Filter {
@@ -100,6 +104,7 @@ impl Filter {
                 op.compare(&value::Operand::Int(n), &value::Operand::Int(*count)).unwrap_or(false)
             }
             Filter::MarkedForOp(m) => m.matches(doc, cx.now),
+            Filter::OffHours(o) => o.matches(cx.kind, doc, cx.now, cx.notes),
         }
     }
 }
@@ -131,6 +136,10 @@ impl Filter {
             }
             Filter::TagCount { .. } | Filter::MarkedForOp(_) => {
                 out.insert("Tags".into());
+            }
+            Filter::OffHours(_) => {
+                out.insert("Tags".into());
+                out.insert("State".into());
             }
         }
     }
@@ -210,11 +219,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn cx(kind: ResourceKind) -> EvalContext {
-        EvalContext {
-            kind,
-            now: "2026-06-15T12:00:00Z".parse().unwrap(),
-        }
+    fn cx(kind: ResourceKind) -> EvalContext<'static> {
+        EvalContext { kind, now: "2026-06-15T12:00:00Z".parse().unwrap(), notes: None }
     }
 
     fn age(op: &str, days: f64) -> AgeFilter {

@@ -50,8 +50,6 @@ const MODE_KEYS: &[&str] = &[
     "member-role",
     "timezone",
 ];
-/// c7n filters that arrive with the off-hours schedules work.
-const SCHEDULE_FILTERS: &[&str] = &["offhour", "onhour"];
 
 /// Collects diagnostics for one file while validating it.
 pub struct Validator<'a> {
@@ -593,10 +591,7 @@ impl<'a> Validator<'a> {
                 self.at_node(at, format!("write '{name}' as a block: '- {name}: [filters...]'"));
                 None
             }
-            n if SCHEDULE_FILTERS.contains(&n) => {
-                self.at_node(at, format!("filter '{n}' (off-hours schedules) is not available yet in custodian"));
-                None
-            }
+            "offhour" | "onhour" => self.offhours_filter(at, name, entries, kind, kind_known),
             other => {
                 let known = FILTER_TYPES.iter().copied().filter(|f| !matches!(*f, "and" | "or" | "not"));
                 let hint = suggestion(other, known);
@@ -609,6 +604,177 @@ impl<'a> Validator<'a> {
                 None
             }
         }
+    }
+
+    fn offhours_filter(&mut self, at: &Node, name: &str, entries: &[(Key, Node)], kind: ResourceKind, kind_known: bool) -> Option<Filter> {
+        use crate::schedule::{tag, Holidays, OffHours, Transition};
+        let transition = if name == "offhour" { Transition::Off } else { Transition::On };
+        let mut allowed = vec![
+            "type", name, "default_tz", "tag", "opt-out", "weekends", "weekends-only", "skip-days", "fallback-schedule", "fallback_schedule",
+            "lookback", "cron", "holidays", "holidays-file",
+        ];
+        if transition == Transition::Off {
+            allowed.extend(["stay-off", "onhour"]);
+        }
+        if kind == ResourceKind::Ec2 {
+            allowed.push("state-filter");
+        }
+        self.check_keys(entries, &allowed, name);
+        if kind_known && kind == ResourceKind::SpotRequest {
+            self.at_node(at, format!("filter '{name}' is available on aws.ec2 and aws.rds, not {}", kind.spec().name));
+            return None;
+        }
+        let get = |k: &str| entries.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
+        let before = self.diagnostics.len();
+        if let Some(v) = get("skip-days-from") {
+            self.at_node(v, "'skip-days-from' is not supported by custodian; list the dates in 'skip-days' or 'holidays-file'");
+        }
+        let hour = match get(name) {
+            None => if transition == Transition::Off { 19 } else { 7 },
+            Some(h) => match h.value {
+                NodeValue::Int(n) if (0..=23).contains(&n) => n as u8,
+                _ => {
+                    self.at_node(h, format!("'{name}' must be an hour from 0 to 23"));
+                    0
+                }
+            },
+        };
+        let (default_tz, default_tz_name) = match get("default_tz") {
+            None => resolve_tz("et").expect("c7n's default zone resolves"),
+            Some(node) => match self.timezone(Some(node)) {
+                Some(tz) => (tz, node.as_str().unwrap_or("").to_string()),
+                None => (TimeZone::UTC, String::new()),
+            },
+        };
+        let tag = self.opt_string(get("tag"), "tag").flatten().unwrap_or_else(|| "maid_offhours".into()).to_lowercase();
+        let opt_out = self.flag(get("opt-out"));
+        let weekends = get("weekends").map(|n| self.flag(Some(n))).unwrap_or(true);
+        let weekends_only = self.flag(get("weekends-only"));
+        let state_filter = get("state-filter").map(|n| self.flag(Some(n))).unwrap_or(true);
+        let mut holidays = Holidays::default();
+        for key in ["skip-days", "holidays"] {
+            if let Some(list) = get(key) {
+                match &list.value {
+                    NodeValue::Seq(items) => {
+                        for item in items {
+                            match item.as_str() {
+                                Some(d) if key == "skip-days" && d.parse::<jiff::civil::Date>().is_err() => {
+                                    self.at_node(item, format!("skip-days entries are dates (YYYY-MM-DD), not '{d}'"))
+                                }
+                                Some(d) => {
+                                    if let Err(e) = holidays.add(d) {
+                                        self.at_node(item, e);
+                                    }
+                                }
+                                None => self.at_node(item, format!("'{key}' entries must be strings such as \"2026-12-25\" or \"12-25\"")),
+                            }
+                        }
+                    }
+                    _ => self.at_node(list, format!("'{key}' must be a list of dates")),
+                }
+            }
+        }
+        if let Some(node) = get("holidays-file") {
+            match node.as_str() {
+                None => self.at_node(node, "'holidays-file' must be a path"),
+                Some(rel) => {
+                    let path = std::path::Path::new(self.file).parent().unwrap_or(std::path::Path::new(".")).join(rel);
+                    match std::fs::read_to_string(&path) {
+                        Ok(text) => {
+                            if let Err((line, e)) = holidays.add_file(&text) {
+                                self.at_node(node, format!("{}:{line}: {e}", path.display()));
+                            }
+                        }
+                        Err(e) => self.at_node(node, format!("cannot read holidays file {}: {e}", path.display())),
+                    }
+                }
+            }
+        }
+        let fallback = match get("fallback-schedule").or(get("fallback_schedule")) {
+            None => None,
+            Some(node) => match node.as_str() {
+                None => {
+                    self.at_node(node, "'fallback-schedule' must be a schedule tag value such as 'off=(M-F,19);on=(M-F,7)'");
+                    None
+                }
+                Some(text) => {
+                    let problems = tag::lint(text);
+                    let normalized = tag::normalize(text);
+                    if let Some(p) = problems.first() {
+                        self.at_node(node, format!("schedule '{text}': {p}"));
+                    } else if let tag::TagOutcome::Invalid(e) = tag::resolve(&normalized, transition) {
+                        self.at_node(node, format!("schedule '{text}': {e}"));
+                    }
+                    Some(normalized)
+                }
+            },
+        };
+        let lookback = match get("lookback") {
+            None => None,
+            Some(node) => match node.as_str().map(crate::schedule::parse_window) {
+                Some(Ok(w)) => Some(w),
+                Some(Err(e)) => {
+                    self.at_node(node, e);
+                    None
+                }
+                None => {
+                    self.at_node(node, "'lookback' must be a duration such as '3h'");
+                    None
+                }
+            },
+        };
+        let cron = match get("cron") {
+            None => None,
+            Some(node) => match node.as_str().map(|c| c.parse::<croner::Cron>()) {
+                Some(Ok(c)) => Some(c),
+                Some(Err(e)) => {
+                    self.at_node(node, format!("invalid cron expression: {e}"));
+                    None
+                }
+                None => {
+                    self.at_node(node, "'cron' must be a cron expression such as '30 19 * * MON-FRI'");
+                    None
+                }
+            },
+        };
+        let stay_off = self.flag(get("stay-off"));
+        let on_hour = match get("onhour") {
+            Some(h) if transition == Transition::Off => match h.value {
+                NodeValue::Int(n) if (0..=23).contains(&n) && stay_off => n as u8,
+                NodeValue::Int(_) if !stay_off => {
+                    self.at_node(h, "'onhour' in an offhour filter only applies with 'stay-off: true'");
+                    7
+                }
+                _ => {
+                    self.at_node(h, "'onhour' must be an hour from 0 to 23");
+                    7
+                }
+            },
+            _ => 7,
+        };
+        if let (true, Some(node)) = (stay_off, get("cron")) {
+            self.at_node(node, "'stay-off' works with hour schedules, not 'cron'");
+        }
+        if self.diagnostics.len() > before {
+            return None;
+        }
+        Some(Filter::OffHours(Box::new(OffHours {
+            stay_off,
+            on_hour,
+            transition,
+            hour,
+            default_tz_name,
+            default_tz,
+            tag,
+            opt_out,
+            weekends,
+            weekends_only,
+            holidays,
+            fallback,
+            state_filter,
+            lookback,
+            cron,
+        })))
     }
 
     fn value_filter(&mut self, at: &Node, entries: &[(Key, Node)], kind: ResourceKind, kind_known: bool) -> Option<Filter> {

@@ -69,6 +69,11 @@ pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
         "status": status,
         "error": error,
         "counts": {"fetched": run.population, "matched": run.matched.len()},
+        "schedule": {
+            "opted_out": run.schedule.opted_out.len(),
+            "parse_errors": run.schedule.parse_errors.iter().map(|(id, v, why)| json!({"id": id, "value": v, "error": why})).collect::<Vec<_>>(),
+            "tag_lint": run.schedule.lint.iter().map(|(id, v, problems)| json!({"id": id, "value": v, "problems": problems})).collect::<Vec<_>>(),
+        },
         "api-stats": api_stats,
         "actions": run.plans.iter().map(|p| json!({
             "action": p.action,
@@ -85,8 +90,12 @@ pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
 pub fn write_policy_output(run: &PolicyRun, info: &RunInfo) -> std::io::Result<PathBuf> {
     let dir = policy_dir(info, &run.region, &run.policy.name);
     std::fs::create_dir_all(&dir)?;
+    // c7n's off-hours side files, written only when there is something to say.
+    let errors: Vec<[&str; 3]> = run.schedule.parse_errors.iter().map(|(id, v, why)| [id.as_str(), v.as_str(), why.as_str()]).collect();
+    write_or_remove(&dir.join("parse_errors.json"), !errors.is_empty(), |p| write_json(p, &errors))?;
+    write_or_remove(&dir.join("opted_out.json"), !run.opted_out.is_empty(), |p| write_documents(p, &run.opted_out))?;
     if run.status == Status::Ok {
-        write_resources(&dir.join("resources.json"), run)?;
+        write_documents(&dir.join("resources.json"), &run.matched)?;
     } else {
         let _ = std::fs::remove_file(dir.join("resources.json"));
     }
@@ -94,17 +103,28 @@ pub fn write_policy_output(run: &PolicyRun, info: &RunInfo) -> std::io::Result<P
     Ok(dir)
 }
 
-/// Writes the matched documents as a JSON list, one compact document per line.
-fn write_resources(path: &Path, run: &PolicyRun) -> std::io::Result<()> {
+fn write_or_remove(path: &Path, write: bool, f: impl FnOnce(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
+    if write {
+        f(path)
+    } else {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Writes documents as a JSON list, one compact document per line.
+fn write_documents(path: &Path, docs: &[&crate::resource::Resource]) -> std::io::Result<()> {
     write_atomically(path, |w| {
         w.write_all(b"[")?;
-        for (i, r) in run.matched.iter().enumerate() {
+        for (i, r) in docs.iter().enumerate() {
             w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
             let (prefix, body) = r.raw.pieces();
             w.write_all(prefix.as_bytes())?;
             w.write_all(body.as_bytes())?;
         }
-        w.write_all(if run.matched.is_empty() { b"]\n" } else { b"\n]\n" })
+        w.write_all(if docs.is_empty() { b"]\n" } else { b"\n]\n" })
     })
 }
 

@@ -90,6 +90,11 @@ pub struct OffHours {
     pub lookback: Option<SignedDuration>,
     /// Opt-in: the default schedule as a cron expression (in the default or tag zone).
     pub cron: Option<Cron>,
+    /// Opt-in (offhour): match whenever the latest scheduled transition was "off", so a resource
+    /// started outside its schedule (RDS restarts stopped instances after seven days) is stopped again.
+    pub stay_off: bool,
+    /// With `stay_off`: the default on hour (c7n's onhour default, 7).
+    pub on_hour: u8,
 }
 
 /// Per-resource outcomes worth reporting: opted out, unparsable tags, tag lint.
@@ -103,7 +108,23 @@ pub struct ScheduleNotes {
     pub lint: RefCell<Vec<(String, String, Vec<String>)>>,
 }
 
+/// [`ScheduleNotes`] once evaluation is over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScheduleFindings {
+    /// `(id, value, reason)` of tags that do not parse.
+    pub parse_errors: Vec<(String, String, String)>,
+    /// Ids of opted-out resources.
+    pub opted_out: Vec<String>,
+    /// `(id, value, problems)` of questionable tags.
+    pub lint: Vec<(String, String, Vec<String>)>,
+}
+
 impl ScheduleNotes {
+    /// The recorded findings.
+    pub fn into_findings(self) -> ScheduleFindings {
+        ScheduleFindings { parse_errors: self.parse_errors.into_inner(), opted_out: self.opted_out.into_inner(), lint: self.lint.into_inner() }
+    }
+
     fn record_parse_error(&self, id: &str, value: &str, reason: String) {
         let mut v = self.parse_errors.borrow_mut();
         if !v.iter().any(|(i, _, _)| i == id) {
@@ -133,14 +154,31 @@ impl ScheduleNotes {
 impl OffHours {
     /// The policy's default rules (c7n's `get_default_schedule`).
     pub fn default_rules(&self) -> Vec<Rule> {
+        self.default_rules_for(self.transition, self.hour)
+    }
+
+    fn default_rules_for(&self, transition: Transition, hour: u8) -> Vec<Rule> {
         let days: Vec<u8> = if self.weekends_only {
-            vec![if self.transition == Transition::Off { 4 } else { 0 }]
+            vec![if transition == Transition::Off { 4 } else { 0 }]
         } else if self.weekends {
             (0..5).collect()
         } else {
             (0..7).collect()
         };
-        vec![Rule { days, hour: self.hour }]
+        vec![Rule { days, hour }]
+    }
+
+    /// `stay-off`: the off rules' latest transition is more recent than the on rules' latest.
+    fn inside_off_period(&self, value: &str, off_rules: &[Rule], tz: &TimeZone, now: Timestamp) -> bool {
+        let on_rules = match tag::resolve(value, Transition::On) {
+            TagOutcome::Rules { rules, defaults: false, .. } => rules,
+            _ => self.default_rules_for(Transition::On, self.on_hour),
+        };
+        match (last_transition(off_rules, tz, now, &self.holidays), last_transition(&on_rules, tz, now, &self.holidays)) {
+            (Some(off), Some(on)) => off > on,
+            (Some(_), None) => true,
+            _ => false,
+        }
     }
 
     /// Does the resource match at `now`? Records opt-outs, parse errors and lint in `notes`.
@@ -191,6 +229,10 @@ impl OffHours {
                         }
                     },
                 };
+                if self.stay_off && self.transition == Transition::Off {
+                    let rules = if defaults { self.default_rules() } else { rules };
+                    return self.inside_off_period(&value, &rules, &zone, now);
+                }
                 match (&self.cron, defaults) {
                     (Some(cron), true) => cron_matches(cron, &zone, now, self.lookback.unwrap_or(SignedDuration::from_hours(1)), &self.holidays),
                     _ => {
@@ -227,6 +269,23 @@ pub fn exact_hour_matches(rules: &[Rule], tz: &TimeZone, now: Timestamp, holiday
 pub fn transition_instant(tz: &TimeZone, date: Date, hour: u8) -> Option<Timestamp> {
     let dt = date.at(hour as i8, 0, 0, 0);
     tz.to_ambiguous_zoned(dt).compatible().ok().map(|z| z.timestamp())
+}
+
+/// The latest transition of `rules` at or before `now`, looking back at most eight days.
+pub fn last_transition(rules: &[Rule], tz: &TimeZone, now: Timestamp, holidays: &Holidays) -> Option<Timestamp> {
+    let mut d = now.to_zoned(tz.clone()).date();
+    for _ in 0..9 {
+        if !holidays.contains(d) {
+            let wd = weekday_index(d.weekday());
+            let latest =
+                rules.iter().filter(|r| r.days.contains(&wd)).filter_map(|r| transition_instant(tz, d, r.hour)).filter(|t| *t <= now).max();
+            if latest.is_some() {
+                return latest;
+            }
+        }
+        d = d.yesterday().ok()?;
+    }
+    None
 }
 
 /// Opt-in catch-up: a scheduled transition happened in `(now - window, now]`.

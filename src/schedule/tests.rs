@@ -17,6 +17,8 @@ fn filter(t: Transition, tz: &str) -> OffHours {
         state_filter: true,
         lookback: None,
         cron: None,
+        stay_off: false,
+        on_hour: 7,
     }
 }
 
@@ -222,4 +224,23 @@ fn windows_parse() {
     for bad in ["", "3", "h", "3x", "0h"] {
         assert!(parse_window(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn stay_off_matches_for_the_whole_off_period() {
+    let mut off = filter(Transition::Off, "utc");
+    off.stay_off = true;
+    let db = |tag: &str| json!({"DBInstanceIdentifier": "db1", "DBInstanceStatus": "available", "Tags": [{"Key": "maid_offhours", "Value": tag}]});
+    let m = |f: &OffHours, tag: &str, when: &str| f.matches(ResourceKind::Rds, &db(tag), at(when), None);
+    assert!(!m(&off, "", "2026-11-23T18:59:00Z"), "Monday before 19:00: on period");
+    assert!(m(&off, "", "2026-11-23T19:00:00Z"));
+    assert!(m(&off, "", "2026-11-24T03:00:00Z"), "Tuesday 03:00, still off");
+    assert!(!m(&off, "", "2026-11-24T07:00:00Z"), "on again at 07:00");
+    assert!(m(&off, "", "2026-11-28T12:00:00Z"), "Saturday: off since Friday 19:00 (AWS's 7-day restart gets stopped)");
+    assert!(m(&off, "", "2026-11-30T06:59:00Z"), "Monday before 07:00");
+    assert!(!m(&off, "", "2026-11-30T07:00:00Z"));
+    // The tag's own on rule counts.
+    assert!(m(&off, "off=(M-F,19);on=(M-F,9)", "2026-11-24T08:00:00Z"));
+    assert!(!m(&off, "off=(M-F,19);on=(M-F,9)", "2026-11-24T09:00:00Z"));
+    assert!(!m(&off, "off", "2026-11-28T12:00:00Z"), "opted out");
 }
