@@ -205,12 +205,18 @@ def example(out):
     ec2 = []
     for n in range(8):
         ec2.append([instance(rng, "i-0aa%014d" % n, r, "m5.large", "running", ago(days=120 + n), full("prod", "web-team@example.com", "CC-1001", "web-%02d" % n))])
-    dev = [("i-0de0000000000001", "t3.medium", "running"), ("i-0de0000000000002", "t3.medium", "running"),
-           ("i-0de0000000000003", "t3.large", "stopped"), ("i-0de0000000000004", "t3.small", "running")]
-    for iid, t, s in dev:
-        ec2.append([instance(rng, iid, r, t, s, ago(days=30), full("dev", "dev-team@example.com", "CC-2002", "dev-" + iid[-2:]))])
+    # Dev boxes and their off-hours schedule tags (maid_offhours): none (the policy's defaults),
+    # a Pacific schedule of their own, stopped overnight (started at 07:00), opted out.
+    dev = [("i-0de0000000000001", "t3.medium", "running", None), ("i-0de0000000000002", "t3.medium", "running", "off=(M-F,20);on=(M-F,8);tz=pt"),
+           ("i-0de0000000000003", "t3.large", "stopped", None), ("i-0de0000000000004", "t3.small", "running", "off")]
+    for iid, t, s, sched in dev:
+        tags_ = full("dev", "dev-team@example.com", "CC-2002", "dev-" + iid[-2:])
+        if sched is not None:
+            tags_["maid_offhours"] = sched
+        ec2.append([instance(rng, iid, r, t, s, ago(days=30), tags_)])
     # Tag gaps: missing Owner, missing CostCenter, nothing at all, stopped without tags.
-    ec2.append([instance(rng, "i-0bad000000000001", r, "t3.micro", "running", ago(days=12), {"Name": "scratch", "Environment": "dev", "CostCenter": "CC-2002"})])
+    # A stray space after ';': Cloud Custodian silently ignores its 'on'; custodian's lint reports it.
+    ec2.append([instance(rng, "i-0bad000000000001", r, "t3.micro", "running", ago(days=12), {"Name": "scratch", "Environment": "dev", "CostCenter": "CC-2002", "maid_offhours": "off=(M-F,19); on=(M-F,7)"})])
     ec2.append([instance(rng, "i-0bad000000000002", r, "c5.xlarge", "running", ago(days=3), {"Name": "batch-1", "Environment": "staging", "Owner": "data@example.com"})])
     ec2.append([instance(rng, "i-0bad000000000003", r, "m5.2xlarge", "running", ago(hours=20), None)])
     ec2.append([instance(rng, "i-0bad000000000004", r, "t3.micro", "stopped", ago(days=60), {"Name": "old-test"})])
@@ -221,7 +227,8 @@ def example(out):
     # Terminated an hour ago: AWS still lists it; state filters keep it out.
     ec2.append([instance(rng, "i-0dead00000000001", r, "t3.micro", "terminated", ago(days=2), None)])
     # GPUs: on-demand p3 without approval (forbidden), approved g5, and the spot g5 launched by the active request.
-    ec2.append([instance(rng, "i-0gpu000000000001", r, "p3.2xlarge", "running", ago(hours=30), {"Name": "train-exp", "Environment": "dev", "Owner": "ml@example.com", "CostCenter": "CC-3003"})])
+    # An unparsable schedule (no day 'x'): recorded in parse_errors.json, never matched.
+    ec2.append([instance(rng, "i-0gpu000000000001", r, "p3.2xlarge", "running", ago(hours=30), {"Name": "train-exp", "Environment": "dev", "Owner": "ml@example.com", "CostCenter": "CC-3003", "maid_offhours": "off=(x,19)"})])
     ec2.append([instance(rng, "i-0gpu000000000002", r, "g5.xlarge", "running", ago(days=10), {"Name": "inference", "Environment": "prod", "Owner": "ml@example.com", "CostCenter": "CC-3003", "gpu-approved": "true"})])
     ec2.append([instance(rng, "i-0gpu000000000003", r, "p4d.24xlarge", "running", ago(hours=40), {"Name": "big-train", "Environment": "dev", "Owner": "ml@example.com", "CostCenter": "CC-3003"}, spot_request="sir-0active0000001", az_suffix="b")])
     rds = [
@@ -229,6 +236,8 @@ def example(out):
         db(rng, "reporting-dev", r, "mysql", "8.0.39", "db.t3.medium", "available", ago(days=45), {"Name": "reporting-dev", "Environment": "dev", "Owner": "bi@example.com"}),
         db(rng, "analytics-aurora-1", r, "aurora-postgresql", "16.4", "db.r6g.xlarge", "available", ago(days=200), {"Environment": "prod", "CostCenter": "CC-4004"}, cluster="analytics-aurora"),
         db(rng, "sandbox-db", r, "postgres", "15.8", "db.t3.micro", "stopped", ago(days=20), {}),
+        # A dev database on the off-hours schedule, stopped overnight.
+        db(rng, "qa-db", r, "mysql", "8.0.39", "db.t3.medium", "stopped", ago(days=60), full("dev", "qa@example.com", "CC-2002", "qa-db")),
         # Marked four days ago, still untagged, running: the enforce policy stops it.
         db(rng, "tmp-migration", r, "postgres", "16.4", "db.m6g.large", "available", ago(days=10), {"Name": "tmp-migration", "maid_status": "Missing required tags (Environment, CostCenter, Owner): stop@2026/11/22"}),
     ]
@@ -252,7 +261,7 @@ def example(out):
     ec2 = []
     for n in range(5):
         ec2.append([instance(rng, "i-0eu%014d" % n, r, "m6i.large", "running", ago(days=90 + n), full("prod", "eu-web@example.com", "CC-5005", "eu-web-%02d" % n))])
-    ec2.append([instance(rng, "i-0eu0dev000000001", r, "t3.medium", "running", ago(days=15), full("dev", "eu-dev@example.com", "CC-5005", "eu-dev-1"))])
+    ec2.append([instance(rng, "i-0eu0dev000000001", r, "t3.medium", "running", ago(days=15), dict(full("dev", "eu-dev@example.com", "CC-5005", "eu-dev-1"), maid_offhours="tz=Europe/Dublin"))])
     ec2.append([instance(rng, "i-0eubad0000000001", r, "t3.large", "running", ago(days=6), {"Name": "eu-temp", "Environment": "dev"})])
     ec2.append([instance(rng, "i-0eugpu0000000001", r, "g4dn.xlarge", "running", ago(days=4), {"Name": "eu-cv", "Environment": "dev", "Owner": "cv@example.com", "CostCenter": "CC-5005"})])
     ec2.append([instance(rng, "i-0eugpu0000000002", r, "g4dn.xlarge", "stopped", ago(days=50), {"Name": "eu-cv-old", "Environment": "dev", "Owner": "cv@example.com", "CostCenter": "CC-5005"})])

@@ -130,12 +130,24 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
     };
     run.population = fetched.resources.len();
     let notes = ScheduleNotes::default();
-    let cx = EvalContext { kind: policy.kind, now, notes: Some(&notes) };
-    run.matched = fetched.resources.iter().filter(|r| policy.filters.iter().all(|f| f.matches(&r.view, &cx))).collect();
+    let cx = EvalContext {
+        kind: policy.kind,
+        now,
+        notes: Some(&notes),
+    };
+    run.matched = fetched
+        .resources
+        .iter()
+        .filter(|r| policy.filters.iter().all(|f| f.matches(&r.view, &cx)))
+        .collect();
     run.schedule = notes.into_findings();
     if !run.schedule.opted_out.is_empty() {
         let ids: BTreeSet<&str> = run.schedule.opted_out.iter().map(String::as_str).collect();
-        run.opted_out = fetched.resources.iter().filter(|r| ids.contains(crate::resource::resource_id(policy.kind, &r.view))).collect();
+        run.opted_out = fetched
+            .resources
+            .iter()
+            .filter(|r| ids.contains(crate::resource::resource_id(policy.kind, &r.view)))
+            .collect();
     }
     if let Some(limit) = &policy.max_resources {
         if let Some(msg) = limit.check(run.matched.len(), run.population) {

@@ -2,6 +2,7 @@
 
 pub mod report;
 pub mod run;
+pub mod schedule;
 pub mod schema;
 pub mod validate;
 
@@ -43,6 +44,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Show resources, filters and actions, with an example each.
     Schema(schema::SchemaArgs),
+    /// Off-hours schedules: `schedule explain` prints the next transitions.
+    Schedule(schedule::ScheduleArgs),
 }
 
 /// Runs a parsed command line and returns its exit code.
@@ -54,6 +57,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Validate(a) => validate::validate(a, &mut out, &mut err),
         Command::Report(a) => report::report(a, &mut out, &mut err),
         Command::Schema(a) => schema::schema(a, &mut out, &mut err),
+        Command::Schedule(a) => schedule::schedule(a, &mut out, &mut err),
     }
 }
 

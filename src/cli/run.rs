@@ -154,8 +154,32 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             if t.requests == 1 { "" } else { "s" }
         );
     }
+    print_schedule_warnings(&runs, out);
     if code == ExitCode::Success && args.fail_on_findings && t.matched > 0 {
         code = ExitCode::Findings;
     }
     code
+}
+
+/// One warning per resource whose schedule tag does not parse or has problems (not silent, as in c7n).
+fn print_schedule_warnings(runs: &[crate::engine::PolicyRun], out: &mut dyn Write) {
+    let mut seen = std::collections::BTreeSet::new();
+    for r in runs {
+        for (id, value, why) in &r.schedule.parse_errors {
+            if seen.insert((r.region.clone(), id.clone())) {
+                let _ = writeln!(
+                    out,
+                    "warning: {} {id}: schedule tag '{value}' does not parse, so it is never matched: {why}",
+                    r.region
+                );
+            }
+        }
+        for (id, value, problems) in &r.schedule.lint {
+            if seen.insert((r.region.clone(), id.clone())) {
+                for p in problems {
+                    let _ = writeln!(out, "warning: {} {id}: schedule tag '{value}': {p}", r.region);
+                }
+            }
+        }
+    }
 }

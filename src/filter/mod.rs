@@ -220,7 +220,11 @@ mod tests {
     use serde_json::json;
 
     fn cx(kind: ResourceKind) -> EvalContext<'static> {
-        EvalContext { kind, now: "2026-06-15T12:00:00Z".parse().unwrap(), notes: None }
+        EvalContext {
+            kind,
+            now: "2026-06-15T12:00:00Z".parse().unwrap(),
+            notes: None,
+        }
     }
 
     fn age(op: &str, days: f64) -> AgeFilter {

@@ -610,8 +610,20 @@ impl<'a> Validator<'a> {
         use crate::schedule::{tag, Holidays, OffHours, Transition};
         let transition = if name == "offhour" { Transition::Off } else { Transition::On };
         let mut allowed = vec![
-            "type", name, "default_tz", "tag", "opt-out", "weekends", "weekends-only", "skip-days", "fallback-schedule", "fallback_schedule",
-            "lookback", "cron", "holidays", "holidays-file",
+            "type",
+            name,
+            "default_tz",
+            "tag",
+            "opt-out",
+            "weekends",
+            "weekends-only",
+            "skip-days",
+            "fallback-schedule",
+            "fallback_schedule",
+            "lookback",
+            "cron",
+            "holidays",
+            "holidays-file",
         ];
         if transition == Transition::Off {
             allowed.extend(["stay-off", "onhour"]);
@@ -621,16 +633,28 @@ impl<'a> Validator<'a> {
         }
         self.check_keys(entries, &allowed, name);
         if kind_known && kind == ResourceKind::SpotRequest {
-            self.at_node(at, format!("filter '{name}' is available on aws.ec2 and aws.rds, not {}", kind.spec().name));
+            self.at_node(
+                at,
+                format!("filter '{name}' is available on aws.ec2 and aws.rds, not {}", kind.spec().name),
+            );
             return None;
         }
         let get = |k: &str| entries.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
         let before = self.diagnostics.len();
         if let Some(v) = get("skip-days-from") {
-            self.at_node(v, "'skip-days-from' is not supported by custodian; list the dates in 'skip-days' or 'holidays-file'");
+            self.at_node(
+                v,
+                "'skip-days-from' is not supported by custodian; list the dates in 'skip-days' or 'holidays-file'",
+            );
         }
         let hour = match get(name) {
-            None => if transition == Transition::Off { 19 } else { 7 },
+            None => {
+                if transition == Transition::Off {
+                    19
+                } else {
+                    7
+                }
+            }
             Some(h) => match h.value {
                 NodeValue::Int(n) if (0..=23).contains(&n) => n as u8,
                 _ => {
@@ -646,7 +670,11 @@ impl<'a> Validator<'a> {
                 None => (TimeZone::UTC, String::new()),
             },
         };
-        let tag = self.opt_string(get("tag"), "tag").flatten().unwrap_or_else(|| "maid_offhours".into()).to_lowercase();
+        let tag = self
+            .opt_string(get("tag"), "tag")
+            .flatten()
+            .unwrap_or_else(|| "maid_offhours".into())
+            .to_lowercase();
         let opt_out = self.flag(get("opt-out"));
         let weekends = get("weekends").map(|n| self.flag(Some(n))).unwrap_or(true);
         let weekends_only = self.flag(get("weekends-only"));
@@ -678,7 +706,10 @@ impl<'a> Validator<'a> {
             match node.as_str() {
                 None => self.at_node(node, "'holidays-file' must be a path"),
                 Some(rel) => {
-                    let path = std::path::Path::new(self.file).parent().unwrap_or(std::path::Path::new(".")).join(rel);
+                    let path = std::path::Path::new(self.file)
+                        .parent()
+                        .unwrap_or(std::path::Path::new("."))
+                        .join(rel);
                     match std::fs::read_to_string(&path) {
                         Ok(text) => {
                             if let Err((line, e)) = holidays.add_file(&text) {
@@ -694,7 +725,10 @@ impl<'a> Validator<'a> {
             None => None,
             Some(node) => match node.as_str() {
                 None => {
-                    self.at_node(node, "'fallback-schedule' must be a schedule tag value such as 'off=(M-F,19);on=(M-F,7)'");
+                    self.at_node(
+                        node,
+                        "'fallback-schedule' must be a schedule tag value such as 'off=(M-F,19);on=(M-F,7)'",
+                    );
                     None
                 }
                 Some(text) => {

@@ -88,6 +88,14 @@ fn section(e: &ReportEntry, dry_run: bool) -> String {
             let _ = writeln!(s, "- {line}");
         }
     }
+    let schedule = e.metadata.get("schedule");
+    for (key, what) in [("parse_errors", "does not parse"), ("tag_lint", "has problems")] {
+        for item in schedule.and_then(|x| x.get(key)).and_then(Value::as_array).into_iter().flatten() {
+            let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+            let value = item.get("value").and_then(Value::as_str).unwrap_or("");
+            let _ = writeln!(s, "- warning: schedule tag on {} ({}) {what}", escape_cell(id), escape_cell(value));
+        }
+    }
     if e.resources.is_empty() {
         s.push('\n');
         return s;

@@ -91,9 +91,16 @@ pub fn write_policy_output(run: &PolicyRun, info: &RunInfo) -> std::io::Result<P
     let dir = policy_dir(info, &run.region, &run.policy.name);
     std::fs::create_dir_all(&dir)?;
     // c7n's off-hours side files, written only when there is something to say.
-    let errors: Vec<[&str; 3]> = run.schedule.parse_errors.iter().map(|(id, v, why)| [id.as_str(), v.as_str(), why.as_str()]).collect();
+    let errors: Vec<[&str; 3]> = run
+        .schedule
+        .parse_errors
+        .iter()
+        .map(|(id, v, why)| [id.as_str(), v.as_str(), why.as_str()])
+        .collect();
     write_or_remove(&dir.join("parse_errors.json"), !errors.is_empty(), |p| write_json(p, &errors))?;
-    write_or_remove(&dir.join("opted_out.json"), !run.opted_out.is_empty(), |p| write_documents(p, &run.opted_out))?;
+    write_or_remove(&dir.join("opted_out.json"), !run.opted_out.is_empty(), |p| {
+        write_documents(p, &run.opted_out)
+    })?;
     if run.status == Status::Ok {
         write_documents(&dir.join("resources.json"), &run.matched)?;
     } else {

@@ -122,7 +122,11 @@ pub struct ScheduleFindings {
 impl ScheduleNotes {
     /// The recorded findings.
     pub fn into_findings(self) -> ScheduleFindings {
-        ScheduleFindings { parse_errors: self.parse_errors.into_inner(), opted_out: self.opted_out.into_inner(), lint: self.lint.into_inner() }
+        ScheduleFindings {
+            parse_errors: self.parse_errors.into_inner(),
+            opted_out: self.opted_out.into_inner(),
+            lint: self.lint.into_inner(),
+        }
     }
 
     fn record_parse_error(&self, id: &str, value: &str, reason: String) {
@@ -171,10 +175,15 @@ impl OffHours {
     /// `stay-off`: the off rules' latest transition is more recent than the on rules' latest.
     fn inside_off_period(&self, value: &str, off_rules: &[Rule], tz: &TimeZone, now: Timestamp) -> bool {
         let on_rules = match tag::resolve(value, Transition::On) {
-            TagOutcome::Rules { rules, defaults: false, .. } => rules,
+            TagOutcome::Rules {
+                rules, defaults: false, ..
+            } => rules,
             _ => self.default_rules_for(Transition::On, self.on_hour),
         };
-        match (last_transition(off_rules, tz, now, &self.holidays), last_transition(&on_rules, tz, now, &self.holidays)) {
+        match (
+            last_transition(off_rules, tz, now, &self.holidays),
+            last_transition(&on_rules, tz, now, &self.holidays),
+        ) {
             (Some(off), Some(on)) => off > on,
             (Some(_), None) => true,
             _ => false,
@@ -191,7 +200,9 @@ impl OffHours {
             }
         }
         let id = crate::resource::resource_id(kind, doc);
-        let raw = crate::filter::tags(doc).find(|(k, _)| k.to_lowercase() == self.tag).map(|(_, v)| v.to_string());
+        let raw = crate::filter::tags(doc)
+            .find(|(k, _)| k.to_lowercase() == self.tag)
+            .map(|(_, v)| v.to_string());
         let value = match (raw, &self.fallback) {
             (Some(v), _) => {
                 if let Some(n) = notes {
@@ -234,7 +245,13 @@ impl OffHours {
                     return self.inside_off_period(&value, &rules, &zone, now);
                 }
                 match (&self.cron, defaults) {
-                    (Some(cron), true) => cron_matches(cron, &zone, now, self.lookback.unwrap_or(SignedDuration::from_hours(1)), &self.holidays),
+                    (Some(cron), true) => cron_matches(
+                        cron,
+                        &zone,
+                        now,
+                        self.lookback.unwrap_or(SignedDuration::from_hours(1)),
+                        &self.holidays,
+                    ),
                     _ => {
                         let rules = if defaults { self.default_rules() } else { rules };
                         match self.lookback {
@@ -277,8 +294,12 @@ pub fn last_transition(rules: &[Rule], tz: &TimeZone, now: Timestamp, holidays: 
     for _ in 0..9 {
         if !holidays.contains(d) {
             let wd = weekday_index(d.weekday());
-            let latest =
-                rules.iter().filter(|r| r.days.contains(&wd)).filter_map(|r| transition_instant(tz, d, r.hour)).filter(|t| *t <= now).max();
+            let latest = rules
+                .iter()
+                .filter(|r| r.days.contains(&wd))
+                .filter_map(|r| transition_instant(tz, d, r.hour))
+                .filter(|t| *t <= now)
+                .max();
             if latest.is_some() {
                 return latest;
             }

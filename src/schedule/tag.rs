@@ -50,8 +50,17 @@ pub enum TagOutcome {
     Invalid(String),
 }
 
-const ESCAPES: &[(&str, &str)] =
-    &[("u28", "("), ("u29", ")"), ("u5b", "["), ("u5d", "]"), ("u2c", ","), ("u3b", ";"), ("u3d", "="), ("u2f", "/"), ("u2d", "-")];
+const ESCAPES: &[(&str, &str)] = &[
+    ("u28", "("),
+    ("u29", ")"),
+    ("u5b", "["),
+    ("u5d", "]"),
+    ("u2c", ","),
+    ("u3b", ";"),
+    ("u3d", "="),
+    ("u2f", "/"),
+    ("u2d", "-"),
+];
 
 /// c7n's value normalization: lowercase, RDS escape codes decoded, surrounding quotes stripped.
 pub fn normalize(raw: &str) -> String {
@@ -82,7 +91,10 @@ fn keys_are_valid(value: &str) -> bool {
 /// included: the quirk that makes `off=(m-f,19); on=(m-f,7)` lose its `on`).
 fn parse(value: &str) -> Result<BTreeMap<String, ParsedValue>, String> {
     if !keys_are_valid(value) {
-        let bad: Vec<String> = raw_data(value).into_keys().filter(|k| !matches!(k.as_str(), "on" | "off" | "tz")).collect();
+        let bad: Vec<String> = raw_data(value)
+            .into_keys()
+            .filter(|k| !matches!(k.as_str(), "on" | "off" | "tz"))
+            .collect();
         return Err(format!("unknown key '{}' (keys: off, on, tz)", bad.join("', '")));
     }
     let mut schedule = BTreeMap::new();
@@ -91,7 +103,11 @@ fn parse(value: &str) -> Result<BTreeMap<String, ParsedValue>, String> {
         if kv.len() != 2 {
             return Err(format!("'{piece}' is not key=value"));
         }
-        let parsed = if kv[0] == "tz" { ParsedValue::Tz(kv[1].to_string()) } else { ParsedValue::Rules(parse_rules(kv[1])?) };
+        let parsed = if kv[0] == "tz" {
+            ParsedValue::Tz(kv[1].to_string())
+        } else {
+            ParsedValue::Rules(parse_rules(kv[1])?)
+        };
         schedule.insert(kv[0].to_string(), parsed);
     }
     Ok(schedule)
@@ -160,13 +176,21 @@ pub fn resolve(value: &str, transition: Transition) -> TagOutcome {
                     Some(ParsedValue::Tz(t)) if !t.is_empty() => Some(t.clone()),
                     _ => None,
                 };
-                TagOutcome::Rules { rules, tz, defaults: false }
+                TagOutcome::Rules {
+                    rules,
+                    tz,
+                    defaults: false,
+                }
             }
             Err(e) => TagOutcome::Invalid(e),
         }
     } else if keys_are_valid(&value) {
         let tz = raw.get("tz").filter(|t| !t.is_empty()).cloned();
-        TagOutcome::Rules { rules: Vec::new(), tz, defaults: true }
+        TagOutcome::Rules {
+            rules: Vec::new(),
+            tz,
+            defaults: true,
+        }
     } else {
         match parse(&value) {
             Err(e) => TagOutcome::Invalid(e),
@@ -233,32 +257,164 @@ mod tests {
         use TagOutcome::*;
         use Transition::*;
         let cases: Vec<(&str, Transition, TagOutcome)> = vec![
-            ("off=(M-F,19);on=(M-F,7)", Off, Rules { rules: vec![r(&[0, 1, 2, 3, 4], 19)], tz: None, defaults: false }),
-            ("off=(M-F,19);on=(M-F,7)", On, Rules { rules: vec![r(&[0, 1, 2, 3, 4], 7)], tz: None, defaults: false }),
+            (
+                "off=(M-F,19);on=(M-F,7)",
+                Off,
+                Rules {
+                    rules: vec![r(&[0, 1, 2, 3, 4], 19)],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
+            (
+                "off=(M-F,19);on=(M-F,7)",
+                On,
+                Rules {
+                    rules: vec![r(&[0, 1, 2, 3, 4], 7)],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
             (
                 "off=[(M-F,21),(U,18)];on=[(M-F,6),(U,10)];tz=pt",
                 Off,
-                Rules { rules: vec![r(&[0, 1, 2, 3, 4], 21), r(&[6], 18)], tz: Some("pt".into()), defaults: false },
+                Rules {
+                    rules: vec![r(&[0, 1, 2, 3, 4], 21), r(&[6], 18)],
+                    tz: Some("pt".into()),
+                    defaults: false,
+                },
             ),
-            ("off=(S-M,1)", Off, Rules { rules: vec![r(&[5, 6, 0], 1)], tz: None, defaults: false }),
-            ("off=(F-M,23)", Off, Rules { rules: vec![r(&[4, 5, 6, 0], 23)], tz: None, defaults: false }),
-            ("off=(H,0)", Off, Rules { rules: vec![r(&[3], 0)], tz: None, defaults: false }),
+            (
+                "off=(S-M,1)",
+                Off,
+                Rules {
+                    rules: vec![r(&[5, 6, 0], 1)],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
+            (
+                "off=(F-M,23)",
+                Off,
+                Rules {
+                    rules: vec![r(&[4, 5, 6, 0], 23)],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
+            (
+                "off=(H,0)",
+                Off,
+                Rules {
+                    rules: vec![r(&[3], 0)],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
             // The tag sets only 'off': an onhour filter falls back to the policy default.
-            ("off=(M-F,19)", On, Rules { rules: vec![], tz: None, defaults: true }),
-            ("off=(M-F,19);tz=Asia/Kolkata", On, Rules { rules: vec![], tz: Some("asia/kolkata".into()), defaults: true }),
-            ("", Off, Rules { rules: vec![], tz: None, defaults: true }),
-            ("on", Off, Rules { rules: vec![], tz: None, defaults: true }),
-            ("tz=et", On, Rules { rules: vec![], tz: Some("et".into()), defaults: true }),
-            ("Offhours tz=PT", Off, Rules { rules: vec![], tz: Some("pt".into()), defaults: true }),
+            (
+                "off=(M-F,19)",
+                On,
+                Rules {
+                    rules: vec![],
+                    tz: None,
+                    defaults: true,
+                },
+            ),
+            (
+                "off=(M-F,19);tz=Asia/Kolkata",
+                On,
+                Rules {
+                    rules: vec![],
+                    tz: Some("asia/kolkata".into()),
+                    defaults: true,
+                },
+            ),
+            (
+                "",
+                Off,
+                Rules {
+                    rules: vec![],
+                    tz: None,
+                    defaults: true,
+                },
+            ),
+            (
+                "on",
+                Off,
+                Rules {
+                    rules: vec![],
+                    tz: None,
+                    defaults: true,
+                },
+            ),
+            (
+                "tz=et",
+                On,
+                Rules {
+                    rules: vec![],
+                    tz: Some("et".into()),
+                    defaults: true,
+                },
+            ),
+            (
+                "Offhours tz=PT",
+                Off,
+                Rules {
+                    rules: vec![],
+                    tz: Some("pt".into()),
+                    defaults: true,
+                },
+            ),
             ("off", On, OptedOut),
             ("OFF", Off, OptedOut),
-            ("\"off=(M-F,19)\"", Off, Rules { rules: vec![r(&[0, 1, 2, 3, 4], 19)], tz: None, defaults: false }),
-            ("off=(M-F,19);", Off, Rules { rules: vec![r(&[0, 1, 2, 3, 4], 19)], tz: None, defaults: false }),
+            (
+                "\"off=(M-F,19)\"",
+                Off,
+                Rules {
+                    rules: vec![r(&[0, 1, 2, 3, 4], 19)],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
+            (
+                "off=(M-F,19);",
+                Off,
+                Rules {
+                    rules: vec![r(&[0, 1, 2, 3, 4], 19)],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
             // RDS escape codes.
-            ("off=u28m-f,19u29;on=u28m-f,7u29", Off, Rules { rules: vec![r(&[0, 1, 2, 3, 4], 19)], tz: None, defaults: false }),
+            (
+                "off=u28m-f,19u29;on=u28m-f,7u29",
+                Off,
+                Rules {
+                    rules: vec![r(&[0, 1, 2, 3, 4], 19)],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
             // c7n's quirk: the space after ';' turns 'on' into ' on', which nothing reads.
-            ("off=(M-F,19); on=(M-F,7)", On, Rules { rules: vec![], tz: None, defaults: false }),
-            ("off=(M-F,19); on=(M-F,7)", Off, Rules { rules: vec![r(&[0, 1, 2, 3, 4], 19)], tz: None, defaults: false }),
+            (
+                "off=(M-F,19); on=(M-F,7)",
+                On,
+                Rules {
+                    rules: vec![],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
+            (
+                "off=(M-F,19); on=(M-F,7)",
+                Off,
+                Rules {
+                    rules: vec![r(&[0, 1, 2, 3, 4], 19)],
+                    tz: None,
+                    defaults: false,
+                },
+            ),
         ];
         for (value, t, want) in cases {
             assert_eq!(rules(value, t), want, "{value} {t:?}");
@@ -267,8 +423,21 @@ mod tests {
 
     #[test]
     fn malformed_values_are_invalid() {
-        for v in ["off=(M-F,24)", "off=(M-F)", "off=(X,19)", "off=(Mon-Fri,19)", "off=(M-F,seven)", "zebra=blue", "off=(M-F,19);zebra=blue", "off=(M-F,-1)"] {
-            assert!(matches!(rules(v, Transition::Off), TagOutcome::Invalid(_)), "{v}: {:?}", rules(v, Transition::Off));
+        for v in [
+            "off=(M-F,24)",
+            "off=(M-F)",
+            "off=(X,19)",
+            "off=(Mon-Fri,19)",
+            "off=(M-F,seven)",
+            "zebra=blue",
+            "off=(M-F,19);zebra=blue",
+            "off=(M-F,-1)",
+        ] {
+            assert!(
+                matches!(rules(v, Transition::Off), TagOutcome::Invalid(_)),
+                "{v}: {:?}",
+                rules(v, Transition::Off)
+            );
         }
     }
 
@@ -276,12 +445,21 @@ mod tests {
     fn lint_finds_what_c7n_hides() {
         assert!(lint("off=(M-F,19); on=(M-F,7)")[0].contains("space next to ';'"));
         assert!(lint("off=(M-F,24);on=(M-F,7)").iter().any(|p| p.contains("hour 24")));
-        assert!(lint("off=(M-F,19);tz=Mars/Base").iter().any(|p| p.contains("unknown time zone 'mars/base'")));
+        assert!(lint("off=(M-F,19);tz=Mars/Base")
+            .iter()
+            .any(|p| p.contains("unknown time zone 'mars/base'")));
         assert!(lint("off=(M-F,19);color=red").iter().any(|p| p.contains("unknown key 'color'")));
         assert!(lint("off=(M-F,19);on=(M-F,7);tz=pt").is_empty());
         assert!(lint("off").is_empty());
         // c7n silently applies the defaults to this one; the lint says why it is wrong.
-        assert_eq!(rules("off==(M-F,19)", Transition::Off), TagOutcome::Rules { rules: vec![], tz: None, defaults: true });
+        assert_eq!(
+            rules("off==(M-F,19)", Transition::Off),
+            TagOutcome::Rules {
+                rules: vec![],
+                tz: None,
+                defaults: true
+            }
+        );
         assert!(lint("off==(M-F,19)")[0].contains("not key=value"));
     }
 }

@@ -65,7 +65,10 @@ fn weekends_weekends_only_and_every_day() {
     let saturday = "2026-11-28T19:15:00Z";
     let friday = "2026-11-27T19:15:00Z";
     let monday = "2026-11-23T19:15:00Z";
-    assert!(!off_at(&off, "", saturday), "weekends: true keeps weekends off the default schedule");
+    assert!(
+        !off_at(&off, "", saturday),
+        "weekends: true keeps weekends off the default schedule"
+    );
     off.weekends = false;
     assert!(off_at(&off, "", saturday));
     off.weekends_only = true;
@@ -96,7 +99,10 @@ fn tag_schedules_zones_and_state_filter() {
     let off = filter(Transition::Off, "et");
     // 21:00 Pacific on a Monday = 05:00Z Tuesday.
     assert!(off_at(&off, "off=[(M-F,21),(U,18)];on=(M-F,7);tz=pt", "2026-11-24T05:00:00Z"));
-    assert!(!off_at(&off, "off=[(M-F,21),(U,18)];on=(M-F,7);tz=pt", "2026-11-24T00:00:00Z"), "not the default 19 ET");
+    assert!(
+        !off_at(&off, "off=[(M-F,21),(U,18)];on=(M-F,7);tz=pt", "2026-11-24T00:00:00Z"),
+        "not the default 19 ET"
+    );
     // Sunday 18:00 Pacific.
     assert!(off_at(&off, "off=[(M-F,21),(U,18)];tz=pt", "2026-11-23T02:00:00Z"));
     // IANA names, any case.
@@ -113,13 +119,22 @@ fn opt_in_opt_out_fallback_and_notes() {
     let mut off = filter(Transition::Off, "et");
     let untagged = ec2("running", None);
     let when = at("2026-11-24T00:30:00Z");
-    assert!(!off.matches(ResourceKind::Ec2, &untagged, when, None), "opt-in: untagged resources are left alone");
+    assert!(
+        !off.matches(ResourceKind::Ec2, &untagged, when, None),
+        "opt-in: untagged resources are left alone"
+    );
     off.opt_out = true;
-    assert!(off.matches(ResourceKind::Ec2, &untagged, when, None), "opt-out: untagged resources take the defaults");
+    assert!(
+        off.matches(ResourceKind::Ec2, &untagged, when, None),
+        "opt-out: untagged resources take the defaults"
+    );
     off.opt_out = false;
     off.fallback = Some(tag::normalize("off=(M-F,18)"));
     assert!(!off.matches(ResourceKind::Ec2, &untagged, when, None));
-    assert!(off.matches(ResourceKind::Ec2, &untagged, at("2026-11-23T23:30:00Z"), None), "fallback schedule: 18:00");
+    assert!(
+        off.matches(ResourceKind::Ec2, &untagged, at("2026-11-23T23:30:00Z"), None),
+        "fallback schedule: 18:00"
+    );
 
     let notes = ScheduleNotes::default();
     let off = filter(Transition::Off, "et");
@@ -236,7 +251,10 @@ fn stay_off_matches_for_the_whole_off_period() {
     assert!(m(&off, "", "2026-11-23T19:00:00Z"));
     assert!(m(&off, "", "2026-11-24T03:00:00Z"), "Tuesday 03:00, still off");
     assert!(!m(&off, "", "2026-11-24T07:00:00Z"), "on again at 07:00");
-    assert!(m(&off, "", "2026-11-28T12:00:00Z"), "Saturday: off since Friday 19:00 (AWS's 7-day restart gets stopped)");
+    assert!(
+        m(&off, "", "2026-11-28T12:00:00Z"),
+        "Saturday: off since Friday 19:00 (AWS's 7-day restart gets stopped)"
+    );
     assert!(m(&off, "", "2026-11-30T06:59:00Z"), "Monday before 07:00");
     assert!(!m(&off, "", "2026-11-30T07:00:00Z"));
     // The tag's own on rule counts.

@@ -58,6 +58,11 @@ fn example_account_exact_matches_per_policy_and_region() {
         ("eu-west-1", "ec2-required-tags-unmark", "InstanceId", &[]),
         ("eu-west-1", "rds-required-tags-mark", "DBInstanceIdentifier", &["eu-legacy"]),
         ("eu-west-1", "rds-required-tags-enforce", "DBInstanceIdentifier", &[]),
+        // Monday 10:00 in New York: inside on hours, so off-hours policies find nothing.
+        ("us-east-1", "ec2-offhours-stop", "InstanceId", &[]),
+        ("us-east-1", "ec2-onhours-start", "InstanceId", &[]),
+        ("us-east-1", "rds-offhours-stop", "DBInstanceIdentifier", &[]),
+        ("us-east-1", "rds-onhours-start", "DBInstanceIdentifier", &[]),
     ];
     for (region, policy, id, want) in expected {
         let got = ids(&dir.path().join(region).join(policy).join("resources.json"), id);
@@ -68,7 +73,7 @@ fn example_account_exact_matches_per_policy_and_region() {
         assert_eq!(meta["config"]["dryrun"], true);
         assert_eq!(meta["execution"]["now"], NOW);
     }
-    assert!(out.stdout.contains("dry run of 7 policies over 2 regions"), "{}", out.stdout);
+    assert!(out.stdout.contains("dry run of 11 policies over 2 regions"), "{}", out.stdout);
 }
 
 #[test]
