@@ -44,7 +44,8 @@ def main():
         runs.append(measure([binary, "run", "--dryrun", "--snapshot", snap, "--now", "2026-11-23T15:00:00Z", "-s", out] + policies))
     walls = [r[0] for r in runs]
     rss = max(r[1] for r in runs)
-    print("full dry run, 17 policies: wall median %.3f s (min %.3f, max %.3f), peak RSS %.0f MiB" % (statistics.median(walls), min(walls), max(walls), rss))
+    n_policies = sum(open(os.path.join(ROOT, d, f)).read().count("\n  - name:") for d in ("policies", "scripts/bench-policies") for f in os.listdir(os.path.join(ROOT, d)) if f.endswith(".yml"))
+    print("full dry run, %d policies: wall median %.3f s (min %.3f, max %.3f), peak RSS %.0f MiB" % (n_policies, statistics.median(walls), min(walls), max(walls), rss))
     vals = [measure([binary, "validate", "policies/"]) for _ in range(30)]
     vwalls = [v[0] * 1000 for v in vals]
     print("validate policies/: wall median %.1f ms (min %.1f, max %.1f), peak RSS %.1f MiB" % (statistics.median(vwalls), min(vwalls), max(vwalls), max(v[1] for v in vals)))
