@@ -1,15 +1,7 @@
 //! custodian: a cloud cost-and-compliance policy engine speaking Cloud Custodian's policy language.
 //!
-//! The pure core (policy, filter, action planning, report) never touches the network; providers
-//! fetch resources as documents in AWS's own shape.
+//! This crate is the command line; the engine is `custodian-core` (re-exported here).
 
-pub mod action;
+pub use custodian_core::*;
+
 pub mod cli;
-pub mod engine;
-pub mod filter;
-pub mod policy;
-pub mod provider;
-pub mod report;
-pub mod resource;
-pub mod schedule;
-pub mod time;

@@ -424,7 +424,7 @@ mod tests {
     fn the_view_equals_the_document_on_every_kept_key() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/examples/account/us-east-1/describe-instances.json"
+            "/../../examples/account/us-east-1/describe-instances.json"
         ))
         .unwrap();
         let fields = FieldSet::for_kind(ResourceKind::Ec2, ["InstanceType".to_string(), "Placement".to_string()]);
