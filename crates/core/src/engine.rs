@@ -5,7 +5,8 @@
 use crate::action::plan::{plan, ActionPlan, PlanContext};
 use crate::filter::EvalContext;
 use crate::policy::Policy;
-use crate::provider::{FetchError, Fetched, Provider};
+use crate::provider::{FetchError, Fetched, IdOutcome, Provider};
+use std::borrow::Cow;
 use crate::resource::{FieldSet, Resource, ResourceKind};
 use crate::schedule::{ScheduleFindings, ScheduleNotes};
 use crate::time::Clock;
@@ -50,6 +51,92 @@ pub struct PolicyRun<'a> {
     pub schedule: ScheduleFindings,
     /// Resources whose schedule tag opted them out (`opted_out.json`).
     pub opted_out: Vec<&'a Resource>,
+    /// When actions were applied: each plan's per-resource outcomes, in request order.
+    pub outcomes: Vec<Vec<IdOutcome>>,
+    /// API calls made by applying actions, by `service.Operation`.
+    pub action_calls: BTreeMap<String, u64>,
+}
+
+impl PolicyRun<'_> {
+    /// Resources whose action failed.
+    pub fn failures(&self) -> usize {
+        self.outcomes.iter().flatten().filter(|o| o.error.is_some()).count()
+    }
+}
+
+/// What applied actions changed, so later policies in the same run see it: resource id to the
+/// top-level keys replaced and the tags set or removed.
+#[derive(Debug, Default)]
+pub struct Effects {
+    changes: HashMap<String, Change>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Change {
+    keys: Vec<(&'static str, Value)>,
+    tags_set: Vec<(String, String)>,
+    tags_removed: Vec<String>,
+}
+
+impl Effects {
+    /// Records the effect of `request` on the ids it applied to.
+    pub fn record(&mut self, request: &crate::action::plan::ApiRequest, outcomes: &[IdOutcome]) {
+        let tags: Vec<(String, String)> = request
+            .params
+            .get("Tags")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| Some((t.get("Key")?.as_str()?.to_string(), t.get("Value").and_then(Value::as_str).unwrap_or("").to_string())))
+            .collect();
+        let keys: Vec<String> = request.params.get("TagKeys").and_then(Value::as_array).into_iter().flatten().filter_map(|k| k.as_str().map(str::to_string)).collect();
+        for o in outcomes.iter().filter(|o| o.error.is_none()) {
+            let c = self.changes.entry(o.id.clone()).or_default();
+            let mut set = |k: &'static str, v: Value| {
+                c.keys.retain(|(key, _)| *key != k);
+                c.keys.push((k, v));
+            };
+            match request.api {
+                "ec2:StopInstances" => set("State", serde_json::json!({"Code": 64, "Name": "stopping"})),
+                "ec2:StartInstances" => set("State", serde_json::json!({"Code": 0, "Name": "pending"})),
+                "ec2:TerminateInstances" => set("State", serde_json::json!({"Code": 32, "Name": "shutting-down"})),
+                "ec2:CancelSpotInstanceRequests" => set("State", Value::String("cancelled".into())),
+                "rds:StopDBInstance" => set("DBInstanceStatus", Value::String("stopping".into())),
+                "rds:StartDBInstance" => set("DBInstanceStatus", Value::String("starting".into())),
+                "rds:DeleteDBInstance" => set("DBInstanceStatus", Value::String("deleting".into())),
+                "ec2:CreateTags" | "rds:AddTagsToResource" => c.tags_set.extend(tags.iter().cloned()),
+                "ec2:DeleteTags" => c.tags_removed.extend(tags.iter().map(|(k, _)| k.clone())),
+                "rds:RemoveTagsFromResource" => c.tags_removed.extend(keys.iter().cloned()),
+                _ => {}
+            }
+        }
+    }
+
+    /// The resource's view with recorded effects applied.
+    pub fn view<'r>(&self, kind: ResourceKind, r: &'r Resource) -> Cow<'r, Value> {
+        if self.changes.is_empty() {
+            return Cow::Borrowed(&r.view);
+        }
+        let Some(c) = self.changes.get(crate::resource::resource_id(kind, &r.view)) else {
+            return Cow::Borrowed(&r.view);
+        };
+        let mut v = r.view.clone();
+        if let Value::Object(m) = &mut v {
+            for (k, val) in &c.keys {
+                m.insert(k.to_string(), val.clone());
+            }
+            if !c.tags_set.is_empty() || !c.tags_removed.is_empty() {
+                let mut tags: Vec<(String, String)> = crate::filter::tags(&r.view).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                for (k, val) in &c.tags_set {
+                    tags.retain(|(key, _)| key != k);
+                    tags.push((k.clone(), val.clone()));
+                }
+                tags.retain(|(k, _)| !c.tags_removed.contains(k));
+                m.insert("Tags".into(), tags.into_iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect());
+            }
+        }
+        Cow::Owned(v)
+    }
 }
 
 /// Fetched resources of every (region, kind) the policies need.
@@ -64,7 +151,7 @@ impl Inventory {
         let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
         let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
         let jobs: Vec<(String, ResourceKind)> = regions.iter().flat_map(|r| kinds.iter().map(move |k| (r.clone(), *k))).collect();
-        let results = parallel_map(&jobs, |(region, kind)| {
+        let results = parallel_map_n(&jobs, provider.concurrency(), |(region, kind)| {
             let start = Instant::now();
             let r = provider.fetch(region, *kind, &fields[kind]);
             (r, start.elapsed())
@@ -95,10 +182,45 @@ pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
 pub fn evaluate<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a Inventory, clock: Clock) -> Vec<PolicyRun<'a>> {
     let now = clock.now();
     let jobs: Vec<(&'a Policy, &String)> = regions.iter().flat_map(|r| policies.iter().map(move |p| (p, r))).collect();
-    parallel_map(&jobs, |(policy, region)| evaluate_one(policy, region, inventory, now))
+    let none = Effects::default();
+    parallel_map(&jobs, |(policy, region)| evaluate_one(policy, region, inventory, now, &none))
 }
 
-fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, now: jiff::Timestamp) -> PolicyRun<'a> {
+/// Evaluates and applies: per region (regions in parallel), policies in order, each policy's
+/// requests sent through `provider`; what earlier policies changed is visible to later ones.
+pub fn evaluate_and_apply<'a>(
+    policies: &'a [Policy],
+    regions: &[String],
+    inventory: &'a Inventory,
+    clock: Clock,
+    provider: &dyn Provider,
+) -> Vec<PolicyRun<'a>> {
+    let now = clock.now();
+    let per_region = parallel_map(regions, |region| {
+        let mut effects = Effects::default();
+        let mut runs = Vec::new();
+        for policy in policies {
+            let mut run = evaluate_one(policy, region, inventory, now, &effects);
+            for plan in &run.plans {
+                let mut outcomes = Vec::new();
+                for request in &plan.requests {
+                    let (o, calls) = provider.apply(region, request);
+                    effects.record(request, &o);
+                    for (api, n) in calls {
+                        *run.action_calls.entry(api).or_default() += n;
+                    }
+                    outcomes.extend(o);
+                }
+                run.outcomes.push(outcomes);
+            }
+            runs.push(run);
+        }
+        runs
+    });
+    per_region.into_iter().flatten().collect()
+}
+
+fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, now: jiff::Timestamp, effects: &Effects) -> PolicyRun<'a> {
     let start = Instant::now();
     let mut run = PolicyRun {
         policy,
@@ -112,6 +234,8 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         api_calls: Vec::new(),
         schedule: ScheduleFindings::default(),
         opted_out: Vec::new(),
+        outcomes: Vec::new(),
+        action_calls: BTreeMap::new(),
     };
     let fetched = match inventory.get(region, policy.kind) {
         Some((Ok(f), t)) => {
@@ -135,11 +259,14 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         now,
         notes: Some(&notes),
     };
-    run.matched = fetched
-        .resources
-        .iter()
-        .filter(|r| policy.filters.iter().all(|f| f.matches(&r.view, &cx)))
-        .collect();
+    let mut views: Vec<Cow<Value>> = Vec::new();
+    for r in &fetched.resources {
+        let view = effects.view(policy.kind, r);
+        if policy.filters.iter().all(|f| f.matches(&view, &cx)) {
+            run.matched.push(r);
+            views.push(view);
+        }
+    }
     run.schedule = notes.into_findings();
     if !run.schedule.opted_out.is_empty() {
         let ids: BTreeSet<&str> = run.schedule.opted_out.iter().map(String::as_str).collect();
@@ -161,7 +288,7 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         region,
         now,
     };
-    let views: Vec<&Value> = run.matched.iter().map(|r| &r.view).collect();
+    let views: Vec<&Value> = views.iter().map(|v| v.as_ref()).collect();
     run.plans = policy.actions.iter().map(|a| plan(a, &views, &pcx)).collect();
     run.eval_time = start.elapsed();
     run
@@ -204,10 +331,12 @@ pub fn totals(runs: &[PolicyRun]) -> Totals {
 
 /// Maps `f` over `items` on up to `available_parallelism` threads, keeping order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(items.len().max(1));
+    parallel_map_n(items, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), f)
+}
+
+/// Maps `f` over `items` on up to `threads` threads, keeping order.
+pub fn parallel_map_n<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.max(1).min(items.len().max(1));
     if threads <= 1 {
         return items.iter().map(&f).collect();
     }
@@ -234,4 +363,94 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
     });
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::plan::ApiRequest;
+    use crate::provider::Fetched;
+    use std::sync::Mutex;
+
+    /// A provider over fixed documents that records what it is asked to send.
+    struct Fake {
+        sent: Mutex<Vec<(String, Vec<String>)>>,
+        fail: &'static str,
+    }
+
+    impl Provider for Fake {
+        fn describe(&self) -> String {
+            "fake".into()
+        }
+        fn regions(&self) -> Vec<String> {
+            vec!["r1".into()]
+        }
+        fn fetch(&self, _region: &str, kind: ResourceKind, _fields: &FieldSet) -> Result<Fetched, FetchError> {
+            let docs = match kind {
+                ResourceKind::Ec2 => vec![
+                    serde_json::json!({"InstanceId": "i-1", "State": {"Name": "running"}, "Tags": [{"Key": "Environment", "Value": "dev"}]}),
+                    serde_json::json!({"InstanceId": "i-2", "State": {"Name": "running"}, "Tags": [{"Key": "Environment", "Value": "dev"}]}),
+                    serde_json::json!({"InstanceId": "i-3", "State": {"Name": "running"}, "Tags": []}),
+                ],
+                _ => vec![],
+            };
+            Ok(Fetched { resources: docs.into_iter().map(Resource::from_document).collect(), api_calls: vec![] })
+        }
+        fn can_act(&self) -> bool {
+            true
+        }
+        fn apply(&self, _region: &str, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
+            self.sent.lock().unwrap().push((request.api.to_string(), request.ids.clone()));
+            let outcomes = request
+                .ids
+                .iter()
+                .map(|id| if id == self.fail { IdOutcome::failed(id, "IncorrectInstanceState", "no") } else { IdOutcome::applied(id) })
+                .collect();
+            (outcomes, BTreeMap::from([(request.api.replacen(':', ".", 1), 1)]))
+        }
+    }
+
+    fn policies(yaml: &str) -> Vec<Policy> {
+        crate::policy::load_text("p.yml", yaml).unwrap()
+    }
+
+    #[test]
+    fn later_policies_see_what_earlier_ones_did() {
+        let ps = policies(
+            "policies:\n  - name: stop-dev\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n    actions:\n      - stop\n      - type: tag\n        tags: {stopped-by: custodian}\n  - name: stop-running\n    resource: ec2\n    filters:\n      - State.Name: running\n    actions:\n      - stop\n  - name: untagged\n    resource: ec2\n    filters:\n      - tag:stopped-by: absent\n",
+        );
+        let fake = Fake { sent: Mutex::new(Vec::new()), fail: "" };
+        let regions = vec!["r1".to_string()];
+        let inventory = Inventory::fetch(&fake, &regions, &ps);
+        let runs = evaluate_and_apply(&ps, &regions, &inventory, Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap()), &fake);
+        let sent = fake.sent.lock().unwrap().clone();
+        assert_eq!(
+            sent,
+            vec![
+                ("ec2:StopInstances".to_string(), vec!["i-1".to_string(), "i-2".to_string()]),
+                ("ec2:CreateTags".to_string(), vec!["i-1".to_string(), "i-2".to_string()]),
+                ("ec2:StopInstances".to_string(), vec!["i-3".to_string()]),
+            ],
+            "i-1 and i-2 are stopped once, not again by the second policy"
+        );
+        let ids = |r: &PolicyRun| r.matched.iter().map(|m| crate::resource::resource_id(ResourceKind::Ec2, &m.view).to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(&runs[1]), vec!["i-3"], "stopping instances no longer match State.Name: running");
+        assert_eq!(ids(&runs[2]), vec!["i-3"], "the tags written by the first policy are visible");
+        assert_eq!(runs[0].action_calls.get("ec2.StopInstances"), Some(&1));
+        assert_eq!(runs[0].failures(), 0);
+    }
+
+    #[test]
+    fn a_failing_resource_does_not_stop_the_others() {
+        let ps = policies("policies:\n  - name: stop-all\n    resource: ec2\n    actions:\n      - stop\n");
+        let fake = Fake { sent: Mutex::new(Vec::new()), fail: "i-2" };
+        let regions = vec!["r1".to_string()];
+        let inventory = Inventory::fetch(&fake, &regions, &ps);
+        let runs = evaluate_and_apply(&ps, &regions, &inventory, Clock::System, &fake);
+        let outcomes = &runs[0].outcomes[0];
+        assert_eq!(outcomes.len(), 3);
+        assert_eq!(outcomes.iter().filter(|o| o.error.is_none()).count(), 2);
+        assert_eq!(outcomes[1], IdOutcome::failed("i-2", "IncorrectInstanceState", "no"));
+        assert_eq!(runs[0].failures(), 1);
+    }
 }

@@ -3,7 +3,35 @@
 
 pub mod snapshot;
 
+use crate::action::plan::ApiRequest;
 use crate::resource::{FieldSet, Resource, ResourceKind};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What happened to one resource in one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdOutcome {
+    /// Resource id.
+    pub id: String,
+    /// `None` when applied; otherwise AWS's error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The error message, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl IdOutcome {
+    /// Applied.
+    pub fn applied(id: &str) -> Self {
+        Self { id: id.to_string(), error: None, message: None }
+    }
+
+    /// Failed with `code`.
+    pub fn failed(id: &str, code: &str, message: &str) -> Self {
+        Self { id: id.to_string(), error: Some(code.to_string()), message: Some(message.to_string()) }
+    }
+}
 
 /// Failure to fetch one kind in one region.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +64,18 @@ pub trait Provider: Sync {
     fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet) -> Result<Fetched, FetchError>;
     /// Whether actions can be applied (snapshots are read-only).
     fn can_act(&self) -> bool;
+
+    /// How many fetches may run at once.
+    fn concurrency(&self) -> usize {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    }
+
+    /// Sends one planned request; returns every id's outcome and the API calls made (by
+    /// `service.Operation`). Read-only providers refuse.
+    fn apply(&self, _region: &str, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
+        let outcomes = request.ids.iter().map(|id| IdOutcome::failed(id, "ReadOnly", "this provider cannot act")).collect();
+        (outcomes, BTreeMap::new())
+    }
 }
 
 /// The result of one fetch.

@@ -43,7 +43,7 @@ pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
         Status::LimitExceeded(e) => ("limit-exceeded", Some(e.clone())),
     };
     let mut api_stats: BTreeMap<String, u64> = BTreeMap::new();
-    for (api, n) in &run.api_calls {
+    for (api, n) in run.api_calls.iter().map(|(k, v)| (k, v)).chain(run.action_calls.iter()) {
         *api_stats.entry(api.clone()).or_default() += n;
     }
     let end = jiff::Timestamp::now();
@@ -75,13 +75,19 @@ pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
             "tag_lint": run.schedule.lint.iter().map(|(id, v, problems)| json!({"id": id, "value": v, "problems": problems})).collect::<Vec<_>>(),
         },
         "api-stats": api_stats,
-        "actions": run.plans.iter().map(|p| json!({
-            "action": p.action,
-            "applied": info.applied && !info.dry_run,
-            "targets": p.targets.len(),
-            "requests": p.requests,
-            "skipped": p.skipped,
-        })).collect::<Vec<_>>(),
+        "actions": run.plans.iter().enumerate().map(|(i, p)| {
+            let outcomes = run.outcomes.get(i);
+            let failed: Vec<_> = outcomes.into_iter().flatten().filter(|o| o.error.is_some()).collect();
+            json!({
+                "action": p.action,
+                "applied": info.applied && !info.dry_run,
+                "targets": p.targets.len(),
+                "requests": p.requests,
+                "skipped": p.skipped,
+                "succeeded": outcomes.map(|o| o.len() - failed.len()),
+                "failed": failed,
+            })
+        }).collect::<Vec<_>>(),
     })
 }
 
