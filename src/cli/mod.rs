@@ -4,6 +4,7 @@ pub mod report;
 pub mod run;
 pub mod schedule;
 pub mod schema;
+pub mod snapshot;
 pub mod validate;
 
 use crate::policy::{Diagnostic, Policy};
@@ -46,6 +47,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Off-hours schedules: `schedule explain` prints the next transitions.
     Schedule(schedule::ScheduleArgs),
+    /// Record the live account (describe output) into a snapshot directory.
+    Snapshot(snapshot::SnapshotArgs),
 }
 
 /// Runs a parsed command line and returns its exit code.
@@ -58,6 +61,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Report(a) => report::report(a, &mut out, &mut err),
         Command::Schema(a) => schema::schema(a, &mut out, &mut err),
         Command::Schedule(a) => schedule::schedule(a, &mut out, &mut err),
+        Command::Snapshot(a) => snapshot::snapshot(a, &mut out, &mut err),
     }
 }
 

@@ -2,7 +2,7 @@
 //! guard, plan (and, on a live provider, apply), write c7n's output layout, print a summary.
 
 use super::{load_selected, print_diagnostics, ExitCode};
-use crate::engine::{evaluate, totals, Inventory, Status};
+use crate::engine::{evaluate, evaluate_and_apply, totals, Inventory, Status};
 use crate::policy::diagnostic::suggestion;
 use crate::provider::snapshot::SnapshotProvider;
 use crate::provider::Provider;
@@ -29,9 +29,16 @@ pub struct RunArgs {
     /// Evaluate a recorded account snapshot (DIR/<region>/describe-*.json) instead of AWS.
     #[arg(long, value_name = "DIR")]
     pub snapshot: Option<PathBuf>,
-    /// Region(s) to evaluate (repeatable; `all` for every region). Default: all in the snapshot.
+    /// Region(s) to evaluate (repeatable; `all` for every region). Default: every region of a
+    /// snapshot, or the AWS profile's region.
     #[arg(short = 'r', long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
+    /// AWS named profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Assume this IAM role (STS) for the run.
+    #[arg(long = "assume", value_name = "ROLE_ARN")]
+    pub assume_role: Option<String>,
     /// Only policies whose name matches this glob (repeatable).
     #[arg(short = 'p', long = "policies", value_name = "NAME_GLOB")]
     pub policies: Vec<String>,
@@ -62,22 +69,31 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             }
         },
     };
-    let Some(snapshot_dir) = &args.snapshot else {
-        let _ = writeln!(
-            err,
-            "this build evaluates recorded snapshots only: pass --snapshot DIR (for example --snapshot examples/account)"
-        );
-        return ExitCode::InvalidInput;
-    };
-    let provider = match SnapshotProvider::open(snapshot_dir) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = writeln!(err, "{e}");
-            return ExitCode::InvalidInput;
+    let provider: Box<dyn Provider> = match &args.snapshot {
+        Some(dir) => match SnapshotProvider::open(dir) {
+            Ok(p) => Box::new(p),
+            Err(e) => {
+                let _ = writeln!(err, "{e}");
+                return ExitCode::InvalidInput;
+            }
+        },
+        None => {
+            let options = custodian_aws::AwsOptions {
+                regions: args.regions.clone(),
+                profile: args.profile.clone(),
+                assume_role: args.assume_role.clone(),
+            };
+            match custodian_aws::AwsProvider::connect(&options) {
+                Ok(p) => Box::new(p),
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    return ExitCode::InvalidInput;
+                }
+            }
         }
     };
     let available = provider.regions();
-    let regions = if args.regions.is_empty() || args.regions.iter().any(|r| r == "all") {
+    let regions = if args.snapshot.is_none() || args.regions.is_empty() || args.regions.iter().any(|r| r == "all") {
         available.clone()
     } else {
         let mut chosen = Vec::new();
@@ -100,8 +116,13 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
     };
 
     let started = jiff::Timestamp::now();
-    let inventory = Inventory::fetch(&provider, &regions, &policies);
-    let runs = evaluate(&policies, &regions, &inventory, clock);
+    let inventory = Inventory::fetch(provider.as_ref(), &regions, &policies);
+    let acting = !args.dry_run && provider.can_act();
+    let runs = if acting {
+        evaluate_and_apply(&policies, &regions, &inventory, clock, provider.as_ref())
+    } else {
+        evaluate(&policies, &regions, &inventory, clock)
+    };
     let info = RunInfo {
         output_dir: args.output_dir.clone(),
         dry_run: args.dry_run,
@@ -119,6 +140,16 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             code = ExitCode::PolicyFailed;
         }
         match &r.status {
+            Status::Ok if r.failures() > 0 => {
+                let _ = writeln!(
+                    err,
+                    "policy '{}' in {}: {} resource action(s) failed (see metadata.json)",
+                    r.policy.name,
+                    r.region,
+                    r.failures()
+                );
+                code = ExitCode::PolicyFailed;
+            }
             Status::Ok => {}
             Status::Failed(e) => {
                 let _ = writeln!(err, "policy '{}' failed in {}: {e}", r.policy.name, r.region);

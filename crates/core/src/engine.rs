@@ -6,11 +6,11 @@ use crate::action::plan::{plan, ActionPlan, PlanContext};
 use crate::filter::EvalContext;
 use crate::policy::Policy;
 use crate::provider::{FetchError, Fetched, IdOutcome, Provider};
-use std::borrow::Cow;
 use crate::resource::{FieldSet, Resource, ResourceKind};
 use crate::schedule::{ScheduleFindings, ScheduleNotes};
 use crate::time::Clock;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -87,9 +87,21 @@ impl Effects {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter_map(|t| Some((t.get("Key")?.as_str()?.to_string(), t.get("Value").and_then(Value::as_str).unwrap_or("").to_string())))
+            .filter_map(|t| {
+                Some((
+                    t.get("Key")?.as_str()?.to_string(),
+                    t.get("Value").and_then(Value::as_str).unwrap_or("").to_string(),
+                ))
+            })
             .collect();
-        let keys: Vec<String> = request.params.get("TagKeys").and_then(Value::as_array).into_iter().flatten().filter_map(|k| k.as_str().map(str::to_string)).collect();
+        let keys: Vec<String> = request
+            .params
+            .get("TagKeys")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect();
         for o in outcomes.iter().filter(|o| o.error.is_none()) {
             let c = self.changes.entry(o.id.clone()).or_default();
             let mut set = |k: &'static str, v: Value| {
@@ -132,7 +144,10 @@ impl Effects {
                     tags.push((k.clone(), val.clone()));
                 }
                 tags.retain(|(k, _)| !c.tags_removed.contains(k));
-                m.insert("Tags".into(), tags.into_iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect());
+                m.insert(
+                    "Tags".into(),
+                    tags.into_iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect(),
+                );
             }
         }
         Cow::Owned(v)
@@ -394,7 +409,10 @@ mod tests {
                 ],
                 _ => vec![],
             };
-            Ok(Fetched { resources: docs.into_iter().map(Resource::from_document).collect(), api_calls: vec![] })
+            Ok(Fetched {
+                resources: docs.into_iter().map(Resource::from_document).collect(),
+                api_calls: vec![],
+            })
         }
         fn can_act(&self) -> bool {
             true
@@ -404,7 +422,13 @@ mod tests {
             let outcomes = request
                 .ids
                 .iter()
-                .map(|id| if id == self.fail { IdOutcome::failed(id, "IncorrectInstanceState", "no") } else { IdOutcome::applied(id) })
+                .map(|id| {
+                    if id == self.fail {
+                        IdOutcome::failed(id, "IncorrectInstanceState", "no")
+                    } else {
+                        IdOutcome::applied(id)
+                    }
+                })
                 .collect();
             (outcomes, BTreeMap::from([(request.api.replacen(':', ".", 1), 1)]))
         }
@@ -419,10 +443,19 @@ mod tests {
         let ps = policies(
             "policies:\n  - name: stop-dev\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n    actions:\n      - stop\n      - type: tag\n        tags: {stopped-by: custodian}\n  - name: stop-running\n    resource: ec2\n    filters:\n      - State.Name: running\n    actions:\n      - stop\n  - name: untagged\n    resource: ec2\n    filters:\n      - tag:stopped-by: absent\n",
         );
-        let fake = Fake { sent: Mutex::new(Vec::new()), fail: "" };
+        let fake = Fake {
+            sent: Mutex::new(Vec::new()),
+            fail: "",
+        };
         let regions = vec!["r1".to_string()];
         let inventory = Inventory::fetch(&fake, &regions, &ps);
-        let runs = evaluate_and_apply(&ps, &regions, &inventory, Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap()), &fake);
+        let runs = evaluate_and_apply(
+            &ps,
+            &regions,
+            &inventory,
+            Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap()),
+            &fake,
+        );
         let sent = fake.sent.lock().unwrap().clone();
         assert_eq!(
             sent,
@@ -433,7 +466,12 @@ mod tests {
             ],
             "i-1 and i-2 are stopped once, not again by the second policy"
         );
-        let ids = |r: &PolicyRun| r.matched.iter().map(|m| crate::resource::resource_id(ResourceKind::Ec2, &m.view).to_string()).collect::<Vec<_>>();
+        let ids = |r: &PolicyRun| {
+            r.matched
+                .iter()
+                .map(|m| crate::resource::resource_id(ResourceKind::Ec2, &m.view).to_string())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(&runs[1]), vec!["i-3"], "stopping instances no longer match State.Name: running");
         assert_eq!(ids(&runs[2]), vec!["i-3"], "the tags written by the first policy are visible");
         assert_eq!(runs[0].action_calls.get("ec2.StopInstances"), Some(&1));
@@ -443,7 +481,10 @@ mod tests {
     #[test]
     fn a_failing_resource_does_not_stop_the_others() {
         let ps = policies("policies:\n  - name: stop-all\n    resource: ec2\n    actions:\n      - stop\n");
-        let fake = Fake { sent: Mutex::new(Vec::new()), fail: "i-2" };
+        let fake = Fake {
+            sent: Mutex::new(Vec::new()),
+            fail: "i-2",
+        };
         let regions = vec!["r1".to_string()];
         let inventory = Inventory::fetch(&fake, &regions, &ps);
         let runs = evaluate_and_apply(&ps, &regions, &inventory, Clock::System, &fake);

@@ -24,12 +24,20 @@ pub struct IdOutcome {
 impl IdOutcome {
     /// Applied.
     pub fn applied(id: &str) -> Self {
-        Self { id: id.to_string(), error: None, message: None }
+        Self {
+            id: id.to_string(),
+            error: None,
+            message: None,
+        }
     }
 
     /// Failed with `code`.
     pub fn failed(id: &str, code: &str, message: &str) -> Self {
-        Self { id: id.to_string(), error: Some(code.to_string()), message: Some(message.to_string()) }
+        Self {
+            id: id.to_string(),
+            error: Some(code.to_string()),
+            message: Some(message.to_string()),
+        }
     }
 }
 
@@ -73,7 +81,11 @@ pub trait Provider: Sync {
     /// Sends one planned request; returns every id's outcome and the API calls made (by
     /// `service.Operation`). Read-only providers refuse.
     fn apply(&self, _region: &str, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
-        let outcomes = request.ids.iter().map(|id| IdOutcome::failed(id, "ReadOnly", "this provider cannot act")).collect();
+        let outcomes = request
+            .ids
+            .iter()
+            .map(|id| IdOutcome::failed(id, "ReadOnly", "this provider cannot act"))
+            .collect();
         (outcomes, BTreeMap::new())
     }
 }

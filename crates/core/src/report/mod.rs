@@ -175,12 +175,25 @@ pub fn summary_table(runs: &[PolicyRun]) -> String {
         let actions: Vec<String> = r
             .plans
             .iter()
-            .map(|p| {
-                if p.skipped.is_empty() {
-                    format!("{} {}", p.action, p.targets.len())
-                } else {
-                    format!("{} {} ({} skipped)", p.action, p.targets.len(), p.skipped.len())
+            .enumerate()
+            .map(|(i, p)| {
+                let failed = r
+                    .outcomes
+                    .get(i)
+                    .map(|o| o.iter().filter(|x| x.error.is_some()).count())
+                    .unwrap_or(0);
+                let mut text = format!("{} {}", p.action, p.targets.len());
+                let mut notes = Vec::new();
+                if !p.skipped.is_empty() {
+                    notes.push(format!("{} skipped", p.skipped.len()));
                 }
+                if failed > 0 {
+                    notes.push(format!("{failed} FAILED"));
+                }
+                if !notes.is_empty() {
+                    text.push_str(&format!(" ({})", notes.join(", ")));
+                }
+                text
             })
             .collect();
         let status = match &r.status {

@@ -1,0 +1,237 @@
+//! Applying planned requests with the SDK. A batch that fails is retried one id at a time, so
+//! one bad resource never stops the others, and every id gets an outcome with AWS's error code.
+
+use crate::provider::{failure, AwsFailure, Clients};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Tag as Ec2Tag};
+use aws_sdk_rds::types::Tag as RdsTag;
+use custodian_core::action::plan::ApiRequest;
+use custodian_core::provider::IdOutcome;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Sends `request`; returns each id's outcome and the calls made by `service.Operation`.
+pub async fn send(c: &Clients, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
+    let mut calls = BTreeMap::new();
+    let outcomes = match call(c, request, &request.ids, &mut calls).await {
+        Ok(()) => request.ids.iter().map(|id| IdOutcome::applied(id)).collect(),
+        Err(_) if request.ids.len() > 1 => {
+            let mut v = Vec::new();
+            for id in &request.ids {
+                v.push(match call(c, request, std::slice::from_ref(id), &mut calls).await {
+                    Ok(()) => IdOutcome::applied(id),
+                    Err(f) => IdOutcome::failed(id, &f.code, &f.message),
+                });
+            }
+            v
+        }
+        Err(f) => request.ids.iter().map(|id| IdOutcome::failed(id, &f.code, &f.message)).collect(),
+    };
+    (outcomes, calls)
+}
+
+fn count(calls: &mut BTreeMap<String, u64>, api: &str) {
+    *calls.entry(api.replacen(':', ".", 1)).or_default() += 1;
+}
+
+fn flag(params: &Value, key: &str) -> bool {
+    params.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn str_param<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
+    params.get(key).and_then(Value::as_str)
+}
+
+fn tag_pairs(params: &Value) -> Vec<(String, Option<String>)> {
+    params
+        .get("Tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.as_str()?.to_string(),
+                t.get("Value").and_then(Value::as_str).map(str::to_string),
+            ))
+        })
+        .collect()
+}
+
+async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<String, u64>) -> Result<(), AwsFailure> {
+    let ids_vec = Some(ids.to_vec());
+    let first = ids.first().cloned().unwrap_or_default();
+    count(calls, r.api);
+    match r.api {
+        "ec2:CreateTags" => {
+            let tags = tag_pairs(&r.params)
+                .into_iter()
+                .map(|(k, v)| Ec2Tag::builder().key(k).set_value(v).build())
+                .collect();
+            c.ec2
+                .create_tags()
+                .set_resources(ids_vec)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
+        }
+        "ec2:DeleteTags" => {
+            let tags = tag_pairs(&r.params)
+                .into_iter()
+                .map(|(k, _)| Ec2Tag::builder().key(k).build())
+                .collect();
+            c.ec2
+                .delete_tags()
+                .set_resources(ids_vec)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
+        }
+        "ec2:StopInstances" => {
+            let stop = || {
+                c.ec2
+                    .stop_instances()
+                    .set_instance_ids(ids_vec.clone())
+                    .set_hibernate(flag(&r.params, "Hibernate").then_some(true))
+                    .send()
+            };
+            match stop().await {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let f = failure(&e);
+                    if f.code == "OperationNotPermitted" && flag(&r.params, "Force") {
+                        // c7n's force: clear stop protection, then stop again.
+                        for id in ids {
+                            count(calls, "ec2:ModifyInstanceAttribute");
+                            c.ec2
+                                .modify_instance_attribute()
+                                .instance_id(id)
+                                .disable_api_stop(AttributeBooleanValue::builder().value(false).build())
+                                .send()
+                                .await
+                                .map_err(|e| failure(&e))?;
+                        }
+                        count(calls, r.api);
+                        stop().await.map(|_| ()).map_err(|e| failure(&e))
+                    } else {
+                        Err(f)
+                    }
+                }
+            }
+        }
+        "ec2:StartInstances" => c
+            .ec2
+            .start_instances()
+            .set_instance_ids(ids_vec)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        "ec2:TerminateInstances" => {
+            let terminate = || c.ec2.terminate_instances().set_instance_ids(ids_vec.clone()).send();
+            match terminate().await {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let f = failure(&e);
+                    if f.code == "OperationNotPermitted" && flag(&r.params, "Force") {
+                        for id in ids {
+                            count(calls, "ec2:ModifyInstanceAttribute");
+                            c.ec2
+                                .modify_instance_attribute()
+                                .instance_id(id)
+                                .disable_api_termination(AttributeBooleanValue::builder().value(false).build())
+                                .send()
+                                .await
+                                .map_err(|e| failure(&e))?;
+                        }
+                        count(calls, r.api);
+                        terminate().await.map(|_| ()).map_err(|e| failure(&e))
+                    } else {
+                        Err(f)
+                    }
+                }
+            }
+        }
+        "ec2:CancelSpotInstanceRequests" => c
+            .ec2
+            .cancel_spot_instance_requests()
+            .set_spot_instance_request_ids(ids_vec)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        "rds:StopDBInstance" => c
+            .rds
+            .stop_db_instance()
+            .db_instance_identifier(first)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        "rds:StartDBInstance" => c
+            .rds
+            .start_db_instance()
+            .db_instance_identifier(first)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        "rds:AddTagsToResource" => {
+            let tags = tag_pairs(&r.params)
+                .into_iter()
+                .map(|(k, v)| RdsTag::builder().key(k).set_value(v).build())
+                .collect();
+            c.rds
+                .add_tags_to_resource()
+                .resource_name(str_param(&r.params, "ResourceName").unwrap_or_default())
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
+        }
+        "rds:RemoveTagsFromResource" => {
+            let keys: Vec<String> = r
+                .params
+                .get("TagKeys")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect();
+            c.rds
+                .remove_tags_from_resource()
+                .resource_name(str_param(&r.params, "ResourceName").unwrap_or_default())
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
+        }
+        "rds:CreateDBSnapshot" => c
+            .rds
+            .create_db_snapshot()
+            .db_instance_identifier(first)
+            .db_snapshot_identifier(str_param(&r.params, "DBSnapshotIdentifier").unwrap_or_default())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        "rds:DeleteDBInstance" => c
+            .rds
+            .delete_db_instance()
+            .db_instance_identifier(first)
+            .set_skip_final_snapshot(Some(flag(&r.params, "SkipFinalSnapshot")))
+            .set_final_db_snapshot_identifier(str_param(&r.params, "FinalDBSnapshotIdentifier").map(str::to_string))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        other => Err(AwsFailure {
+            code: "Unsupported".into(),
+            message: format!("custodian cannot send {other}"),
+        }),
+    }
+}

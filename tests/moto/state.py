@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""Prints one moto region's state as JSON: instances (state, tags), spot requests (state,
+instance), DB instances (status, tags).
+
+  state.py ENDPOINT REGION
+"""
+import json
+import sys
+
+import boto3
+
+endpoint, region = sys.argv[1], sys.argv[2]
+kw = dict(region_name=region, endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
+ec2 = boto3.client("ec2", **kw)
+rds = boto3.client("rds", **kw)
+tags = lambda ts: {t["Key"]: t["Value"] for t in ts or []}
+out = {"instances": {}, "spot": {}, "db": {}}
+for r in ec2.describe_instances()["Reservations"]:
+    for i in r["Instances"]:
+        out["instances"][i["InstanceId"]] = {"state": i["State"]["Name"], "tags": tags(i.get("Tags"))}
+for s in ec2.describe_spot_instance_requests()["SpotInstanceRequests"]:
+    out["spot"][s["SpotInstanceRequestId"]] = {"state": s["State"], "instance": s.get("InstanceId")}
+for d in rds.describe_db_instances()["DBInstances"]:
+    out["db"][d["DBInstanceIdentifier"]] = {"status": d["DBInstanceStatus"], "tags": tags(d.get("TagList"))}
+print(json.dumps(out, sort_keys=True))
