@@ -25,9 +25,17 @@ where
     let out = Command::new(env!("CARGO_BIN_EXE_custodian"))
         .args(args)
         .current_dir(root())
+        // Never real credentials, config or endpoints: fake keys, no files, no instance metadata.
         .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_SESSION_TOKEN")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("the custodian binary runs");
     let o = Output {

@@ -76,17 +76,19 @@ pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
         },
         "api-stats": api_stats,
         "actions": run.plans.iter().enumerate().map(|(i, p)| {
-            let outcomes = run.outcomes.get(i);
-            let failed: Vec<_> = outcomes.into_iter().flatten().filter(|o| o.error.is_some()).collect();
-            json!({
+            let mut action = json!({
                 "action": p.action,
                 "applied": info.applied && !info.dry_run,
                 "targets": p.targets.len(),
                 "requests": p.requests,
                 "skipped": p.skipped,
-                "succeeded": outcomes.map(|o| o.len() - failed.len()),
-                "failed": failed,
-            })
+            });
+            if let Some(outcomes) = run.outcomes.get(i) {
+                let failed: Vec<_> = outcomes.iter().filter(|o| o.error.is_some()).collect();
+                action["succeeded"] = json!(outcomes.len() - failed.len());
+                action["failed"] = json!(failed);
+            }
+            action
         }).collect::<Vec<_>>(),
     })
 }
