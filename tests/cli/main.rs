@@ -1,6 +1,7 @@
 //! Integration tests through the `custodian` binary (one test binary, several modules).
 
 mod invalid_policies;
+mod live;
 mod offhours;
 mod report;
 mod run;

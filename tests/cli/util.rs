@@ -22,6 +22,15 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    custodian_env(args, &[])
+}
+
+/// Runs `custodian ARGS` with extra environment variables (e.g. `AWS_ENDPOINT_URL` for moto).
+pub fn custodian_env<I, S>(args: I, env: &[(&str, &str)]) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     let out = Command::new(env!("CARGO_BIN_EXE_custodian"))
         .args(args)
         .current_dir(root())
@@ -36,6 +45,7 @@ where
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied())
         .output()
         .expect("the custodian binary runs");
     let o = Output {

@@ -193,12 +193,11 @@ pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
     FieldSet::for_kind(kind, keys)
 }
 
-/// Evaluates every policy in every region against the inventory.
+/// Evaluates every policy in every region against the inventory, applying nothing. The plan is
+/// exact: each policy sees the effects the earlier policies' planned requests would have, as a
+/// real run's later policies see what the earlier ones did.
 pub fn evaluate<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a Inventory, clock: Clock) -> Vec<PolicyRun<'a>> {
-    let now = clock.now();
-    let jobs: Vec<(&'a Policy, &String)> = regions.iter().flat_map(|r| policies.iter().map(move |p| (p, r))).collect();
-    let none = Effects::default();
-    parallel_map(&jobs, |(policy, region)| evaluate_one(policy, region, inventory, now, &none))
+    run_regions(policies, regions, inventory, clock, None)
 }
 
 /// Evaluates and applies: per region (regions in parallel), policies in order, each policy's
@@ -210,6 +209,16 @@ pub fn evaluate_and_apply<'a>(
     clock: Clock,
     provider: &dyn Provider,
 ) -> Vec<PolicyRun<'a>> {
+    run_regions(policies, regions, inventory, clock, Some(provider))
+}
+
+fn run_regions<'a>(
+    policies: &'a [Policy],
+    regions: &[String],
+    inventory: &'a Inventory,
+    clock: Clock,
+    provider: Option<&dyn Provider>,
+) -> Vec<PolicyRun<'a>> {
     let now = clock.now();
     let per_region = parallel_map(regions, |region| {
         let mut effects = Effects::default();
@@ -219,14 +228,23 @@ pub fn evaluate_and_apply<'a>(
             for plan in &run.plans {
                 let mut outcomes = Vec::new();
                 for request in &plan.requests {
-                    let (o, calls) = provider.apply(region, request);
+                    let o = match provider {
+                        Some(p) => {
+                            let (o, calls) = p.apply(region, request);
+                            for (api, n) in calls {
+                                *run.action_calls.entry(api).or_default() += n;
+                            }
+                            o
+                        }
+                        // A dry run: as if every planned request succeeded.
+                        None => request.ids.iter().map(|id| IdOutcome::applied(id)).collect(),
+                    };
                     effects.record(request, &o);
-                    for (api, n) in calls {
-                        *run.action_calls.entry(api).or_default() += n;
-                    }
                     outcomes.extend(o);
                 }
-                run.outcomes.push(outcomes);
+                if provider.is_some() {
+                    run.outcomes.push(outcomes);
+                }
             }
             runs.push(run);
         }

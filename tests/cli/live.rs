@@ -1,0 +1,212 @@
+//! End to end against moto: the real AWS SDK over HTTP on 127.0.0.1, fake credentials. Each test
+//! takes its own region (moto keeps regions apart), so they run in parallel. `scripts/test.sh`
+//! starts moto and sets CUSTODIAN_MOTO_ENDPOINT.
+
+use crate::util::{custodian_env, ids, read_json};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const NOW: &str = "2026-11-23T15:00:00Z";
+
+fn moto() -> (String, String) {
+    let endpoint = std::env::var("CUSTODIAN_MOTO_ENDPOINT")
+        .expect("CUSTODIAN_MOTO_ENDPOINT is unset: run the tests with ./scripts/test.sh, which starts moto");
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "tests only talk to loopback");
+    let python = std::env::var("CUSTODIAN_MOTO_PYTHON").expect("CUSTODIAN_MOTO_PYTHON is unset: run ./scripts/test.sh");
+    (endpoint, python)
+}
+
+fn helper(script: &str, args: &[&str]) -> Value {
+    let (endpoint, python) = moto();
+    let out = Command::new(python)
+        .arg(crate::util::root().join("tests/moto").join(script))
+        .arg(&endpoint)
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
+
+fn seed(region: &str) -> Value {
+    helper("seed.py", &[region])
+}
+
+fn state(region: &str) -> Value {
+    helper("state.py", &[region])
+}
+
+fn live(args: &[&str]) -> crate::util::Output {
+    let (endpoint, _) = moto();
+    custodian_env(args, &[("AWS_ENDPOINT_URL", endpoint.as_str())])
+}
+
+fn id<'a>(ids: &'a Value, key: &str) -> &'a str {
+    ids[key].as_str().or_else(|| ids[key][0].as_str()).unwrap()
+}
+
+#[test]
+fn shipped_policies_act_on_the_right_resources_and_nothing_else() {
+    let region = "eu-central-1";
+    let ids = seed(region);
+    let before = state(region);
+    let dir = tempfile::tempdir().unwrap();
+    let out = live(&["run", "-r", region, "--now", NOW, "-s", dir.path().to_str().unwrap(), "policies/"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let after = state(region);
+    let inst = |k: &str| &after["instances"][id(&ids, k)];
+
+    // The on-demand GPU without approval: tagged and stopped. The approved one: untouched.
+    assert_eq!(inst("gpu_forbidden")["state"], "stopped");
+    assert_eq!(inst("gpu_forbidden")["tags"]["custodian-finding"], "gpu-without-approval");
+    assert_eq!(inst("gpu_approved"), &before["instances"][id(&ids, "gpu_approved")]);
+    // The GPU spot request: cancelled, then its instance terminated. The CPU one: left alone.
+    // (moto deletes a cancelled request; AWS lists it as cancelled for a while.)
+    let gpu_spot = &after["spot"][id(&ids, "gpu_spot")];
+    assert!(gpu_spot.is_null() || gpu_spot["state"] == "cancelled", "{gpu_spot}");
+    assert_eq!(before["spot"][id(&ids, "gpu_spot")]["state"], "active");
+    assert_eq!(inst("gpu_spot_instance")["state"], "terminated");
+    assert_eq!(
+        after["spot"][id(&ids, "cpu_spot")]["state"],
+        before["spot"][id(&ids, "cpu_spot")]["state"]
+    );
+    // Untagged resources are marked for stop in four days (the terminated one is not: later
+    // policies see what earlier ones did).
+    let mark = "Missing required tags (Environment, CostCenter, Owner): stop@2026/11/27";
+    assert_eq!(inst("untagged")["tags"]["maid_status"], mark);
+    assert_eq!(inst("cpu_spot_instance")["tags"]["maid_status"], mark);
+    assert!(inst("gpu_spot_instance")["tags"].get("maid_status").is_none());
+    assert_eq!(after["db"]["untagged-db"]["tags"]["maid_status"], mark);
+    // Nothing else changed.
+    for key in ["dev_ok", "dev_stopped"] {
+        for i in ids[key].as_array().unwrap() {
+            let i = i.as_str().unwrap();
+            assert_eq!(after["instances"][i], before["instances"][i], "{key} {i}");
+        }
+    }
+    assert_eq!(after["db"]["dev-db"], before["db"]["dev-db"]);
+    // Every resource has an outcome, and the API calls are counted.
+    let meta = read_json(&dir.path().join("gpu-spot-requests-forgotten/metadata.json"));
+    assert_eq!(meta["actions"][0]["applied"], true);
+    assert_eq!(meta["actions"][0]["succeeded"], 2, "{meta}");
+    assert_eq!(meta["api-stats"]["ec2.CancelSpotInstanceRequests"], 1);
+    assert_eq!(meta["api-stats"]["ec2.TerminateInstances"], 1);
+    assert_eq!(meta["api-stats"]["ec2.DescribeSpotInstanceRequests"], 1);
+}
+
+#[test]
+fn a_dry_run_changes_nothing_and_plans_what_the_real_run_does() {
+    let region = "ap-southeast-2";
+    seed(region);
+    let before = state(region);
+    let dry = tempfile::tempdir().unwrap();
+    let out = live(&[
+        "run",
+        "--dryrun",
+        "-r",
+        region,
+        "--now",
+        NOW,
+        "-s",
+        dry.path().to_str().unwrap(),
+        "policies/",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(state(region), before, "a dry run changes nothing");
+    let real = tempfile::tempdir().unwrap();
+    let out = live(&["run", "-r", region, "--now", NOW, "-s", real.path().to_str().unwrap(), "policies/"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_ne!(state(region), before);
+    let policies = std::fs::read_dir(dry.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(policies.len(), 11);
+    for p in policies {
+        let d = read_json(&dry.path().join(&p).join("metadata.json"));
+        let r = read_json(&real.path().join(&p).join("metadata.json"));
+        for (i, action) in d["actions"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(
+                action["requests"], r["actions"][i]["requests"],
+                "{p}: the plan is what the real run sent"
+            );
+            assert_eq!(action["applied"], false);
+            assert_eq!(r["actions"][i]["applied"], true);
+            assert_eq!(r["actions"][i]["failed"], serde_json::json!([]), "{p}");
+        }
+    }
+}
+
+fn matched_ids(dir: &Path) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut policies: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    policies.sort();
+    for p in policies {
+        let meta = read_json(&p.join("metadata.json"));
+        let kind = meta["resource"].as_str().unwrap();
+        let field = match kind {
+            "aws.ec2" => "InstanceId",
+            "aws.rds" => "DBInstanceIdentifier",
+            _ => "SpotInstanceRequestId",
+        };
+        let path = p.join("resources.json");
+        let found = if path.exists() {
+            ids(&path, field)
+        } else {
+            vec![format!("status {}", meta["status"])]
+        };
+        out.push((p.file_name().unwrap().to_string_lossy().into_owned(), found));
+    }
+    out
+}
+
+#[test]
+fn a_snapshot_and_the_live_account_give_the_same_answers() {
+    let region = "sa-east-1";
+    seed(region);
+    // Recorded as the AWS CLI prints it (botocore, ISO dates), and by `custodian snapshot`.
+    let cli_snapshot = tempfile::tempdir().unwrap();
+    helper("record.py", &[region, cli_snapshot.path().to_str().unwrap()]);
+    let ours = tempfile::tempdir().unwrap();
+    let out = live(&["snapshot", "-r", region, ours.path().to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("aws.ec2"), "{}", out.stdout);
+    for now in [NOW, "2026-11-24T00:30:00Z", "2026-11-28T15:00:00Z"] {
+        let run = |extra: &[&str]| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut args = vec!["run", "--dryrun", "-r", region, "--now", now, "-s", dir.path().to_str().unwrap()];
+            args.extend_from_slice(extra);
+            args.push("policies/");
+            let o = live(&args);
+            assert!(o.code == 0 || o.code == 2, "{}", o.stderr);
+            matched_ids(dir.path())
+        };
+        let from_live = run(&[]);
+        assert!(from_live.iter().any(|(_, ids)| !ids.is_empty()), "the scenario matches something");
+        assert_eq!(
+            run(&["--snapshot", cli_snapshot.path().to_str().unwrap()]),
+            from_live,
+            "AWS CLI snapshot vs live at {now}"
+        );
+        assert_eq!(
+            run(&["--snapshot", ours.path().to_str().unwrap()]),
+            from_live,
+            "custodian snapshot vs live at {now}"
+        );
+    }
+}
+
+#[test]
+fn describe_is_one_call_per_page_per_kind_per_region() {
+    let region = "ca-central-1";
+    seed(region);
+    let dir = tempfile::tempdir().unwrap();
+    let out = live(&["run", "--dryrun", "-r", region, "-s", dir.path().to_str().unwrap(), "policies/"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Seven EC2 policies share one DescribeInstances; moto answers in one page.
+    for p in ["ec2-required-tags-mark", "ec2-offhours-stop", "ec2-gpu-without-approval"] {
+        let meta = read_json(&dir.path().join(p).join("metadata.json"));
+        assert_eq!(meta["api-stats"], serde_json::json!({"ec2.DescribeInstances": 1}), "{p}");
+    }
+}
