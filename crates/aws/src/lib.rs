@@ -7,3 +7,6 @@ pub mod provider;
 pub mod rds;
 
 pub use provider::{AwsOptions, AwsProvider};
+
+#[cfg(test)]
+mod tests;

@@ -162,46 +162,49 @@ impl AwsProvider {
     /// One describe response, every page, as the AWS CLI prints it; and the calls made.
     pub fn describe(&self, region: &str, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
         let c = self.clients(region);
-        self.runtime.block_on(async move {
-            let mut calls = 0u64;
-            match kind {
-                ResourceKind::Ec2 => {
-                    let mut pages = c.ec2.describe_instances().max_results(EC2_PAGE).into_paginator().send();
-                    let mut reservations = Vec::new();
-                    while let Some(page) = pages.next().await {
-                        calls += 1;
-                        let page = page.map_err(|e| failure(&e))?;
-                        reservations.extend(page.reservations().iter().map(ec2::reservation));
-                    }
-                    Ok((json!({ "Reservations": reservations }), calls))
-                }
-                ResourceKind::SpotRequest => {
-                    let mut pages = c
-                        .ec2
-                        .describe_spot_instance_requests()
-                        .max_results(EC2_PAGE)
-                        .into_paginator()
-                        .send();
-                    let mut requests = Vec::new();
-                    while let Some(page) = pages.next().await {
-                        calls += 1;
-                        let page = page.map_err(|e| failure(&e))?;
-                        requests.extend(page.spot_instance_requests().iter().map(ec2::spot_request));
-                    }
-                    Ok((json!({ "SpotInstanceRequests": requests }), calls))
-                }
-                ResourceKind::Rds => {
-                    let mut pages = c.rds.describe_db_instances().max_records(RDS_PAGE).into_paginator().send();
-                    let mut dbs = Vec::new();
-                    while let Some(page) = pages.next().await {
-                        calls += 1;
-                        let page = page.map_err(|e| failure(&e))?;
-                        dbs.extend(page.db_instances().iter().map(rds::db_instance));
-                    }
-                    Ok((json!({ "DBInstances": dbs }), calls))
-                }
+        self.runtime.block_on(describe_kind(&c, kind))
+    }
+}
+
+/// Every page of one kind's describe call, mapped into the AWS CLI's JSON; and the pages fetched.
+pub async fn describe_kind(c: &Clients, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
+    let mut calls = 0u64;
+    match kind {
+        ResourceKind::Ec2 => {
+            let mut pages = c.ec2.describe_instances().max_results(EC2_PAGE).into_paginator().send();
+            let mut reservations = Vec::new();
+            while let Some(page) = pages.next().await {
+                calls += 1;
+                let page = page.map_err(|e| failure(&e))?;
+                reservations.extend(page.reservations().iter().map(ec2::reservation));
             }
-        })
+            Ok((json!({ "Reservations": reservations }), calls))
+        }
+        ResourceKind::SpotRequest => {
+            let mut pages = c
+                .ec2
+                .describe_spot_instance_requests()
+                .max_results(EC2_PAGE)
+                .into_paginator()
+                .send();
+            let mut requests = Vec::new();
+            while let Some(page) = pages.next().await {
+                calls += 1;
+                let page = page.map_err(|e| failure(&e))?;
+                requests.extend(page.spot_instance_requests().iter().map(ec2::spot_request));
+            }
+            Ok((json!({ "SpotInstanceRequests": requests }), calls))
+        }
+        ResourceKind::Rds => {
+            let mut pages = c.rds.describe_db_instances().max_records(RDS_PAGE).into_paginator().send();
+            let mut dbs = Vec::new();
+            while let Some(page) = pages.next().await {
+                calls += 1;
+                let page = page.map_err(|e| failure(&e))?;
+                dbs.extend(page.db_instances().iter().map(rds::db_instance));
+            }
+            Ok((json!({ "DBInstances": dbs }), calls))
+        }
     }
 }
 

@@ -1,0 +1,142 @@
+//! The SDK layer with mocked clients (aws-smithy-mocks): pagination, throttling then success,
+//! a partial failure in a batch.
+
+use crate::apply::send;
+use crate::provider::{describe_kind, Clients, EC2_PAGE, RDS_PAGE};
+use aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput;
+use aws_sdk_ec2::operation::stop_instances::{StopInstancesError, StopInstancesOutput};
+use aws_sdk_ec2::types::{Instance, InstanceState, InstanceStateName, Reservation};
+use aws_sdk_rds::operation::describe_db_instances::{DescribeDBInstancesError, DescribeDbInstancesOutput};
+use aws_sdk_rds::types::DbInstance;
+use aws_smithy_mocks::{mock, mock_client, MockResponse, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use custodian_core::action::plan::ApiRequest;
+use custodian_core::resource::ResourceKind;
+use serde_json::Value;
+
+fn reservation(id: &str, instances: &[&str]) -> Reservation {
+    Reservation::builder()
+        .reservation_id(id)
+        .set_instances(Some(
+            instances
+                .iter()
+                .map(|i| {
+                    Instance::builder()
+                        .instance_id(*i)
+                        .state(InstanceState::builder().name(InstanceStateName::Running).code(16).build())
+                        .build()
+                })
+                .collect(),
+        ))
+        .build()
+}
+
+fn rds_client(rules: &[&aws_smithy_mocks::Rule]) -> aws_sdk_rds::Client {
+    mock_client!(aws_sdk_rds, RuleMode::Sequential, rules, |c| c.retry_config(
+        aws_sdk_rds::config::retry::RetryConfig::standard()
+            .with_max_attempts(4)
+            .with_initial_backoff(std::time::Duration::from_millis(1))
+    ))
+}
+
+#[tokio::test]
+async fn describe_follows_every_page_at_the_largest_page_size() {
+    let page1 = mock!(aws_sdk_ec2::Client::describe_instances)
+        .match_requests(|r| r.max_results() == Some(EC2_PAGE) && r.next_token().is_none())
+        .then_output(|| {
+            DescribeInstancesOutput::builder()
+                .reservations(reservation("r-1", &["i-1", "i-2"]))
+                .next_token("t-1")
+                .build()
+        });
+    let page2 = mock!(aws_sdk_ec2::Client::describe_instances)
+        .match_requests(|r| r.max_results() == Some(EC2_PAGE) && r.next_token() == Some("t-1"))
+        .then_output(|| {
+            DescribeInstancesOutput::builder()
+                .reservations(reservation("r-2", &["i-3"]))
+                .build()
+        });
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&page1, &page2]);
+    let c = Clients { ec2, rds: rds_client(&[]) };
+    let (doc, calls) = describe_kind(&c, ResourceKind::Ec2).await.unwrap();
+    assert_eq!(calls, 2);
+    assert_eq!(page1.num_calls() + page2.num_calls(), 2);
+    let ids: Vec<&str> = doc["Reservations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["Instances"].as_array().unwrap())
+        .map(|i| i["InstanceId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["i-1", "i-2", "i-3"]);
+    assert_eq!(doc["Reservations"][1]["ReservationId"], "r-2");
+    assert_eq!(
+        doc["Reservations"][0]["Instances"][0]["State"],
+        serde_json::json!({"Code": 16, "Name": "running"})
+    );
+}
+
+#[tokio::test]
+async fn throttling_is_retried_until_success() {
+    let throttled = mock!(aws_sdk_rds::Client::describe_db_instances)
+        .match_requests(|r| r.max_records() == Some(RDS_PAGE))
+        .sequence()
+        .error(|| DescribeDBInstancesError::generic(ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build()))
+        .times(2)
+        .output(|| {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(DbInstance::builder().db_instance_identifier("db-1").build())
+                .build()
+        })
+        .build();
+    let c = Clients {
+        ec2: mock_client!(aws_sdk_ec2, []),
+        rds: rds_client(&[&throttled]),
+    };
+    let (doc, calls) = describe_kind(&c, ResourceKind::Rds).await.unwrap();
+    assert_eq!(throttled.num_calls(), 3, "two throttled attempts, then success");
+    assert_eq!(calls, 1, "one page");
+    assert_eq!(doc["DBInstances"][0]["DBInstanceIdentifier"], "db-1");
+}
+
+#[tokio::test]
+async fn errors_that_persist_carry_the_aws_error_code() {
+    let denied = mock!(aws_sdk_rds::Client::describe_db_instances)
+        .then_error(|| DescribeDBInstancesError::generic(ErrorMetadata::builder().code("AccessDenied").message("no").build()));
+    let c = Clients {
+        ec2: mock_client!(aws_sdk_ec2, []),
+        rds: rds_client(&[&denied]),
+    };
+    let f = describe_kind(&c, ResourceKind::Rds).await.unwrap_err();
+    assert_eq!(f.code, "AccessDenied");
+}
+
+#[tokio::test]
+async fn a_failing_id_in_a_batch_does_not_stop_the_others() {
+    let stop = mock!(aws_sdk_ec2::Client::stop_instances).then_compute_response(|r| {
+        if r.instance_ids().iter().any(|i| i == "i-bad") {
+            MockResponse::Error(StopInstancesError::generic(
+                ErrorMetadata::builder()
+                    .code("IncorrectInstanceState")
+                    .message("The instance 'i-bad' is not in a state from which it can be stopped.")
+                    .build(),
+            ))
+        } else {
+            MockResponse::Output(StopInstancesOutput::builder().build())
+        }
+    });
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&stop]);
+    let c = Clients { ec2, rds: rds_client(&[]) };
+    let request = ApiRequest {
+        api: "ec2:StopInstances",
+        ids: vec!["i-1".into(), "i-bad".into(), "i-3".into()],
+        params: Value::Null,
+    };
+    let (outcomes, calls) = send(&c, &request).await;
+    assert_eq!(
+        outcomes.iter().map(|o| (o.id.as_str(), o.error.as_deref())).collect::<Vec<_>>(),
+        vec![("i-1", None), ("i-bad", Some("IncorrectInstanceState")), ("i-3", None)]
+    );
+    assert_eq!(stop.num_calls(), 4, "the batch, then one call per id");
+    assert_eq!(calls.get("ec2.StopInstances"), Some(&4));
+}
