@@ -45,6 +45,10 @@ pub struct RunArgs {
     /// Evaluate as if at this instant (RFC 3339), for previews and tests.
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
+    /// With --dryrun on AWS: send each planned EC2 request with DryRun=true, and report per
+    /// request whether it would succeed or be denied.
+    #[arg(long, requires = "dry_run")]
+    pub check_permissions: bool,
     /// Exit with code 3 when any policy matched resources (for CI gating).
     #[arg(long)]
     pub fail_on_findings: bool,
@@ -120,6 +124,8 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
     let acting = !args.dry_run && provider.can_act();
     let runs = if acting {
         evaluate_and_apply(&policies, &regions, &inventory, clock, provider.as_ref())
+    } else if args.check_permissions && provider.can_act() {
+        crate::engine::evaluate_checking_permissions(&policies, &regions, &inventory, clock, provider.as_ref())
     } else {
         evaluate(&policies, &regions, &inventory, clock)
     };

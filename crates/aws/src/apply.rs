@@ -29,6 +29,87 @@ pub async fn send(c: &Clients, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMa
     (outcomes, calls)
 }
 
+/// Sends `request` with `DryRun=true` where EC2 supports it: AWS answers `DryRunOperation` when
+/// the call would succeed, `UnauthorizedOperation` when it is denied.
+pub async fn check(c: &Clients, r: &ApiRequest) -> Option<String> {
+    let ids = Some(r.ids.clone());
+    let result = match r.api {
+        "ec2:CreateTags" => {
+            let tags = tag_pairs(&r.params)
+                .into_iter()
+                .map(|(k, v)| Ec2Tag::builder().key(k).set_value(v).build())
+                .collect();
+            c.ec2
+                .create_tags()
+                .dry_run(true)
+                .set_resources(ids)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
+        }
+        "ec2:DeleteTags" => {
+            let tags = tag_pairs(&r.params)
+                .into_iter()
+                .map(|(k, _)| Ec2Tag::builder().key(k).build())
+                .collect();
+            c.ec2
+                .delete_tags()
+                .dry_run(true)
+                .set_resources(ids)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
+        }
+        "ec2:StopInstances" => c
+            .ec2
+            .stop_instances()
+            .dry_run(true)
+            .set_instance_ids(ids)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        "ec2:StartInstances" => c
+            .ec2
+            .start_instances()
+            .dry_run(true)
+            .set_instance_ids(ids)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        "ec2:TerminateInstances" => c
+            .ec2
+            .terminate_instances()
+            .dry_run(true)
+            .set_instance_ids(ids)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        "ec2:CancelSpotInstanceRequests" => c
+            .ec2
+            .cancel_spot_instance_requests()
+            .dry_run(true)
+            .set_spot_instance_request_ids(ids)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        _ => return None,
+    };
+    Some(match result {
+        Err(f) if f.code == "DryRunOperation" => "would succeed".to_string(),
+        Err(f) if f.code == "UnauthorizedOperation" || f.code == "AccessDenied" => format!("access denied ({})", f.code),
+        Err(f) => format!("{}: {}", f.code, f.message),
+        Ok(()) => "would succeed (the endpoint ignored DryRun)".to_string(),
+    })
+}
+
 fn count(calls: &mut BTreeMap<String, u64>, api: &str) {
     *calls.entry(api.replacen(':', ".", 1)).or_default() += 1;
 }

@@ -245,6 +245,11 @@ impl Provider for AwsProvider {
         8
     }
 
+    fn check_permission(&self, region: &str, request: &ApiRequest) -> Option<String> {
+        let c = self.clients(region);
+        self.runtime.block_on(apply::check(&c, request))
+    }
+
     fn apply(&self, region: &str, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
         let c = self.clients(region);
         self.runtime.block_on(apply::send(&c, request))

@@ -55,6 +55,8 @@ pub struct PolicyRun<'a> {
     pub outcomes: Vec<Vec<IdOutcome>>,
     /// API calls made by applying actions, by `service.Operation`.
     pub action_calls: BTreeMap<String, u64>,
+    /// `--check-permissions`: per plan, per request, what AWS said of a `DryRun=true` call.
+    pub permission_checks: Vec<Vec<Option<String>>>,
 }
 
 impl PolicyRun<'_> {
@@ -197,7 +199,26 @@ pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
 /// exact: each policy sees the effects the earlier policies' planned requests would have, as a
 /// real run's later policies see what the earlier ones did.
 pub fn evaluate<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a Inventory, clock: Clock) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, None)
+    run_regions(policies, regions, inventory, clock, Mode::Plan)
+}
+
+/// [`evaluate`], and ask the provider whether each planned request would be allowed
+/// (`--check-permissions`).
+pub fn evaluate_checking_permissions<'a>(
+    policies: &'a [Policy],
+    regions: &[String],
+    inventory: &'a Inventory,
+    clock: Clock,
+    provider: &dyn Provider,
+) -> Vec<PolicyRun<'a>> {
+    run_regions(policies, regions, inventory, clock, Mode::Check(provider))
+}
+
+#[derive(Clone, Copy)]
+enum Mode<'p> {
+    Plan,
+    Check(&'p dyn Provider),
+    Apply(&'p dyn Provider),
 }
 
 /// Evaluates and applies: per region (regions in parallel), policies in order, each policy's
@@ -209,16 +230,10 @@ pub fn evaluate_and_apply<'a>(
     clock: Clock,
     provider: &dyn Provider,
 ) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, Some(provider))
+    run_regions(policies, regions, inventory, clock, Mode::Apply(provider))
 }
 
-fn run_regions<'a>(
-    policies: &'a [Policy],
-    regions: &[String],
-    inventory: &'a Inventory,
-    clock: Clock,
-    provider: Option<&dyn Provider>,
-) -> Vec<PolicyRun<'a>> {
+fn run_regions<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a Inventory, clock: Clock, mode: Mode) -> Vec<PolicyRun<'a>> {
     let now = clock.now();
     let per_region = parallel_map(regions, |region| {
         let mut effects = Effects::default();
@@ -227,9 +242,10 @@ fn run_regions<'a>(
             let mut run = evaluate_one(policy, region, inventory, now, &effects);
             for plan in &run.plans {
                 let mut outcomes = Vec::new();
+                let mut checks = Vec::new();
                 for request in &plan.requests {
-                    let o = match provider {
-                        Some(p) => {
+                    let o = match mode {
+                        Mode::Apply(p) => {
                             let (o, calls) = p.apply(region, request);
                             for (api, n) in calls {
                                 *run.action_calls.entry(api).or_default() += n;
@@ -237,13 +253,20 @@ fn run_regions<'a>(
                             o
                         }
                         // A dry run: as if every planned request succeeded.
-                        None => request.ids.iter().map(|id| IdOutcome::applied(id)).collect(),
+                        Mode::Plan | Mode::Check(_) => {
+                            if let Mode::Check(p) = mode {
+                                checks.push(p.check_permission(region, request));
+                            }
+                            request.ids.iter().map(|id| IdOutcome::applied(id)).collect()
+                        }
                     };
                     effects.record(request, &o);
                     outcomes.extend(o);
                 }
-                if provider.is_some() {
-                    run.outcomes.push(outcomes);
+                match mode {
+                    Mode::Apply(_) => run.outcomes.push(outcomes),
+                    Mode::Check(_) => run.permission_checks.push(checks),
+                    Mode::Plan => {}
                 }
             }
             runs.push(run);
@@ -269,6 +292,7 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         opted_out: Vec::new(),
         outcomes: Vec::new(),
         action_calls: BTreeMap::new(),
+        permission_checks: Vec::new(),
     };
     let fetched = match inventory.get(region, policy.kind) {
         Some((Ok(f), t)) => {

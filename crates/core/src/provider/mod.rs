@@ -78,6 +78,13 @@ pub trait Provider: Sync {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     }
 
+    /// Asks AWS whether `request` would be allowed, without acting (EC2's `DryRun=true`):
+    /// `Some("would succeed")`, `Some("denied: UnauthorizedOperation")`, ..., or `None` where the
+    /// API has no dry-run mode.
+    fn check_permission(&self, _region: &str, _request: &ApiRequest) -> Option<String> {
+        None
+    }
+
     /// Sends one planned request; returns every id's outcome and the API calls made (by
     /// `service.Operation`). Read-only providers refuse.
     fn apply(&self, _region: &str, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {

@@ -83,6 +83,9 @@ pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
                 "requests": p.requests,
                 "skipped": p.skipped,
             });
+            if let Some(checks) = run.permission_checks.get(i) {
+                action["permissions"] = json!(checks);
+            }
             if let Some(outcomes) = run.outcomes.get(i) {
                 let failed: Vec<_> = outcomes.iter().filter(|o| o.error.is_some()).collect();
                 action["succeeded"] = json!(outcomes.len() - failed.len());
