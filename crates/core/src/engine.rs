@@ -66,23 +66,23 @@ impl PolicyRun<'_> {
     }
 }
 
-/// What applied actions changed, so later policies in the same run see it: resource id to the
-/// top-level keys replaced and the tags set or removed.
+/// What applied (or, in a dry run, planned) actions changed, so later policies in the same run
+/// see it: each affected resource's view, patched once when the effect is recorded and lent to
+/// every later policy.
 #[derive(Debug, Default)]
 pub struct Effects {
-    changes: HashMap<String, Change>,
-}
-
-#[derive(Debug, Default, Clone)]
-struct Change {
-    keys: Vec<(&'static str, Value)>,
-    tags_set: Vec<(String, String)>,
-    tags_removed: Vec<String>,
+    patched: HashMap<String, Value>,
 }
 
 impl Effects {
-    /// Records the effect of `request` on the ids it applied to.
-    pub fn record(&mut self, request: &crate::action::plan::ApiRequest, outcomes: &[IdOutcome]) {
+    /// Records the effect of `request` on the ids it applied to; `base` finds a resource's
+    /// current view by id.
+    pub fn record<'v>(
+        &mut self,
+        request: &crate::action::plan::ApiRequest,
+        outcomes: &[IdOutcome],
+        base: impl Fn(&str) -> Option<&'v Value>,
+    ) {
         let tags: Vec<(String, String)> = request
             .params
             .get("Tags")
@@ -96,7 +96,7 @@ impl Effects {
                 ))
             })
             .collect();
-        let keys: Vec<String> = request
+        let tag_keys: Vec<String> = request
             .params
             .get("TagKeys")
             .and_then(Value::as_array)
@@ -105,54 +105,68 @@ impl Effects {
             .filter_map(|k| k.as_str().map(str::to_string))
             .collect();
         for o in outcomes.iter().filter(|o| o.error.is_none()) {
-            let c = self.changes.entry(o.id.clone()).or_default();
-            let mut set = |k: &'static str, v: Value| {
-                c.keys.retain(|(key, _)| *key != k);
-                c.keys.push((k, v));
+            let view = match self.patched.get_mut(&o.id) {
+                Some(v) => v,
+                None => match base(&o.id) {
+                    Some(v) => self.patched.entry(o.id.clone()).or_insert_with(|| v.clone()),
+                    None => continue,
+                },
             };
-            match request.api {
-                "ec2:StopInstances" => set("State", serde_json::json!({"Code": 64, "Name": "stopping"})),
-                "ec2:StartInstances" => set("State", serde_json::json!({"Code": 0, "Name": "pending"})),
-                "ec2:TerminateInstances" => set("State", serde_json::json!({"Code": 32, "Name": "shutting-down"})),
-                "ec2:CancelSpotInstanceRequests" => set("State", Value::String("cancelled".into())),
-                "rds:StopDBInstance" => set("DBInstanceStatus", Value::String("stopping".into())),
-                "rds:StartDBInstance" => set("DBInstanceStatus", Value::String("starting".into())),
-                "rds:DeleteDBInstance" => set("DBInstanceStatus", Value::String("deleting".into())),
-                "ec2:CreateTags" | "rds:AddTagsToResource" => c.tags_set.extend(tags.iter().cloned()),
-                "ec2:DeleteTags" => c.tags_removed.extend(tags.iter().map(|(k, _)| k.clone())),
-                "rds:RemoveTagsFromResource" => c.tags_removed.extend(keys.iter().cloned()),
-                _ => {}
-            }
+            let Value::Object(m) = view else { continue };
+            let (key, value) = match request.api {
+                "ec2:StopInstances" => ("State", serde_json::json!({"Code": 64, "Name": "stopping"})),
+                "ec2:StartInstances" => ("State", serde_json::json!({"Code": 0, "Name": "pending"})),
+                "ec2:TerminateInstances" => ("State", serde_json::json!({"Code": 32, "Name": "shutting-down"})),
+                "ec2:CancelSpotInstanceRequests" => ("State", Value::String("cancelled".into())),
+                "rds:StopDBInstance" => ("DBInstanceStatus", Value::String("stopping".into())),
+                "rds:StartDBInstance" => ("DBInstanceStatus", Value::String("starting".into())),
+                "rds:DeleteDBInstance" => ("DBInstanceStatus", Value::String("deleting".into())),
+                "ec2:CreateTags" | "rds:AddTagsToResource" | "ec2:DeleteTags" | "rds:RemoveTagsFromResource" => {
+                    let mut current: Vec<(String, String)> = m
+                        .get("Tags")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|t| {
+                            Some((
+                                t.get("Key")?.as_str()?.to_string(),
+                                t.get("Value").and_then(Value::as_str).unwrap_or("").to_string(),
+                            ))
+                        })
+                        .collect();
+                    match request.api {
+                        "ec2:CreateTags" | "rds:AddTagsToResource" => {
+                            for (k, v) in &tags {
+                                current.retain(|(key, _)| key != k);
+                                current.push((k.clone(), v.clone()));
+                            }
+                        }
+                        "ec2:DeleteTags" => current.retain(|(k, _)| !tags.iter().any(|(t, _)| t == k)),
+                        _ => current.retain(|(k, _)| !tag_keys.contains(k)),
+                    }
+                    (
+                        "Tags",
+                        current
+                            .into_iter()
+                            .map(|(k, v)| serde_json::json!({"Key": k, "Value": v}))
+                            .collect(),
+                    )
+                }
+                _ => continue,
+            };
+            m.insert(key.to_string(), value);
         }
     }
 
     /// The resource's view with recorded effects applied.
-    pub fn view<'r>(&self, kind: ResourceKind, r: &'r Resource) -> Cow<'r, Value> {
-        if self.changes.is_empty() {
+    pub fn view<'r>(&'r self, kind: ResourceKind, r: &'r Resource) -> Cow<'r, Value> {
+        if self.patched.is_empty() {
             return Cow::Borrowed(&r.view);
         }
-        let Some(c) = self.changes.get(crate::resource::resource_id(kind, &r.view)) else {
-            return Cow::Borrowed(&r.view);
-        };
-        let mut v = r.view.clone();
-        if let Value::Object(m) = &mut v {
-            for (k, val) in &c.keys {
-                m.insert(k.to_string(), val.clone());
-            }
-            if !c.tags_set.is_empty() || !c.tags_removed.is_empty() {
-                let mut tags: Vec<(String, String)> = crate::filter::tags(&r.view).map(|(k, v)| (k.to_string(), v.to_string())).collect();
-                for (k, val) in &c.tags_set {
-                    tags.retain(|(key, _)| key != k);
-                    tags.push((k.clone(), val.clone()));
-                }
-                tags.retain(|(k, _)| !c.tags_removed.contains(k));
-                m.insert(
-                    "Tags".into(),
-                    tags.into_iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect(),
-                );
-            }
+        match self.patched.get(crate::resource::resource_id(kind, &r.view)) {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Borrowed(&r.view),
         }
-        Cow::Owned(v)
     }
 }
 
@@ -235,8 +249,10 @@ pub fn evaluate_and_apply<'a>(
 
 fn run_regions<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a Inventory, clock: Clock, mode: Mode) -> Vec<PolicyRun<'a>> {
     let now = clock.now();
+    let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
     let per_region = parallel_map(regions, |region| {
         let mut effects = Effects::default();
+        let mut by_id: Option<HashMap<&str, &Value>> = None;
         let mut runs = Vec::new();
         for policy in policies {
             let mut run = evaluate_one(policy, region, inventory, now, &effects);
@@ -260,7 +276,18 @@ fn run_regions<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a In
                             request.ids.iter().map(|id| IdOutcome::applied(id)).collect()
                         }
                     };
-                    effects.record(request, &o);
+                    let index = by_id.get_or_insert_with(|| {
+                        let mut m = HashMap::new();
+                        for kind in &kinds {
+                            if let Some((Ok(f), _)) = inventory.get(region, *kind) {
+                                for r in &f.resources {
+                                    m.insert(crate::resource::resource_id(*kind, &r.view), &r.view);
+                                }
+                            }
+                        }
+                        m
+                    });
+                    effects.record(request, &o, |id| index.get(id).copied());
                     outcomes.extend(o);
                 }
                 match mode {
