@@ -37,7 +37,7 @@ pub async fn check(c: &Clients, r: &ApiRequest) -> Option<String> {
         "ec2:CreateTags" => {
             let tags = tag_pairs(&r.params)
                 .into_iter()
-                .map(|(k, v)| Ec2Tag::builder().key(k).set_value(v).build())
+                .map(|(k, v)| Ec2Tag::builder().key(k).value(v).build())
                 .collect();
             c.ec2
                 .create_tags()
@@ -122,19 +122,33 @@ fn str_param<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
     params.get(key).and_then(Value::as_str)
 }
 
-fn tag_pairs(params: &Value) -> Vec<(String, Option<String>)> {
-    params
-        .get("Tags")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            Some((
-                t.get("Key")?.as_str()?.to_string(),
-                t.get("Value").and_then(Value::as_str).map(str::to_string),
-            ))
-        })
-        .collect()
+fn tag_pairs(params: &Value) -> Vec<(String, String)> {
+    custodian_core::filter::tag_pairs(params.get("Tags"))
+}
+
+/// c7n's `force`: a stop or terminate refused with `OperationNotPermitted` clears the protection
+/// and tries again.
+fn forced(f: &AwsFailure, r: &ApiRequest) -> bool {
+    f.code == "OperationNotPermitted" && flag(&r.params, "Force")
+}
+
+enum Protection {
+    Stop,
+    Termination,
+}
+
+async fn clear_protection(c: &Clients, ids: &[String], which: Protection, calls: &mut BTreeMap<String, u64>) -> Result<(), AwsFailure> {
+    for id in ids {
+        count(calls, "ec2:ModifyInstanceAttribute");
+        let off = AttributeBooleanValue::builder().value(false).build();
+        let request = c.ec2.modify_instance_attribute().instance_id(id);
+        let request = match which {
+            Protection::Stop => request.disable_api_stop(off),
+            Protection::Termination => request.disable_api_termination(off),
+        };
+        request.send().await.map_err(|e| failure(&e))?;
+    }
+    Ok(())
 }
 
 async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<String, u64>) -> Result<(), AwsFailure> {
@@ -145,7 +159,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
         "ec2:CreateTags" => {
             let tags = tag_pairs(&r.params)
                 .into_iter()
-                .map(|(k, v)| Ec2Tag::builder().key(k).set_value(v).build())
+                .map(|(k, v)| Ec2Tag::builder().key(k).value(v).build())
                 .collect();
             c.ec2
                 .create_tags()
@@ -180,26 +194,12 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
             };
             match stop().await {
                 Ok(_) => Ok(()),
-                Err(e) => {
-                    let f = failure(&e);
-                    if f.code == "OperationNotPermitted" && flag(&r.params, "Force") {
-                        // c7n's force: clear stop protection, then stop again.
-                        for id in ids {
-                            count(calls, "ec2:ModifyInstanceAttribute");
-                            c.ec2
-                                .modify_instance_attribute()
-                                .instance_id(id)
-                                .disable_api_stop(AttributeBooleanValue::builder().value(false).build())
-                                .send()
-                                .await
-                                .map_err(|e| failure(&e))?;
-                        }
-                        count(calls, r.api);
-                        stop().await.map(|_| ()).map_err(|e| failure(&e))
-                    } else {
-                        Err(f)
-                    }
+                Err(e) if forced(&failure(&e), r) => {
+                    clear_protection(c, ids, Protection::Stop, calls).await?;
+                    count(calls, r.api);
+                    stop().await.map(|_| ()).map_err(|e| failure(&e))
                 }
+                Err(e) => Err(failure(&e)),
             }
         }
         "ec2:StartInstances" => c
@@ -214,25 +214,12 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
             let terminate = || c.ec2.terminate_instances().set_instance_ids(ids_vec.clone()).send();
             match terminate().await {
                 Ok(_) => Ok(()),
-                Err(e) => {
-                    let f = failure(&e);
-                    if f.code == "OperationNotPermitted" && flag(&r.params, "Force") {
-                        for id in ids {
-                            count(calls, "ec2:ModifyInstanceAttribute");
-                            c.ec2
-                                .modify_instance_attribute()
-                                .instance_id(id)
-                                .disable_api_termination(AttributeBooleanValue::builder().value(false).build())
-                                .send()
-                                .await
-                                .map_err(|e| failure(&e))?;
-                        }
-                        count(calls, r.api);
-                        terminate().await.map(|_| ()).map_err(|e| failure(&e))
-                    } else {
-                        Err(f)
-                    }
+                Err(e) if forced(&failure(&e), r) => {
+                    clear_protection(c, ids, Protection::Termination, calls).await?;
+                    count(calls, r.api);
+                    terminate().await.map(|_| ()).map_err(|e| failure(&e))
                 }
+                Err(e) => Err(failure(&e)),
             }
         }
         "ec2:CancelSpotInstanceRequests" => c
@@ -262,7 +249,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
         "rds:AddTagsToResource" => {
             let tags = tag_pairs(&r.params)
                 .into_iter()
-                .map(|(k, v)| RdsTag::builder().key(k).set_value(v).build())
+                .map(|(k, v)| RdsTag::builder().key(k).value(v).build())
                 .collect();
             c.rds
                 .add_tags_to_resource()

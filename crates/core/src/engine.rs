@@ -83,19 +83,7 @@ impl Effects {
         outcomes: &[IdOutcome],
         base: impl Fn(&str) -> Option<&'v Value>,
     ) {
-        let tags: Vec<(String, String)> = request
-            .params
-            .get("Tags")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|t| {
-                Some((
-                    t.get("Key")?.as_str()?.to_string(),
-                    t.get("Value").and_then(Value::as_str).unwrap_or("").to_string(),
-                ))
-            })
-            .collect();
+        let tags = crate::filter::tag_pairs(request.params.get("Tags"));
         let tag_keys: Vec<String> = request
             .params
             .get("TagKeys")
@@ -122,18 +110,7 @@ impl Effects {
                 "rds:StartDBInstance" => ("DBInstanceStatus", Value::String("starting".into())),
                 "rds:DeleteDBInstance" => ("DBInstanceStatus", Value::String("deleting".into())),
                 "ec2:CreateTags" | "rds:AddTagsToResource" | "ec2:DeleteTags" | "rds:RemoveTagsFromResource" => {
-                    let mut current: Vec<(String, String)> = m
-                        .get("Tags")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|t| {
-                            Some((
-                                t.get("Key")?.as_str()?.to_string(),
-                                t.get("Value").and_then(Value::as_str).unwrap_or("").to_string(),
-                            ))
-                        })
-                        .collect();
+                    let mut current = crate::filter::tag_pairs(m.get("Tags"));
                     match request.api {
                         "ec2:CreateTags" | "rds:AddTagsToResource" => {
                             for (k, v) in &tags {

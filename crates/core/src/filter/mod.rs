@@ -165,6 +165,20 @@ pub fn tags(doc: &Value) -> impl Iterator<Item = (&str, &str)> {
         .filter_map(|t| Some((t.get("Key")?.as_str()?, t.get("Value").and_then(Value::as_str).unwrap_or(""))))
 }
 
+/// The `(Key, Value)` pairs of a `[{"Key": ..., "Value": ...}]` list (a missing value reads "").
+pub fn tag_pairs(list: Option<&Value>) -> Vec<(String, String)> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.as_str()?.to_string(),
+                t.get("Value").and_then(Value::as_str).unwrap_or("").to_string(),
+            ))
+        })
+        .collect()
+}
+
 /// The date `instance-age` uses: for EC2 the oldest EBS `AttachTime` (survives stop/start),
 /// falling back to `LaunchTime`; for other kinds their creation date.
 pub fn launch_date(kind: ResourceKind, doc: &Value) -> Option<Timestamp> {
