@@ -12,12 +12,12 @@ use std::collections::BTreeMap;
 /// Sends `request`; returns each id's outcome and the calls made by `service.Operation`.
 pub async fn send(c: &Clients, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
     let mut calls = BTreeMap::new();
-    let outcomes = match call(c, request, &request.ids, &mut calls).await {
+    let outcomes = match call(c, request, &request.ids, &mut calls, false).await {
         Ok(()) => request.ids.iter().map(|id| IdOutcome::applied(id)).collect(),
         Err(_) if request.ids.len() > 1 => {
             let mut v = Vec::new();
             for id in &request.ids {
-                v.push(match call(c, request, std::slice::from_ref(id), &mut calls).await {
+                v.push(match call(c, request, std::slice::from_ref(id), &mut calls, false).await {
                     Ok(()) => IdOutcome::applied(id),
                     Err(f) => IdOutcome::failed(id, &f.code, &f.message),
                 });
@@ -32,77 +32,11 @@ pub async fn send(c: &Clients, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMa
 /// Sends `request` with `DryRun=true` where EC2 supports it: AWS answers `DryRunOperation` when
 /// the call would succeed, `UnauthorizedOperation` when it is denied.
 pub async fn check(c: &Clients, r: &ApiRequest) -> Option<String> {
-    let ids = Some(r.ids.clone());
-    let result = match r.api {
-        "ec2:CreateTags" => {
-            let tags = tag_pairs(&r.params)
-                .into_iter()
-                .map(|(k, v)| Ec2Tag::builder().key(k).value(v).build())
-                .collect();
-            c.ec2
-                .create_tags()
-                .dry_run(true)
-                .set_resources(ids)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| failure(&e))
-        }
-        "ec2:DeleteTags" => {
-            let tags = tag_pairs(&r.params)
-                .into_iter()
-                .map(|(k, _)| Ec2Tag::builder().key(k).build())
-                .collect();
-            c.ec2
-                .delete_tags()
-                .dry_run(true)
-                .set_resources(ids)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| failure(&e))
-        }
-        "ec2:StopInstances" => c
-            .ec2
-            .stop_instances()
-            .dry_run(true)
-            .set_instance_ids(ids)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| failure(&e)),
-        "ec2:StartInstances" => c
-            .ec2
-            .start_instances()
-            .dry_run(true)
-            .set_instance_ids(ids)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| failure(&e)),
-        "ec2:TerminateInstances" => c
-            .ec2
-            .terminate_instances()
-            .dry_run(true)
-            .set_instance_ids(ids)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| failure(&e)),
-        "ec2:CancelSpotInstanceRequests" => c
-            .ec2
-            .cancel_spot_instance_requests()
-            .dry_run(true)
-            .set_spot_instance_request_ids(ids)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| failure(&e)),
-        _ => return None,
-    };
-    Some(match result {
+    if !r.api.starts_with("ec2:") {
+        return None;
+    }
+    let mut calls = BTreeMap::new();
+    Some(match call(c, r, &r.ids, &mut calls, true).await {
         Err(f) if f.code == "DryRunOperation" => "would succeed".to_string(),
         Err(f) if f.code == "UnauthorizedOperation" || f.code == "AccessDenied" => format!("access denied ({})", f.code),
         Err(f) => format!("{}: {}", f.code, f.message),
@@ -151,7 +85,8 @@ async fn clear_protection(c: &Clients, ids: &[String], which: Protection, calls:
     Ok(())
 }
 
-async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<String, u64>) -> Result<(), AwsFailure> {
+/// Sends one request for `ids`; EC2 requests carry `DryRun` when `dry_run` is set.
+async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<String, u64>, dry_run: bool) -> Result<(), AwsFailure> {
     let ids_vec = Some(ids.to_vec());
     let first = ids.first().cloned().unwrap_or_default();
     count(calls, r.api);
@@ -163,6 +98,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
                 .collect();
             c.ec2
                 .create_tags()
+                .dry_run(dry_run)
                 .set_resources(ids_vec)
                 .set_tags(Some(tags))
                 .send()
@@ -177,6 +113,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
                 .collect();
             c.ec2
                 .delete_tags()
+                .dry_run(dry_run)
                 .set_resources(ids_vec)
                 .set_tags(Some(tags))
                 .send()
@@ -188,6 +125,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
             let stop = || {
                 c.ec2
                     .stop_instances()
+                    .dry_run(dry_run)
                     .set_instance_ids(ids_vec.clone())
                     .set_hibernate(flag(&r.params, "Hibernate").then_some(true))
                     .send()
@@ -205,13 +143,20 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
         "ec2:StartInstances" => c
             .ec2
             .start_instances()
+            .dry_run(dry_run)
             .set_instance_ids(ids_vec)
             .send()
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
         "ec2:TerminateInstances" => {
-            let terminate = || c.ec2.terminate_instances().set_instance_ids(ids_vec.clone()).send();
+            let terminate = || {
+                c.ec2
+                    .terminate_instances()
+                    .dry_run(dry_run)
+                    .set_instance_ids(ids_vec.clone())
+                    .send()
+            };
             match terminate().await {
                 Ok(_) => Ok(()),
                 Err(e) if forced(&failure(&e), r) => {
@@ -225,6 +170,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
         "ec2:CancelSpotInstanceRequests" => c
             .ec2
             .cancel_spot_instance_requests()
+            .dry_run(dry_run)
             .set_spot_instance_request_ids(ids_vec)
             .send()
             .await
