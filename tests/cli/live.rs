@@ -210,3 +210,35 @@ fn describe_is_one_call_per_page_per_kind_per_region() {
         assert_eq!(meta["api-stats"], serde_json::json!({"ec2.DescribeInstances": 1}), "{p}");
     }
 }
+
+#[test]
+fn all_regions_come_from_describe_regions() {
+    let region = "ap-northeast-2";
+    seed(region);
+    let dir = tempfile::tempdir().unwrap();
+    let out = live(&[
+        "run",
+        "--dryrun",
+        "-r",
+        "all",
+        "-p",
+        "gpu-spot-*",
+        "--now",
+        NOW,
+        "-s",
+        dir.path().to_str().unwrap(),
+        "policies/",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let regions: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(regions.len() > 10, "every enabled region: {regions:?}");
+    assert!(regions.contains(&region.to_string()) && regions.contains(&"us-east-1".to_string()));
+    let found = ids(
+        &dir.path().join(region).join("gpu-spot-requests-forgotten/resources.json"),
+        "SpotInstanceRequestId",
+    );
+    assert_eq!(found.len(), 1, "the seeded GPU spot request");
+}
