@@ -65,6 +65,33 @@ pub fn main(cli: Cli) -> ExitCode {
     }
 }
 
+/// Where and as whom to reach AWS (shared by `run` and `snapshot`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct AwsArgs {
+    /// Region(s) (repeatable; `all` for every enabled region). Default: every region of a
+    /// snapshot, or the AWS profile's region.
+    #[arg(short = 'r', long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// AWS named profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Assume this IAM role (STS).
+    #[arg(long = "assume", value_name = "ROLE_ARN")]
+    pub assume_role: Option<String>,
+}
+
+impl AwsArgs {
+    /// Connects to AWS with these options.
+    pub fn connect(&self) -> Result<custodian_aws::AwsProvider, String> {
+        let options = custodian_aws::AwsOptions {
+            regions: self.regions.clone(),
+            profile: self.profile.clone(),
+            assume_role: self.assume_role.clone(),
+        };
+        custodian_aws::AwsProvider::connect(&options)
+    }
+}
+
 /// Loads policies and keeps those whose name matches any `-p` glob (all when none given).
 pub fn load_selected(paths: &[PathBuf], globs: &[String]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
     let policies = crate::policy::load(paths)?;

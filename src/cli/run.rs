@@ -29,16 +29,9 @@ pub struct RunArgs {
     /// Evaluate a recorded account snapshot (DIR/<region>/describe-*.json) instead of AWS.
     #[arg(long, value_name = "DIR")]
     pub snapshot: Option<PathBuf>,
-    /// Region(s) to evaluate (repeatable; `all` for every region). Default: every region of a
-    /// snapshot, or the AWS profile's region.
-    #[arg(short = 'r', long = "region", value_name = "REGION")]
-    pub regions: Vec<String>,
-    /// AWS named profile.
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// Assume this IAM role (STS) for the run.
-    #[arg(long = "assume", value_name = "ROLE_ARN")]
-    pub assume_role: Option<String>,
+    /// Regions, profile, role.
+    #[command(flatten)]
+    pub aws: super::AwsArgs,
     /// Only policies whose name matches this glob (repeatable).
     #[arg(short = 'p', long = "policies", value_name = "NAME_GLOB")]
     pub policies: Vec<String>,
@@ -81,27 +74,20 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
                 return ExitCode::InvalidInput;
             }
         },
-        None => {
-            let options = custodian_aws::AwsOptions {
-                regions: args.regions.clone(),
-                profile: args.profile.clone(),
-                assume_role: args.assume_role.clone(),
-            };
-            match custodian_aws::AwsProvider::connect(&options) {
-                Ok(p) => Box::new(p),
-                Err(e) => {
-                    let _ = writeln!(err, "{e}");
-                    return ExitCode::InvalidInput;
-                }
+        None => match args.aws.connect() {
+            Ok(p) => Box::new(p),
+            Err(e) => {
+                let _ = writeln!(err, "{e}");
+                return ExitCode::InvalidInput;
             }
-        }
+        },
     };
     let available = provider.regions();
-    let regions = if args.snapshot.is_none() || args.regions.is_empty() || args.regions.iter().any(|r| r == "all") {
+    let regions = if args.snapshot.is_none() || args.aws.regions.is_empty() || args.aws.regions.iter().any(|r| r == "all") {
         available.clone()
     } else {
         let mut chosen = Vec::new();
-        for r in &args.regions {
+        for r in &args.aws.regions {
             if !available.contains(r) {
                 let _ = writeln!(
                     err,

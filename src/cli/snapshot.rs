@@ -11,25 +11,14 @@ use std::path::PathBuf;
 pub struct SnapshotArgs {
     /// Where to write the snapshot.
     pub dir: PathBuf,
-    /// Region(s) to record (repeatable; `all` for every enabled region). Default: the profile's.
-    #[arg(short = 'r', long = "region", value_name = "REGION")]
-    pub regions: Vec<String>,
-    /// AWS named profile.
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// Assume this IAM role (STS).
-    #[arg(long = "assume", value_name = "ROLE_ARN")]
-    pub assume_role: Option<String>,
+    /// Regions, profile, role.
+    #[command(flatten)]
+    pub aws: super::AwsArgs,
 }
 
 /// Runs `custodian snapshot`.
 pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let options = custodian_aws::AwsOptions {
-        regions: args.regions.clone(),
-        profile: args.profile.clone(),
-        assume_role: args.assume_role.clone(),
-    };
-    let provider = match custodian_aws::AwsProvider::connect(&options) {
+    let provider = match args.aws.connect() {
         Ok(p) => p,
         Err(e) => {
             let _ = writeln!(err, "{e}");
