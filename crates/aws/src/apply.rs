@@ -207,14 +207,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
                 .map_err(|e| failure(&e))
         }
         "rds:RemoveTagsFromResource" => {
-            let keys: Vec<String> = r
-                .params
-                .get("TagKeys")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|k| k.as_str().map(str::to_string))
-                .collect();
+            let keys = custodian_core::filter::string_list(r.params.get("TagKeys"));
             c.rds
                 .remove_tags_from_resource()
                 .resource_name(str_param(&r.params, "ResourceName").unwrap_or_default())

@@ -2,15 +2,18 @@
 //! `DescribeSpotInstanceRequests` print them in the AWS CLI.
 
 use crate::json::{tags, Obj};
-use aws_sdk_ec2::types::{Instance, InstanceNetworkInterface, Reservation, SpotInstanceRequest};
+use aws_sdk_ec2::types::{GroupIdentifier, Instance, InstanceNetworkInterface, Reservation, SpotInstanceRequest};
 use serde_json::Value;
+
+/// A security group reference.
+fn group(g: &GroupIdentifier) -> Value {
+    Obj::new().s("GroupName", g.group_name()).s("GroupId", g.group_id()).done()
+}
 
 /// One reservation with its instances.
 pub fn reservation(r: &Reservation) -> Value {
     Obj::new()
-        .list("Groups", &r.groups, |g| {
-            Obj::new().s("GroupName", g.group_name()).s("GroupId", g.group_id()).done()
-        })
+        .list("Groups", &r.groups, group)
         .list("Instances", &r.instances, instance)
         .s("OwnerId", r.owner_id())
         .s("RequesterId", r.requester_id())
@@ -96,9 +99,7 @@ pub fn instance(i: &Instance) -> Value {
         .s("OutpostArn", i.outpost_arn())
         .s("RootDeviceName", i.root_device_name())
         .s("RootDeviceType", i.root_device_type().map(|t| t.as_str()))
-        .list("SecurityGroups", &i.security_groups, |g| {
-            Obj::new().s("GroupName", g.group_name()).s("GroupId", g.group_id()).done()
-        })
+        .list("SecurityGroups", &i.security_groups, group)
         .b("SourceDestCheck", i.source_dest_check())
         .s("SpotInstanceRequestId", i.spot_instance_request_id())
         .s("SriovNetSupport", i.sriov_net_support())
@@ -190,9 +191,7 @@ fn network_interface(n: &InstanceNetworkInterface) -> Value {
             }),
         )
         .s("Description", n.description())
-        .list("Groups", &n.groups, |g| {
-            Obj::new().s("GroupName", g.group_name()).s("GroupId", g.group_id()).done()
-        })
+        .list("Groups", &n.groups, group)
         .s("MacAddress", n.mac_address())
         .s("NetworkInterfaceId", n.network_interface_id())
         .s("OwnerId", n.owner_id())
@@ -231,9 +230,7 @@ pub fn spot_request(r: &SpotInstanceRequest) -> Value {
             r.launch_specification().map(|l| {
                 Obj::new()
                     .s("UserData", l.user_data())
-                    .list("SecurityGroups", &l.security_groups, |g| {
-                        Obj::new().s("GroupName", g.group_name()).s("GroupId", g.group_id()).done()
-                    })
+                    .list("SecurityGroups", &l.security_groups, group)
                     .s("AddressingType", l.addressing_type())
                     .list("BlockDeviceMappings", &l.block_device_mappings, |b| {
                         Obj::new()

@@ -84,14 +84,7 @@ impl Effects {
         base: impl Fn(&str) -> Option<&'v Value>,
     ) {
         let tags = crate::filter::tag_pairs(request.params.get("Tags"));
-        let tag_keys: Vec<String> = request
-            .params
-            .get("TagKeys")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|k| k.as_str().map(str::to_string))
-            .collect();
+        let tag_keys = crate::filter::string_list(request.params.get("TagKeys"));
         for o in outcomes.iter().filter(|o| o.error.is_none()) {
             let view = match self.patched.get_mut(&o.id) {
                 Some(v) => v,

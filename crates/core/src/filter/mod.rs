@@ -179,6 +179,15 @@ pub fn tag_pairs(list: Option<&Value>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The strings of a JSON list (other items and a missing list give nothing).
+pub fn string_list(list: Option<&Value>) -> Vec<String> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect()
+}
+
 /// The date `instance-age` uses: for EC2 the oldest EBS `AttachTime` (survives stop/start),
 /// falling back to `LaunchTime`; for other kinds their creation date.
 pub fn launch_date(kind: ResourceKind, doc: &Value) -> Option<Timestamp> {
