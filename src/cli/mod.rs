@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand, and the documented exit codes.
 
+pub mod deploy;
 pub mod report;
 pub mod run;
 pub mod schedule;
@@ -49,6 +50,10 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Record the live account (describe output) into a snapshot directory.
     Snapshot(snapshot::SnapshotArgs),
+    /// Print the least-privilege IAM policy document the policies need.
+    Iam(deploy::IamArgs),
+    /// The scheduled Lambda function: `lambda template` writes its CloudFormation template.
+    Lambda(deploy::LambdaArgs),
 }
 
 /// Runs a parsed command line and returns its exit code.
@@ -62,6 +67,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Schema(a) => schema::schema(a, &mut out, &mut err),
         Command::Schedule(a) => schedule::schedule(a, &mut out, &mut err),
         Command::Snapshot(a) => snapshot::snapshot(a, &mut out, &mut err),
+        Command::Iam(a) => deploy::iam(a, &mut out, &mut err),
+        Command::Lambda(a) => deploy::lambda(a, &mut out, &mut err),
     }
 }
 

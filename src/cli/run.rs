@@ -147,7 +147,7 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
                 let _ = writeln!(err, "policy '{}' failed in {}: {e}", r.policy.name, r.region);
                 code = ExitCode::PolicyFailed;
             }
-            Status::LimitExceeded(e) => {
+            Status::LimitExceeded(e) | Status::NotReached(e) => {
                 let _ = writeln!(err, "policy '{}' in {}: {e}", r.policy.name, r.region);
                 code = ExitCode::PolicyFailed;
             }

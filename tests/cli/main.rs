@@ -1,5 +1,6 @@
 //! Integration tests through the `custodian` binary (one test binary, several modules).
 
+mod deploy;
 mod invalid_policies;
 mod live;
 mod offhours;

@@ -24,7 +24,34 @@ pub enum Status {
     Failed(String),
     /// `max-resources` tripped; no action was planned or taken.
     LimitExceeded(String),
+    /// Not started: the run's deadline was near (a Lambda about to time out).
+    NotReached(String),
 }
+
+/// The instant a run stops starting new work (fetches, policies), so it ends cleanly instead
+/// of being killed mid-action. What it does not reach is reported as [`Status::NotReached`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deadline(Option<Instant>);
+
+impl Deadline {
+    /// No deadline.
+    pub fn none() -> Self {
+        Deadline(None)
+    }
+
+    /// Stop starting work at `at`.
+    pub fn at(at: Instant) -> Self {
+        Deadline(Some(at))
+    }
+
+    /// Whether the deadline has passed.
+    pub fn reached(&self) -> bool {
+        self.0.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+/// The message of work skipped at the deadline.
+pub const NOT_REACHED: &str = "not started: the run's deadline was near";
 
 /// The outcome of one policy in one region.
 #[derive(Debug)]
@@ -59,7 +86,27 @@ pub struct PolicyRun<'a> {
     pub permission_checks: Vec<Vec<Option<String>>>,
 }
 
-impl PolicyRun<'_> {
+impl<'a> PolicyRun<'a> {
+    /// A run of `policy` in `region` that has done nothing yet.
+    pub fn new(policy: &'a Policy, region: &str) -> Self {
+        PolicyRun {
+            policy,
+            region: region.to_string(),
+            status: Status::Ok,
+            population: 0,
+            matched: Vec::new(),
+            plans: Vec::new(),
+            eval_time: Duration::ZERO,
+            fetch_time: Duration::ZERO,
+            api_calls: Vec::new(),
+            schedule: ScheduleFindings::default(),
+            opted_out: Vec::new(),
+            outcomes: Vec::new(),
+            action_calls: BTreeMap::new(),
+            permission_checks: Vec::new(),
+        }
+    }
+
     /// Resources whose action failed.
     pub fn failures(&self) -> usize {
         self.outcomes.iter().flatten().filter(|o| o.error.is_some()).count()
@@ -149,11 +196,20 @@ impl Inventory {
     /// Fetches each needed (region, kind) once, in parallel over a bounded set of threads. Each
     /// resource's view keeps only the keys some policy of that kind reads.
     pub fn fetch(provider: &dyn Provider, regions: &[String], policies: &[Policy]) -> Inventory {
+        Self::fetch_until(provider, regions, policies, Deadline::none())
+    }
+
+    /// [`Inventory::fetch`], starting no fetch once `deadline` is reached (those are
+    /// [`FetchError::NotReached`]).
+    pub fn fetch_until(provider: &dyn Provider, regions: &[String], policies: &[Policy], deadline: Deadline) -> Inventory {
         let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
         let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
         let jobs: Vec<(String, ResourceKind)> = regions.iter().flat_map(|r| kinds.iter().map(move |k| (r.clone(), *k))).collect();
         let results = parallel_map_n(&jobs, provider.concurrency(), |(region, kind)| {
             let start = Instant::now();
+            if deadline.reached() {
+                return (Err(FetchError::NotReached), Duration::ZERO);
+            }
             let r = provider.fetch(region, *kind, &fields[kind]);
             (r, start.elapsed())
         });
@@ -183,7 +239,18 @@ pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
 /// exact: each policy sees the effects the earlier policies' planned requests would have, as a
 /// real run's later policies see what the earlier ones did.
 pub fn evaluate<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a Inventory, clock: Clock) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, Mode::Plan)
+    run_regions(policies, regions, inventory, clock, Mode::Plan, Deadline::none())
+}
+
+/// [`evaluate`], starting no policy once `deadline` is reached.
+pub fn evaluate_until<'a>(
+    policies: &'a [Policy],
+    regions: &[String],
+    inventory: &'a Inventory,
+    clock: Clock,
+    deadline: Deadline,
+) -> Vec<PolicyRun<'a>> {
+    run_regions(policies, regions, inventory, clock, Mode::Plan, deadline)
 }
 
 /// [`evaluate`], and ask the provider whether each planned request would be allowed
@@ -195,7 +262,7 @@ pub fn evaluate_checking_permissions<'a>(
     clock: Clock,
     provider: &dyn Provider,
 ) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, Mode::Check(provider))
+    run_regions(policies, regions, inventory, clock, Mode::Check(provider), Deadline::none())
 }
 
 #[derive(Clone, Copy)]
@@ -214,10 +281,30 @@ pub fn evaluate_and_apply<'a>(
     clock: Clock,
     provider: &dyn Provider,
 ) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, Mode::Apply(provider))
+    run_regions(policies, regions, inventory, clock, Mode::Apply(provider), Deadline::none())
 }
 
-fn run_regions<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a Inventory, clock: Clock, mode: Mode) -> Vec<PolicyRun<'a>> {
+/// [`evaluate_and_apply`], starting no policy once `deadline` is reached: a policy either runs
+/// whole or is reported [`Status::NotReached`].
+pub fn evaluate_and_apply_until<'a>(
+    policies: &'a [Policy],
+    regions: &[String],
+    inventory: &'a Inventory,
+    clock: Clock,
+    provider: &dyn Provider,
+    deadline: Deadline,
+) -> Vec<PolicyRun<'a>> {
+    run_regions(policies, regions, inventory, clock, Mode::Apply(provider), deadline)
+}
+
+fn run_regions<'a>(
+    policies: &'a [Policy],
+    regions: &[String],
+    inventory: &'a Inventory,
+    clock: Clock,
+    mode: Mode,
+    deadline: Deadline,
+) -> Vec<PolicyRun<'a>> {
     let now = clock.now();
     let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
     let per_region = parallel_map(regions, |region| {
@@ -225,6 +312,12 @@ fn run_regions<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a In
         let mut by_id: Option<HashMap<&str, &Value>> = None;
         let mut runs = Vec::new();
         for policy in policies {
+            if deadline.reached() {
+                let mut run = PolicyRun::new(policy, region);
+                run.status = Status::NotReached(NOT_REACHED.into());
+                runs.push(run);
+                continue;
+            }
             let mut run = evaluate_one(policy, region, inventory, now, &effects);
             for plan in &run.plans {
                 let mut outcomes = Vec::new();
@@ -275,27 +368,16 @@ fn run_regions<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a In
 
 fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, now: jiff::Timestamp, effects: &Effects) -> PolicyRun<'a> {
     let start = Instant::now();
-    let mut run = PolicyRun {
-        policy,
-        region: region.to_string(),
-        status: Status::Ok,
-        population: 0,
-        matched: Vec::new(),
-        plans: Vec::new(),
-        eval_time: Duration::ZERO,
-        fetch_time: Duration::ZERO,
-        api_calls: Vec::new(),
-        schedule: ScheduleFindings::default(),
-        opted_out: Vec::new(),
-        outcomes: Vec::new(),
-        action_calls: BTreeMap::new(),
-        permission_checks: Vec::new(),
-    };
+    let mut run = PolicyRun::new(policy, region);
     let fetched = match inventory.get(region, policy.kind) {
         Some((Ok(f), t)) => {
             run.fetch_time = *t;
             run.api_calls = f.api_calls.clone();
             f
+        }
+        Some((Err(FetchError::NotReached), _)) => {
+            run.status = Status::NotReached(NOT_REACHED.into());
+            return run;
         }
         Some((Err(e), _)) => {
             run.status = Status::Failed(e.to_string());
@@ -355,6 +437,8 @@ pub struct Totals {
     pub failed: usize,
     /// Policy runs stopped by max-resources.
     pub limited: usize,
+    /// Policy runs not started at the deadline.
+    pub not_reached: usize,
     /// Matched resources over all policy runs.
     pub matched: usize,
     /// Planned API requests over all policy runs.
@@ -370,6 +454,7 @@ pub fn totals(runs: &[PolicyRun]) -> Totals {
         match r.status {
             Status::Failed(_) => t.failed += 1,
             Status::LimitExceeded(_) => t.limited += 1,
+            Status::NotReached(_) => t.not_reached += 1,
             Status::Ok => {}
         }
         t.matched += r.matched.len();
@@ -532,5 +617,32 @@ mod tests {
         assert_eq!(outcomes.iter().filter(|o| o.error.is_none()).count(), 2);
         assert_eq!(outcomes[1], IdOutcome::failed("i-2", "IncorrectInstanceState", "no"));
         assert_eq!(runs[0].failures(), 1);
+    }
+
+    #[test]
+    fn a_reached_deadline_starts_nothing_and_says_so() {
+        let ps = policies("policies:\n  - name: stop-all\n    resource: ec2\n    actions: [stop]\n");
+        let fake = Fake {
+            sent: Mutex::new(Vec::new()),
+            fail: "",
+        };
+        let regions = vec!["r1".to_string()];
+        let clock = Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap());
+        // Fetched in time, but the deadline passes before the policy starts.
+        let inventory = Inventory::fetch_until(&fake, &regions, &ps, Deadline::none());
+        let runs = evaluate_and_apply_until(&ps, &regions, &inventory, clock, &fake, Deadline::at(Instant::now()));
+        assert_eq!(runs[0].status, Status::NotReached(NOT_REACHED.into()));
+        assert!(fake.sent.lock().unwrap().is_empty(), "nothing is applied after the deadline");
+        // The deadline passes before fetching: nothing is fetched, the policy is not reached.
+        let inventory = Inventory::fetch_until(&fake, &regions, &ps, Deadline::at(Instant::now()));
+        let runs = evaluate_and_apply_until(&ps, &regions, &inventory, clock, &fake, Deadline::none());
+        assert_eq!(runs[0].status, Status::NotReached(NOT_REACHED.into()));
+        assert_eq!(totals(&runs).not_reached, 1);
+        // A deadline far away changes nothing.
+        let later = Deadline::at(Instant::now() + Duration::from_secs(60));
+        let inventory = Inventory::fetch_until(&fake, &regions, &ps, later);
+        let runs = evaluate_and_apply_until(&ps, &regions, &inventory, clock, &fake, later);
+        assert_eq!(runs[0].status, Status::Ok);
+        assert_eq!(fake.sent.lock().unwrap().len(), 1);
     }
 }

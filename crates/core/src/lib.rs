@@ -4,6 +4,7 @@
 //! AWS's own shape (the snapshot provider lives here, the AWS SDK one in `custodian-aws`).
 
 pub mod action;
+pub mod deploy;
 pub mod engine;
 pub mod filter;
 pub mod policy;

@@ -143,6 +143,19 @@ pub const DEFAULT_MARK_MSG: &str = "Resource does not meet policy: {op}@{action_
 pub const DEFAULT_MARK_TAG: &str = "maid_status";
 
 impl Action {
+    /// The IAM actions this action, as configured, calls on `kind`: the options that add a call
+    /// (`force`, a final snapshot, terminating a spot request's instances) add its permission.
+    pub fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
+        let extra: &[&str] = match (kind, self) {
+            (ResourceKind::Ec2, Action::Stop { force: true, .. } | Action::Terminate { force: true }) => &["ec2:ModifyInstanceAttribute"],
+            (ResourceKind::Rds, Action::Delete { skip_snapshot: false }) => &["rds:CreateDBSnapshot"],
+            (ResourceKind::SpotRequest, Action::Cancel { terminate_instances: true }) => &["ec2:TerminateInstances"],
+            _ => &[],
+        };
+        let all = self.name().permissions(kind);
+        all.iter().take(1).chain(extra).copied().collect()
+    }
+
     /// The action's canonical name.
     pub fn name(&self) -> ActionName {
         match self {

@@ -1,6 +1,7 @@
 //! Policies: loading files, parsing with positions, and validation into [`Policy`].
 
 pub mod diagnostic;
+pub mod eventbridge;
 pub mod load;
 pub mod model;
 pub mod validate;

@@ -48,6 +48,10 @@ pub enum Mode {
     Periodic {
         /// EventBridge schedule expression (`rate(...)` / `cron(...)`).
         schedule: String,
+        /// Lambda memory in MB (`mode.memory`); the function gets the largest asked for.
+        memory: Option<u32>,
+        /// Lambda timeout in seconds (`mode.timeout`); the function gets the largest asked for.
+        timeout: Option<u32>,
     },
 }
 

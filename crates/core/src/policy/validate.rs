@@ -293,7 +293,21 @@ impl<'a> Validator<'a> {
             }
             Some((_, _, Some("pull"))) => Some(Mode::Pull),
             Some((k, _, Some("periodic"))) => match schedule.map(|(_, v)| (v, v.as_str())) {
-                Some((_, Some(s))) => Some(Mode::Periodic { schedule: s.to_string() }),
+                Some((v, Some(s))) => match super::eventbridge::check_schedule(s) {
+                    Ok(()) => {
+                        let memory = self.mode_number(entries, "memory", 128, 10240, "MB");
+                        let timeout = self.mode_number(entries, "timeout", 1, 900, "seconds");
+                        Some(Mode::Periodic {
+                            schedule: s.trim().to_string(),
+                            memory: memory?,
+                            timeout: timeout?,
+                        })
+                    }
+                    Err(message) => {
+                        self.at_node(v, message);
+                        None
+                    }
+                },
                 Some((v, None)) => {
                     self.at_node(
                         v,
@@ -318,6 +332,20 @@ impl<'a> Validator<'a> {
             }
             Some((_, v, None)) => {
                 self.at_node(v, "mode 'type' must be a string");
+                None
+            }
+        }
+    }
+
+    /// An optional whole-number mode key within Lambda's limits.
+    fn mode_number(&mut self, entries: &[(Key, Node)], key: &str, min: i64, max: i64, unit: &str) -> Option<Option<u32>> {
+        let Some((_, v)) = entries.iter().find(|(k, _)| k.name == key) else {
+            return Some(None);
+        };
+        match v.value {
+            NodeValue::Int(n) if (min..=max).contains(&n) => Some(Some(n as u32)),
+            _ => {
+                self.at_node(v, format!("mode '{key}' must be a whole number of {unit} from {min} to {max}"));
                 None
             }
         }

@@ -59,6 +59,9 @@ pub enum FetchError {
     /// Any other failure (I/O, API error).
     #[error("{0}")]
     Other(String),
+    /// Not started: the run's deadline was near.
+    #[error("not started: the run's deadline was near")]
+    NotReached,
 }
 
 /// A source of resource documents.

@@ -200,6 +200,7 @@ pub fn summary_table(runs: &[PolicyRun]) -> String {
             Status::Ok => "ok".to_string(),
             Status::Failed(_) => "FAILED".to_string(),
             Status::LimitExceeded(_) => "LIMIT EXCEEDED".to_string(),
+            Status::NotReached(_) => "NOT REACHED".to_string(),
         };
         t.add_row(vec![
             r.region.clone(),

@@ -41,6 +41,7 @@ pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
         Status::Ok => ("ok", None),
         Status::Failed(e) => ("failed", Some(e.clone())),
         Status::LimitExceeded(e) => ("limit-exceeded", Some(e.clone())),
+        Status::NotReached(e) => ("not-reached", Some(e.clone())),
     };
     let mut api_stats: BTreeMap<String, u64> = BTreeMap::new();
     for (api, n) in run.api_calls.iter().map(|(k, v)| (k, v)).chain(run.action_calls.iter()) {

@@ -1,0 +1,154 @@
+//! Least privilege: the IAM actions a set of policies calls, and nothing else.
+
+use crate::policy::Policy;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// Every IAM action the policies call: each kind's describe call, and the calls of each action
+/// as configured (an option that adds a call adds its permission). `describe_regions` adds
+/// `ec2:DescribeRegions` for runs over every enabled region (`-r all`).
+pub fn required_actions(policies: &[Policy], describe_regions: bool) -> BTreeSet<&'static str> {
+    let mut actions = BTreeSet::new();
+    for p in policies {
+        actions.insert(p.kind.spec().describe_api);
+        for a in &p.actions {
+            actions.extend(a.permissions(p.kind));
+        }
+    }
+    if describe_regions {
+        actions.insert("ec2:DescribeRegions");
+    }
+    actions
+}
+
+/// The IAM policy document granting [`required_actions`]: read-only describe calls in one
+/// statement, the calls that change resources in another, so a review sees what can act.
+pub fn policy_document(policies: &[Policy], describe_regions: bool) -> Value {
+    let actions = required_actions(policies, describe_regions);
+    let (read, write): (Vec<&str>, Vec<&str>) = actions.iter().partition(|a| is_read_only(a));
+    let mut statements = vec![json!({
+        "Sid": "DescribeResources",
+        "Effect": "Allow",
+        "Action": read,
+        "Resource": "*",
+    })];
+    if !write.is_empty() {
+        statements.push(json!({
+            "Sid": "ApplyPolicyActions",
+            "Effect": "Allow",
+            "Action": write,
+            "Resource": "*",
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+fn is_read_only(action: &str) -> bool {
+    action
+        .split_once(':')
+        .is_some_and(|(_, op)| op.starts_with("Describe") || op.starts_with("List"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::load_text;
+
+    fn policies(yaml: &str) -> Vec<Policy> {
+        load_text("test.yml", yaml).expect("valid policies")
+    }
+
+    #[test]
+    fn describe_calls_and_configured_actions_only() {
+        let ps = policies(
+            "policies:
+  - name: tag-ec2
+    resource: aws.ec2
+    actions: [{type: tag, key: a, value: b}]
+  - name: stop-ec2
+    resource: aws.ec2
+    actions: [stop]
+  - name: rds-read
+    resource: aws.rds
+",
+        );
+        let got: Vec<&str> = required_actions(&ps, false).into_iter().collect();
+        assert_eq!(
+            got,
+            [
+                "ec2:CreateTags",
+                "ec2:DescribeInstances",
+                "ec2:StopInstances",
+                "rds:DescribeDBInstances"
+            ]
+        );
+    }
+
+    #[test]
+    fn options_that_add_calls_add_permissions() {
+        let ps = policies(
+            "policies:
+  - name: force-stop
+    resource: aws.ec2
+    actions: [{type: stop, force: true}]
+  - name: delete-db
+    resource: aws.rds
+    actions: [delete]
+  - name: cancel-spot
+    resource: aws.ec2-spot-request
+    actions: [{type: cancel, terminate-instances: true}]
+",
+        );
+        let got: Vec<&str> = required_actions(&ps, true).into_iter().collect();
+        assert_eq!(
+            got,
+            [
+                "ec2:CancelSpotInstanceRequests",
+                "ec2:DescribeInstances",
+                "ec2:DescribeRegions",
+                "ec2:DescribeSpotInstanceRequests",
+                "ec2:ModifyInstanceAttribute",
+                "ec2:StopInstances",
+                "ec2:TerminateInstances",
+                "rds:CreateDBSnapshot",
+                "rds:DeleteDBInstance",
+                "rds:DescribeDBInstances",
+            ]
+        );
+        let ps = policies(
+            "policies:
+  - name: delete-db
+    resource: aws.rds
+    actions: [{type: delete, skip-snapshot: true}]
+  - name: cancel-spot
+    resource: aws.ec2-spot-request
+    actions: [cancel]
+",
+        );
+        let got: Vec<&str> = required_actions(&ps, false).into_iter().collect();
+        assert_eq!(
+            got,
+            [
+                "ec2:CancelSpotInstanceRequests",
+                "ec2:DescribeSpotInstanceRequests",
+                "rds:DeleteDBInstance",
+                "rds:DescribeDBInstances"
+            ]
+        );
+    }
+
+    #[test]
+    fn document_separates_reads_from_writes() {
+        let ps = policies("policies:\n  - name: read-only\n    resource: aws.ec2\n");
+        let doc = policy_document(&ps, false);
+        assert_eq!(
+            doc,
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Sid": "DescribeResources", "Effect": "Allow", "Action": ["ec2:DescribeInstances"], "Resource": "*"}
+            ]})
+        );
+        let ps = policies("policies:\n  - name: stop\n    resource: aws.ec2\n    actions: [stop]\n");
+        let doc = policy_document(&ps, false);
+        assert_eq!(doc["Statement"][1]["Action"], json!(["ec2:StopInstances"]));
+    }
+}

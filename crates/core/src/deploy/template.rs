@@ -1,0 +1,325 @@
+//! The CloudFormation template of the scheduled Lambda: one function for every periodic policy,
+//! one EventBridge rule per distinct schedule (not per policy), and a role whose policy is
+//! exactly what the policies call.
+
+use super::iam;
+use crate::policy::{Mode, Policy};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// Memory (MB) when no policy asks for more: a run over thousands of instances fits in it.
+pub const DEFAULT_MEMORY_MB: u32 = 128;
+/// Timeout (seconds) when no policy asks for more.
+pub const DEFAULT_TIMEOUT_S: u32 = 300;
+
+/// What the template is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateOptions {
+    /// The function's name (also names its log group).
+    pub function_name: String,
+    /// Bucket for run outputs (`resources.json`, `metadata.json`, `summary.json`); none: no S3.
+    pub output_bucket: Option<String>,
+    /// Key prefix inside the bucket.
+    pub output_prefix: String,
+    /// Regions the function runs the policies in (empty: the function's own region; `all`:
+    /// every enabled region).
+    pub regions: Vec<String>,
+}
+
+impl Default for TemplateOptions {
+    fn default() -> Self {
+        TemplateOptions {
+            function_name: "custodian".into(),
+            output_bucket: None,
+            output_prefix: "custodian".into(),
+            regions: Vec::new(),
+        }
+    }
+}
+
+/// The periodic policies grouped by schedule expression, in a stable order.
+pub fn schedules(policies: &[Policy]) -> BTreeMap<&str, Vec<&Policy>> {
+    let mut by_schedule: BTreeMap<&str, Vec<&Policy>> = BTreeMap::new();
+    for p in policies {
+        if let Mode::Periodic { schedule, .. } = &p.mode {
+            by_schedule.entry(schedule.as_str()).or_default().push(p);
+        }
+    }
+    by_schedule
+}
+
+/// The event a rule sends: EventBridge's own scheduled event (its id, time, account, region and
+/// rule are filled in per firing), with the policies to run in `detail`.
+pub fn rule_input_template(policy_names: &[&str]) -> String {
+    let names = serde_json::to_string(policy_names).unwrap_or_default();
+    format!(
+        "{{\"version\":\"0\",\"id\":\"<id>\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\",\
+         \"account\":\"<account>\",\"time\":\"<time>\",\"region\":\"<region>\",\"resources\":[\"<rule>\"],\
+         \"detail\":{{\"policies\":{names}}}}}"
+    )
+}
+
+/// The CloudFormation template (JSON) for the periodic policies among `policies`. Policies
+/// without `mode: periodic` are not deployed; `Err` when there are none.
+pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result<Value, String> {
+    let periodic: Vec<Policy> = policies
+        .iter()
+        .filter(|p| matches!(p.mode, Mode::Periodic { .. }))
+        .cloned()
+        .collect();
+    if periodic.is_empty() {
+        return Err("no policy has 'mode: {type: periodic, schedule: ...}'; nothing to deploy".into());
+    }
+    let (memory, timeout) = periodic
+        .iter()
+        .fold((DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S), |(m, t), p| match p.mode {
+            Mode::Periodic { memory, timeout, .. } => (m.max(memory.unwrap_or(0)), t.max(timeout.unwrap_or(0))),
+            Mode::Pull => (m, t),
+        });
+    let all_regions = options.regions.iter().any(|r| r == "all");
+    let mut role_policies = vec![
+        json!({"PolicyName": "custodian-policies", "PolicyDocument": iam::policy_document(&periodic, all_regions)}),
+        json!({"PolicyName": "custodian-logs", "PolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]},
+            }],
+        }}),
+    ];
+    let mut environment = Map::new();
+    if let Some(bucket) = &options.output_bucket {
+        role_policies.push(json!({"PolicyName": "custodian-output", "PolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": {"Fn::Sub": format!("arn:${{AWS::Partition}}:s3:::{bucket}/{}/*", options.output_prefix)},
+            }],
+        }}));
+        environment.insert("CUSTODIAN_OUTPUT_BUCKET".into(), json!(bucket));
+        environment.insert("CUSTODIAN_OUTPUT_PREFIX".into(), json!(options.output_prefix));
+    }
+    if !options.regions.is_empty() {
+        environment.insert("CUSTODIAN_REGIONS".into(), json!(options.regions.join(",")));
+    }
+
+    let mut resources = Map::new();
+    resources.insert(
+        "FunctionLogGroup".into(),
+        json!({
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": format!("/aws/lambda/{}", options.function_name), "RetentionInDays": 30},
+        }),
+    );
+    resources.insert(
+        "FunctionRole".into(),
+        json!({
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "Description": format!("{}: exactly the API actions its periodic policies call", options.function_name),
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }],
+                },
+                "Policies": role_policies,
+            },
+        }),
+    );
+    let mut function = json!({
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "FunctionName": options.function_name,
+            "Description": format!("custodian: {} periodic polic{}", periodic.len(), if periodic.len() == 1 { "y" } else { "ies" }),
+            "Runtime": "provided.al2023",
+            "Handler": "bootstrap",
+            "Architectures": [{"Ref": "Architecture"}],
+            "Code": {"S3Bucket": {"Ref": "CodeBucket"}, "S3Key": {"Ref": "CodeKey"}},
+            "MemorySize": memory,
+            "Timeout": timeout,
+            "Role": {"Fn::GetAtt": ["FunctionRole", "Arn"]},
+            "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": "FunctionLogGroup"}},
+        },
+    });
+    if !environment.is_empty() {
+        function["Properties"]["Environment"] = json!({"Variables": environment});
+    }
+    resources.insert("Function".into(), function);
+    // The event's time is the run's clock, so a retry is only worth it within the same tick:
+    // one retry, and no event older than 15 minutes (the next tick re-evaluates anyway).
+    resources.insert(
+        "FunctionInvokeConfig".into(),
+        json!({
+            "Type": "AWS::Lambda::EventInvokeConfig",
+            "Properties": {
+                "FunctionName": {"Ref": "Function"},
+                "Qualifier": "$LATEST",
+                "MaximumRetryAttempts": 1,
+                "MaximumEventAgeInSeconds": 900,
+            },
+        }),
+    );
+    for (i, (schedule, members)) in schedules(&periodic).into_iter().enumerate() {
+        let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
+        let rule = format!("Schedule{}Rule", i + 1);
+        resources.insert(
+            rule.clone(),
+            json!({
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "Description": format!("custodian {schedule}: {}", truncate(&names.join(", "), 480)),
+                    "ScheduleExpression": schedule,
+                    "State": "ENABLED",
+                    "Targets": [{
+                        "Id": "custodian",
+                        "Arn": {"Fn::GetAtt": ["Function", "Arn"]},
+                        "InputTransformer": {
+                            "InputPathsMap": {
+                                "id": "$.id",
+                                "time": "$.time",
+                                "account": "$.account",
+                                "region": "$.region",
+                                "rule": "$.resources[0]",
+                            },
+                            "InputTemplate": rule_input_template(&names),
+                        },
+                    }],
+                },
+            }),
+        );
+        resources.insert(
+            format!("Schedule{}Permission", i + 1),
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": {"Ref": "Function"},
+                    "Principal": "events.amazonaws.com",
+                    "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+                },
+            }),
+        );
+    }
+    Ok(json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": format!("custodian scheduled Lambda '{}' and its least-privilege role", options.function_name),
+        "Parameters": {
+            "CodeBucket": {"Type": "String", "Description": "Bucket holding the function zip (scripts/build-lambda.sh)"},
+            "CodeKey": {"Type": "String", "Description": "Key of the function zip in CodeBucket"},
+            "Architecture": {"Type": "String", "Default": "x86_64", "AllowedValues": ["x86_64", "arm64"], "Description": "Architecture the zip was built for"},
+        },
+        "Resources": resources,
+        "Outputs": {
+            "FunctionArn": {"Description": "The custodian function", "Value": {"Fn::GetAtt": ["Function", "Arn"]}},
+            "RoleArn": {"Description": "Its least-privilege role", "Value": {"Fn::GetAtt": ["FunctionRole", "Arn"]}},
+        },
+    }))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max - 3).collect();
+    format!("{cut}...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::load_text;
+
+    const POLICIES: &str = "policies:
+  - name: nightly-stop
+    resource: aws.ec2
+    mode: {type: periodic, schedule: 'cron(0 19 ? * MON-FRI *)'}
+    actions: [stop]
+  - name: hourly-a
+    resource: aws.ec2
+    mode: {type: periodic, schedule: rate(1 hour), memory: 256}
+  - name: hourly-b
+    resource: aws.rds
+    mode: {type: periodic, schedule: rate(1 hour), timeout: 600}
+    actions: [{type: tag, key: a, value: b}]
+  - name: on-demand
+    resource: aws.ec2-spot-request
+    actions: [cancel]
+";
+
+    #[test]
+    fn one_rule_per_distinct_schedule_with_its_policies() {
+        let ps = load_text("t.yml", POLICIES).unwrap();
+        let t = lambda_template(&ps, &TemplateOptions::default()).unwrap();
+        let r = t["Resources"].as_object().unwrap();
+        let rules: Vec<(&str, &str)> = r
+            .values()
+            .filter(|v| v["Type"] == "AWS::Events::Rule")
+            .map(|v| {
+                let target = &v["Properties"]["Targets"][0]["InputTransformer"]["InputTemplate"];
+                (v["Properties"]["ScheduleExpression"].as_str().unwrap(), target.as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].0, "cron(0 19 ? * MON-FRI *)");
+        assert!(rules[0].1.contains(r#""detail":{"policies":["nightly-stop"]}"#), "{}", rules[0].1);
+        assert_eq!(rules[1].0, "rate(1 hour)");
+        assert!(rules[1].1.contains(r#""policies":["hourly-a","hourly-b"]"#));
+        assert_eq!(r.values().filter(|v| v["Type"] == "AWS::Lambda::Permission").count(), 2);
+        let f = &r["Function"]["Properties"];
+        assert_eq!((f["MemorySize"].as_u64(), f["Timeout"].as_u64()), (Some(256), Some(600)));
+        assert!(f.get("Environment").is_none());
+        // The pull-mode spot policy is not deployed, so its permissions are not granted.
+        let actions = &r["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(actions[0]["Action"], json!(["ec2:DescribeInstances", "rds:DescribeDBInstances"]));
+        assert_eq!(actions[1]["Action"], json!(["ec2:StopInstances", "rds:AddTagsToResource"]));
+    }
+
+    #[test]
+    fn the_rule_input_is_a_scheduled_event_once_filled_in() {
+        let filled = rule_input_template(&["a", "b"])
+            .replace("<id>", "x")
+            .replace("<account>", "123456789012")
+            .replace("<time>", "2026-11-23T19:00:00Z")
+            .replace("<region>", "us-east-1")
+            .replace("<rule>", "arn:aws:events:us-east-1:123456789012:rule/r");
+        let v: Value = serde_json::from_str(&filled).unwrap();
+        assert_eq!(v["detail-type"], "Scheduled Event");
+        assert_eq!(v["detail"]["policies"], json!(["a", "b"]));
+    }
+
+    #[test]
+    fn output_bucket_and_regions_reach_role_and_environment() {
+        let ps = load_text("t.yml", POLICIES).unwrap();
+        let options = TemplateOptions {
+            output_bucket: Some("audit".into()),
+            regions: vec!["all".into()],
+            ..TemplateOptions::default()
+        };
+        let t = lambda_template(&ps, &options).unwrap();
+        let env = &t["Resources"]["Function"]["Properties"]["Environment"]["Variables"];
+        assert_eq!(env["CUSTODIAN_OUTPUT_BUCKET"], "audit");
+        assert_eq!(env["CUSTODIAN_REGIONS"], "all");
+        let policies = &t["Resources"]["FunctionRole"]["Properties"]["Policies"];
+        assert!(policies[0]["PolicyDocument"]["Statement"][0]["Action"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("ec2:DescribeRegions")));
+        assert_eq!(
+            policies[2]["PolicyDocument"]["Statement"][0]["Resource"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::audit/custodian/*"})
+        );
+    }
+
+    #[test]
+    fn nothing_periodic_is_an_error() {
+        let ps = load_text("t.yml", "policies:\n  - name: a\n    resource: aws.ec2\n").unwrap();
+        assert!(lambda_template(&ps, &TemplateOptions::default())
+            .unwrap_err()
+            .contains("nothing to deploy"));
+    }
+}

@@ -1,0 +1,148 @@
+//! `custodian iam` and `custodian lambda template`: deployment artefacts computed from policies.
+
+use super::{load_selected, print_diagnostics, ExitCode};
+use crate::deploy::{lambda_template, policy_document, TemplateOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `iam`.
+#[derive(Debug, clap::Args)]
+pub struct IamArgs {
+    /// Policy files or directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Only policies whose name matches this glob (repeatable).
+    #[arg(short = 'p', long = "policy", value_name = "GLOB")]
+    pub policies: Vec<String>,
+    /// Also allow `ec2:DescribeRegions`, which `-r all` calls.
+    #[arg(long)]
+    pub all_regions: bool,
+}
+
+/// Prints the least-privilege IAM policy document for the policies.
+pub fn iam(args: IamArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    match load_selected(&args.paths, &args.policies) {
+        Ok(policies) => {
+            let doc = policy_document(&policies, args.all_regions);
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            ExitCode::Success
+        }
+        Err(diags) => {
+            print_diagnostics(&diags, err);
+            ExitCode::InvalidInput
+        }
+    }
+}
+
+/// Arguments of `lambda`.
+#[derive(Debug, clap::Args)]
+pub struct LambdaArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: LambdaCommand,
+}
+
+/// `lambda` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum LambdaCommand {
+    /// Write the CloudFormation template of the scheduled function: one function for every
+    /// periodic policy, one EventBridge rule per distinct schedule, a least-privilege role.
+    Template(TemplateArgs),
+}
+
+/// Arguments of `lambda template`.
+#[derive(Debug, clap::Args)]
+pub struct TemplateArgs {
+    /// Policy files or directories (only `mode: periodic` policies are deployed).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Bucket for run outputs (resources.json, metadata.json, summary.json per run).
+    #[arg(long, value_name = "BUCKET")]
+    pub output_bucket: Option<String>,
+    /// Key prefix for run outputs.
+    #[arg(long, value_name = "PREFIX", default_value = "custodian")]
+    pub output_prefix: String,
+    /// The function's name.
+    #[arg(long, value_name = "NAME", default_value = "custodian")]
+    pub function_name: String,
+    /// Region(s) the function runs the policies in (repeatable; `all` for every enabled
+    /// region). Default: the function's own region.
+    #[arg(short = 'r', long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Write the template here instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs a `lambda` subcommand.
+pub fn lambda(args: LambdaArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    match args.command {
+        LambdaCommand::Template(a) => template(a, out, err),
+    }
+}
+
+fn template(args: TemplateArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let policies = match crate::policy::load(&args.paths) {
+        Ok(p) => p,
+        Err(diags) => {
+            print_diagnostics(&diags, err);
+            return ExitCode::InvalidInput;
+        }
+    };
+    if let Some(bad) = args.output_bucket.as_deref().and_then(bucket_problem) {
+        let _ = writeln!(err, "--output-bucket: {bad}");
+        return ExitCode::InvalidInput;
+    }
+    if !is_function_name(&args.function_name) {
+        let _ = writeln!(
+            err,
+            "--function-name '{}': use 1-64 letters, digits, '-' or '_'",
+            args.function_name
+        );
+        return ExitCode::InvalidInput;
+    }
+    let options = TemplateOptions {
+        function_name: args.function_name,
+        output_bucket: args.output_bucket,
+        output_prefix: args.output_prefix.trim_matches('/').to_string(),
+        regions: args.regions,
+    };
+    let template = match lambda_template(&policies, &options) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return ExitCode::InvalidInput;
+        }
+    };
+    let text = serde_json::to_string_pretty(&template).unwrap_or_default() + "\n";
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                let _ = writeln!(err, "cannot write {}: {e}", path.display());
+                return ExitCode::InvalidInput;
+            }
+        }
+        None => {
+            let _ = write!(out, "{text}");
+        }
+    }
+    ExitCode::Success
+}
+
+fn is_function_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Why a bucket name is not a valid S3 bucket name, if it is not.
+fn bucket_problem(name: &str) -> Option<String> {
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    let ends_ok = name.starts_with(|c: char| c.is_ascii_alphanumeric()) && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !(3..=63).contains(&name.len()) || !ok_chars || !ends_ok {
+        return Some(format!(
+            "'{name}' is not a bucket name (3-63 lowercase letters, digits, '-' or '.', starting and ending with a letter or digit)"
+        ));
+    }
+    None
+}

@@ -1,0 +1,140 @@
+//! `custodian iam` and `custodian lambda template` over the shipped policies: the exact IAM
+//! actions, one rule per distinct schedule, and a template that `cfn-lint` accepts.
+
+use crate::util::{custodian, read_json};
+use serde_json::{json, Value};
+use std::process::Command;
+
+const SHIPPED_DESCRIBE: [&str; 3] = [
+    "ec2:DescribeInstances",
+    "ec2:DescribeSpotInstanceRequests",
+    "rds:DescribeDBInstances",
+];
+/// What the shipped policies' actions call: tag/mark/unmark, stop/start, cancel + terminate.
+const SHIPPED_ACTIONS: [&str; 9] = [
+    "ec2:CancelSpotInstanceRequests",
+    "ec2:CreateTags",
+    "ec2:DeleteTags",
+    "ec2:StartInstances",
+    "ec2:StopInstances",
+    "ec2:TerminateInstances",
+    "rds:AddTagsToResource",
+    "rds:StartDBInstance",
+    "rds:StopDBInstance",
+];
+
+#[test]
+fn iam_prints_exactly_what_the_shipped_policies_call() {
+    let out = custodian(["iam", "policies/"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["Version"], "2012-10-17");
+    assert_eq!(doc["Statement"][0]["Action"], json!(SHIPPED_DESCRIBE));
+    assert_eq!(doc["Statement"][1]["Action"], json!(SHIPPED_ACTIONS));
+    assert_eq!(doc["Statement"].as_array().unwrap().len(), 2);
+
+    // One policy: only its own calls (offhours EC2 stop: describe + stop, no force, no tags).
+    let out = custodian(["iam", "policies/", "-p", "ec2-offhours-stop", "--all-regions"]);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        doc["Statement"][0]["Action"],
+        json!(["ec2:DescribeInstances", "ec2:DescribeRegions"])
+    );
+    assert_eq!(doc["Statement"][1]["Action"], json!(["ec2:StopInstances"]));
+}
+
+#[test]
+fn template_has_one_rule_per_schedule_and_the_least_privilege_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("template.json");
+    let out = custodian([
+        "lambda",
+        "template",
+        "policies/",
+        "--output-bucket",
+        "audit-bucket",
+        "--function-name",
+        "custodian-prod",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let t = read_json(&file);
+    let resources = t["Resources"].as_object().unwrap();
+    let mut rules: Vec<(String, Value)> = resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::Events::Rule")
+        .map(|r| {
+            let input = r["Properties"]["Targets"][0]["InputTransformer"]["InputTemplate"].as_str().unwrap();
+            let event: Value = serde_json::from_str(input).expect("the rule input is JSON");
+            (
+                r["Properties"]["ScheduleExpression"].as_str().unwrap().to_string(),
+                event["detail"]["policies"].clone(),
+            )
+        })
+        .collect();
+    rules.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        rules,
+        vec![
+            (
+                "cron(0 * * * ? *)".to_string(),
+                json!(["ec2-offhours-stop", "ec2-onhours-start", "rds-offhours-stop", "rds-onhours-start"])
+            ),
+            (
+                "cron(0 6 * * ? *)".to_string(),
+                json!([
+                    "ec2-required-tags-mark",
+                    "ec2-required-tags-enforce",
+                    "ec2-required-tags-unmark",
+                    "rds-required-tags-mark",
+                    "rds-required-tags-enforce"
+                ])
+            ),
+            (
+                "rate(15 minutes)".to_string(),
+                json!(["ec2-gpu-without-approval", "gpu-spot-requests-forgotten"])
+            ),
+        ]
+    );
+    let role = &resources["FunctionRole"]["Properties"]["Policies"];
+    assert_eq!(role[0]["PolicyDocument"]["Statement"][0]["Action"], json!(SHIPPED_DESCRIBE));
+    assert_eq!(role[0]["PolicyDocument"]["Statement"][1]["Action"], json!(SHIPPED_ACTIONS));
+    assert_eq!(
+        role[1]["PolicyDocument"]["Statement"][0]["Action"],
+        json!(["logs:CreateLogStream", "logs:PutLogEvents"])
+    );
+    assert_eq!(role[2]["PolicyDocument"]["Statement"][0]["Action"], json!(["s3:PutObject"]));
+    assert_eq!(role.as_array().unwrap().len(), 3, "nothing else is granted");
+    let function = &resources["Function"]["Properties"];
+    assert_eq!(function["FunctionName"], "custodian-prod");
+    assert_eq!(function["Runtime"], "provided.al2023");
+    assert_eq!(function["MemorySize"], 128);
+    assert_eq!(function["Environment"]["Variables"]["CUSTODIAN_OUTPUT_BUCKET"], "audit-bucket");
+
+    let lint = std::env::var("CUSTODIAN_CFN_LINT")
+        .expect("CUSTODIAN_CFN_LINT is unset: run the tests with ./scripts/test.sh, which installs cfn-lint");
+    let out = Command::new(lint).arg(&file).output().expect("cfn-lint runs");
+    assert!(
+        out.status.success(),
+        "cfn-lint rejected the template:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn template_refuses_what_cannot_deploy() {
+    let out = custodian(["lambda", "template", "tests/invalid/unknown-filter.yml"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("unknown filter"), "{}", out.stderr);
+    let out = custodian(["lambda", "template", "policies/", "--output-bucket", "Audit_Bucket"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("'Audit_Bucket' is not a bucket name"), "{}", out.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let pull = dir.path().join("pull.yml");
+    std::fs::write(&pull, "policies:\n  - name: on-demand\n    resource: aws.ec2\n").unwrap();
+    let out = custodian(["lambda", "template", pull.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("nothing to deploy"), "{}", out.stderr);
+}
