@@ -140,6 +140,11 @@ impl AwsProvider {
         }
     }
 
+    /// The loaded SDK configuration (credentials, endpoint, retries), for other service clients.
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
     /// The clients for a region (built once).
     pub fn clients(&self, region: &str) -> Clients {
         let mut map = self.clients.lock().expect("client cache lock");

@@ -28,6 +28,27 @@ pub enum Status {
     NotReached(String),
 }
 
+impl Status {
+    /// The status word of reports and summaries: `ok`, `failed`, `limit-exceeded`,
+    /// `not-reached`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed(_) => "failed",
+            Status::LimitExceeded(_) => "limit-exceeded",
+            Status::NotReached(_) => "not-reached",
+        }
+    }
+
+    /// Why the run is not `ok`.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Status::Ok => None,
+            Status::Failed(e) | Status::LimitExceeded(e) | Status::NotReached(e) => Some(e),
+        }
+    }
+}
+
 /// The instant a run stops starting new work (fetches, policies), so it ends cleanly instead
 /// of being killed mid-action. What it does not reach is reported as [`Status::NotReached`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -83,22 +83,44 @@ pub fn load_text(file: &str, text: &str) -> Result<Vec<Policy>, Vec<Diagnostic>>
 /// Loads every policy from `paths`, rejecting duplicate names across the whole set.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
     let files = collect_files(paths)?;
-    let mut policies = Vec::new();
+    let mut texts = Vec::new();
     let mut errors = Vec::new();
     for file in &files {
         let name = file.display().to_string();
         match std::fs::read_to_string(file) {
-            Ok(text) => match load_text(&name, &text) {
-                Ok(mut p) => policies.append(&mut p),
-                Err(mut e) => errors.append(&mut e),
-            },
+            Ok(text) => texts.push((name, text)),
             Err(e) => errors.push(Diagnostic::file(&name, format!("cannot read file: {e}"))),
+        }
+    }
+    match load_texts(&texts) {
+        Ok(policies) if errors.is_empty() => Ok(policies),
+        Ok(_) => Err(errors),
+        Err(mut e) => {
+            errors.append(&mut e);
+            Err(errors)
+        }
+    }
+}
+
+/// Loads every policy from `(file name, text)` pairs (files already read, or bundled into a
+/// binary), rejecting duplicate names across the whole set.
+pub fn load_texts<S: AsRef<str>, T: AsRef<str>>(files: &[(S, T)]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
+    let mut policies = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in files {
+        match load_text(name.as_ref(), text.as_ref()) {
+            Ok(mut p) => policies.append(&mut p),
+            Err(mut e) => errors.append(&mut e),
         }
     }
     let mut seen: HashMap<&str, &Policy> = HashMap::new();
     for p in &policies {
         if let Some(first) = seen.get(p.name.as_str()) {
-            let text = std::fs::read_to_string(&p.source.file).unwrap_or_default();
+            let text = files
+                .iter()
+                .find(|(name, _)| name.as_ref() == p.source.file)
+                .map(|(_, t)| t.as_ref())
+                .unwrap_or_default();
             let line = text.lines().nth(p.source.line as usize - 1).unwrap_or("").to_string();
             let col = line.find(&p.name).map(|c| c as u32 + 1).unwrap_or(1);
             errors.push(Diagnostic {

@@ -37,12 +37,7 @@ pub fn policy_dir(info: &RunInfo, region: &str, policy: &str) -> PathBuf {
 
 /// The `metadata.json` document of one policy run.
 pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
-    let (status, error) = match &run.status {
-        Status::Ok => ("ok", None),
-        Status::Failed(e) => ("failed", Some(e.clone())),
-        Status::LimitExceeded(e) => ("limit-exceeded", Some(e.clone())),
-        Status::NotReached(e) => ("not-reached", Some(e.clone())),
-    };
+    let (status, error) = (run.status.word(), run.status.message());
     let mut api_stats: BTreeMap<String, u64> = BTreeMap::new();
     for (api, n) in run.api_calls.iter().map(|(k, v)| (k, v)).chain(run.action_calls.iter()) {
         *api_stats.entry(api.clone()).or_default() += n;

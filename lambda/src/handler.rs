@@ -1,0 +1,222 @@
+//! One invocation: parse the event, pick the policies, run them through the engine against the
+//! Lambda deadline, write outputs, summarise, and map what happened to a result.
+
+use crate::error::InvocationError;
+use crate::event::{self, Invocation};
+use crate::output::{run_prefix, S3Output};
+use crate::summary::{summarize, Summary};
+use custodian_core::engine::{evaluate_and_apply_until, evaluate_until, Deadline, Inventory};
+use custodian_core::policy::Policy;
+use custodian_core::provider::Provider;
+use custodian_core::report::output::{write_policy_output, RunInfo};
+use custodian_core::time::Clock;
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Everything an invocation needs, set up once at cold start.
+pub struct Handler {
+    policies: Arc<Vec<Policy>>,
+    provider: Arc<dyn Provider + Send>,
+    output: Option<S3Output>,
+    reserve: Duration,
+    scratch: PathBuf,
+}
+
+impl Handler {
+    /// A handler over validated periodic `policies`; `reserve` is kept back from the deadline
+    /// to write outputs and answer.
+    pub fn new(policies: Vec<Policy>, provider: Arc<dyn Provider + Send>, output: Option<S3Output>, reserve: Duration) -> Self {
+        Handler {
+            policies: Arc::new(policies),
+            provider,
+            output,
+            reserve,
+            scratch: std::env::temp_dir().join("custodian"),
+        }
+    }
+
+    /// The policies this function runs.
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
+    /// Handles one event: `Ok(summary)` when every policy ran cleanly, else the error type
+    /// that says what went wrong, with the same summary in its message.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Summary, InvocationError> {
+        let start = Instant::now();
+        let started = jiff::Timestamp::now();
+        let invocation = event::parse(&event.payload).map_err(InvocationError::InvalidRequest)?;
+        let selected = self.select(&invocation)?;
+        let deadline = self.deadline(&event.context);
+        let now = invocation.now.unwrap_or(started);
+        let request_id = match event.context.request_id.as_str() {
+            "" => format!("local-{}", started.as_millisecond()),
+            id => id.to_string(),
+        };
+        tracing::info!(
+            request_id = %request_id,
+            policies = selected.len(),
+            dryrun = invocation.dry_run,
+            now = %now,
+            "invocation started"
+        );
+
+        let dir = self.scratch.join(&request_id);
+        let provider = Arc::clone(&self.provider);
+        let (inv, rid, out_dir) = (invocation.clone(), request_id.clone(), dir.clone());
+        let mut summary = tokio::task::spawn_blocking(move || {
+            let regions = provider.regions();
+            let inventory = Inventory::fetch_until(provider.as_ref(), &regions, &selected, deadline);
+            let clock = Clock::Fixed(now);
+            let runs = if inv.dry_run {
+                evaluate_until(&selected, &regions, &inventory, clock, deadline)
+            } else {
+                evaluate_and_apply_until(&selected, &regions, &inventory, clock, provider.as_ref(), deadline)
+            };
+            let info = RunInfo {
+                output_dir: out_dir,
+                dry_run: inv.dry_run,
+                applied: !inv.dry_run,
+                provider: provider.describe(),
+                regions: regions.clone(),
+                now,
+                started,
+            };
+            let write_errors: Vec<String> = runs
+                .iter()
+                .filter_map(|r| write_policy_output(r, &info).err().map(|e| format!("{}: {e}", r.policy.name)))
+                .collect();
+            (summarize(&rid, &inv, &regions, now, &runs), write_errors)
+        })
+        .await
+        .map_err(|e| InvocationError::Retryable {
+            message: format!("the run stopped unexpectedly: {e}"),
+            summary: "null".into(),
+        })
+        .and_then(|(summary, write_errors)| match write_errors.first() {
+            Some(e) => Err(InvocationError::Retryable {
+                message: format!("cannot write outputs: {e}"),
+                summary: serde_json::to_string(&summary).unwrap_or_default(),
+            }),
+            None => Ok(summary),
+        })?;
+
+        let mut upload_error = None;
+        if let Some(out) = &self.output {
+            let prefix = run_prefix(&out.prefix, started, &request_id);
+            let summary_file = dir.join("summary.json");
+            let written = std::fs::write(&summary_file, serde_json::to_vec_pretty(&summary).unwrap_or_default());
+            match written.map_err(|e| e.to_string()) {
+                Ok(()) => match out.upload_dir(&dir, &prefix).await {
+                    Ok(n) => {
+                        tracing::info!(objects = n, location = %out.url(&prefix), "outputs written");
+                        summary.output = Some(out.url(&prefix));
+                    }
+                    Err(e) => upload_error = Some(e),
+                },
+                Err(e) => upload_error = Some(e),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        summary.duration_ms = start.elapsed().as_millis() as u64;
+        let text = serde_json::to_string(&summary).unwrap_or_default();
+        tracing::info!(summary = %text, "invocation finished");
+        outcome(summary, upload_error)
+    }
+
+    /// The policies an invocation names (all when it names none); unknown names are an error
+    /// listing the ones this function has.
+    fn select(&self, invocation: &Invocation) -> Result<Vec<Policy>, InvocationError> {
+        let Some(names) = &invocation.policies else {
+            return Ok(self.policies.to_vec());
+        };
+        if names.is_empty() {
+            return Err(InvocationError::InvalidRequest("'policies' is empty: name at least one, or leave it out to run all".into()));
+        }
+        let known: Vec<&str> = self.policies.iter().map(|p| p.name.as_str()).collect();
+        let unknown: Vec<String> = names
+            .iter()
+            .filter(|n| !known.contains(&n.as_str()))
+            .map(|n| {
+                let hint = custodian_core::policy::diagnostic::suggestion(n, known.iter().copied());
+                format!("'{n}'{hint}")
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(InvocationError::InvalidRequest(format!(
+                "unknown polic{} {}; this function runs: {}",
+                if unknown.len() == 1 { "y" } else { "ies" },
+                unknown.join(", "),
+                known.join(", ")
+            )));
+        }
+        // In the function's order (the order of the policy files), so later policies see what
+        // earlier ones did, exactly as `custodian run` does.
+        Ok(self.policies.iter().filter(|p| names.contains(&p.name)).cloned().collect())
+    }
+
+    /// When to stop starting work: the invocation's deadline less the reserve. A context
+    /// without a deadline (0, as in tests) sets none.
+    fn deadline(&self, context: &Context) -> Deadline {
+        if context.deadline == 0 {
+            return Deadline::none();
+        }
+        let left = context.deadline().duration_since(SystemTime::now()).unwrap_or(Duration::ZERO);
+        Deadline::at(Instant::now() + left.saturating_sub(self.reserve))
+    }
+}
+
+/// The invocation's result: the summary, or the error type for what went wrong (the most
+/// urgent first: a tripped guard, then what a retry may fix, then refused actions).
+fn outcome(summary: Summary, upload_error: Option<String>) -> Result<Summary, InvocationError> {
+    let t = &summary.totals;
+    let problem = |list: &dyn Fn(&crate::summary::PolicySummary) -> bool| {
+        summary
+            .policies
+            .iter()
+            .filter(|p| list(p))
+            .map(|p| format!("{}@{}", p.name, p.region))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = || serde_json::to_string(&summary).unwrap_or_default();
+    if t.limit_exceeded > 0 {
+        return Err(InvocationError::LimitExceeded {
+            message: format!("max-resources tripped, no action taken: {}", problem(&|p| p.status == "limit-exceeded")),
+            summary: text(),
+        });
+    }
+    if t.failed > 0 || t.not_reached > 0 {
+        let mut parts = Vec::new();
+        if t.failed > 0 {
+            parts.push(format!("fetching failed: {}", problem(&|p| p.status == "failed")));
+        }
+        if t.not_reached > 0 {
+            parts.push(format!("not reached before the deadline: {}", summary.not_reached.join(", ")));
+        }
+        return Err(InvocationError::Retryable {
+            message: parts.join("; "),
+            summary: text(),
+        });
+    }
+    if let Some(e) = upload_error {
+        return Err(InvocationError::Retryable {
+            message: format!("outputs not written: {e}"),
+            summary: text(),
+        });
+    }
+    if t.action_failures > 0 {
+        return Err(InvocationError::ActionFailed {
+            message: format!(
+                "{} resource action(s) refused by AWS: {}",
+                t.action_failures,
+                problem(&|p| p.actions.iter().any(|a| !a.failed.is_empty()))
+            ),
+            summary: text(),
+        });
+    }
+    Ok(summary)
+}

@@ -1,0 +1,61 @@
+//! Cold start, done once per execution environment: configuration, policies, AWS clients.
+//! A failure is reported to the Lambda Runtime API's `/runtime/init/error`, so the deployment
+//! shows it at once instead of at the first schedule.
+
+use crate::config::Config;
+use crate::error::InitError;
+use crate::handler::Handler;
+use crate::output::S3Output;
+use custodian_aws::{AwsOptions, AwsProvider};
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+/// Loads configuration and policies, connects to AWS, and returns the handler.
+pub fn setup(config: &Config) -> Result<Handler, InitError> {
+    let policies = crate::policies::load(config.policies_path.as_deref())?;
+    let provider = AwsProvider::connect(&AwsOptions {
+        regions: config.regions.clone(),
+        profile: None,
+        assume_role: None,
+    })
+    .map_err(InitError::Aws)?;
+    let output = config.output_bucket.as_ref().map(|bucket| {
+        let sdk = provider.sdk_config();
+        // Path-style addressing only when an endpoint override is set (an emulator on
+        // loopback has no per-bucket host names).
+        let s3 = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(sdk.endpoint_url().is_some())
+            .build();
+        S3Output {
+            client: aws_sdk_s3::Client::from_conf(s3),
+            bucket: bucket.clone(),
+            prefix: config.output_prefix.clone(),
+        }
+    });
+    Ok(Handler::new(policies, Arc::new(provider), output, config.reserve))
+}
+
+/// Reports an init failure to the Runtime API named by `AWS_LAMBDA_RUNTIME_API`
+/// (`POST /2018-06-01/runtime/init/error`). Best effort: the process exits either way.
+pub fn report_init_error(error: &InitError) -> Result<(), String> {
+    let api = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(|_| "AWS_LAMBDA_RUNTIME_API is unset".to_string())?;
+    let body = serde_json::json!({
+        "errorType": error.error_type(),
+        "errorMessage": error.to_string(),
+    })
+    .to_string();
+    let mut stream = std::net::TcpStream::connect(&api).map_err(|e| format!("{api}: {e}"))?;
+    let request = format!(
+        "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: {api}\r\nContent-Type: application/json\r\n\
+         Lambda-Runtime-Function-Error-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        error.error_type(),
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    match response.split_whitespace().nth(1) {
+        Some(code) if code.starts_with('2') => Ok(()),
+        other => Err(format!("the Runtime API answered {other:?}")),
+    }
+}

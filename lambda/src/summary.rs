@@ -1,0 +1,162 @@
+//! The JSON an invocation returns (and writes to S3 as `summary.json`): per policy and region,
+//! what matched, what was done to which resources, and what was not reached.
+
+use crate::event::{Invocation, Trigger};
+use custodian_core::engine::{totals, PolicyRun, Status};
+use custodian_core::resource::resource_id;
+use serde::Serialize;
+
+/// One invocation's outcome.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    /// The Lambda request id.
+    pub request_id: String,
+    /// `schedule` or `manual`.
+    pub trigger: String,
+    /// The schedule rule's ARN, for scheduled invocations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Plan only?
+    pub dryrun: bool,
+    /// The instant policies were evaluated at.
+    pub now: String,
+    /// Regions run.
+    pub regions: Vec<String>,
+    /// Per policy and region.
+    pub policies: Vec<PolicySummary>,
+    /// Totals over `policies`.
+    pub totals: SummaryTotals,
+    /// `policy@region` of every run the deadline left unstarted.
+    pub not_reached: Vec<String>,
+    /// Where the outputs went (`s3://bucket/prefix/`), when an output bucket is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    /// Wall time of the invocation, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// One policy in one region.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PolicySummary {
+    /// Policy name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// `ok`, `failed`, `limit-exceeded` or `not-reached`.
+    pub status: &'static str,
+    /// Why, when not `ok`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Resources fetched.
+    pub fetched: usize,
+    /// Ids of the matched resources.
+    pub matched: Vec<String>,
+    /// Per action.
+    pub actions: Vec<ActionSummary>,
+}
+
+/// One action of one policy run.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ActionSummary {
+    /// Action name.
+    pub action: &'static str,
+    /// Ids the action was applied (or, in a dry run, would be applied) to.
+    pub targets: Vec<String>,
+    /// Ids skipped, with the reason (e.g. not running).
+    pub skipped: usize,
+    /// Ids AWS refused: `id: Code`.
+    pub failed: Vec<String>,
+    /// API requests sent (or planned).
+    pub requests: usize,
+}
+
+/// Totals over a run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct SummaryTotals {
+    /// Policy runs (policies x regions).
+    pub runs: usize,
+    /// Matched resources.
+    pub matched: usize,
+    /// API requests sent (or planned).
+    pub requests: usize,
+    /// Runs whose fetch failed.
+    pub failed: usize,
+    /// Runs stopped by max-resources.
+    pub limit_exceeded: usize,
+    /// Runs not started at the deadline.
+    pub not_reached: usize,
+    /// Resources whose action AWS refused.
+    pub action_failures: usize,
+}
+
+/// Summarises the runs of one invocation (`output` and `duration_ms` are filled in later).
+pub fn summarize(request_id: &str, invocation: &Invocation, regions: &[String], now: jiff::Timestamp, runs: &[PolicyRun]) -> Summary {
+    let t = totals(runs);
+    let policies: Vec<PolicySummary> = runs
+        .iter()
+        .map(|r| {
+            let (status, error) = (r.status.word(), r.status.message().map(str::to_string));
+            let actions = r
+                .plans
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let failed = r
+                        .outcomes
+                        .get(i)
+                        .map(|o| {
+                            o.iter()
+                                .filter_map(|o| o.error.as_ref().map(|e| format!("{}: {e}", o.id)))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    ActionSummary {
+                        action: p.action,
+                        targets: p.targets.clone(),
+                        skipped: p.skipped.len(),
+                        failed,
+                        requests: p.requests.len(),
+                    }
+                })
+                .collect();
+            PolicySummary {
+                name: r.policy.name.clone(),
+                region: r.region.clone(),
+                status,
+                error,
+                fetched: r.population,
+                matched: r.matched.iter().map(|m| resource_id(r.policy.kind, &m.view).to_string()).collect(),
+                actions,
+            }
+        })
+        .collect();
+    let (trigger, rule) = match &invocation.trigger {
+        Trigger::Schedule { rule } => ("schedule", rule.clone()),
+        Trigger::Manual => ("manual", None),
+    };
+    Summary {
+        request_id: request_id.to_string(),
+        trigger: trigger.into(),
+        rule,
+        dryrun: invocation.dry_run,
+        now: now.to_string(),
+        regions: regions.to_vec(),
+        not_reached: runs
+            .iter()
+            .filter(|r| matches!(r.status, Status::NotReached(_)))
+            .map(|r| format!("{}@{}", r.policy.name, r.region))
+            .collect(),
+        totals: SummaryTotals {
+            runs: runs.len(),
+            matched: t.matched,
+            requests: t.requests,
+            failed: t.failed,
+            limit_exceeded: t.limited,
+            not_reached: t.not_reached,
+            action_failures: runs.iter().map(|r| r.failures()).sum(),
+        },
+        policies,
+        output: None,
+        duration_ms: 0,
+    }
+}
