@@ -84,8 +84,7 @@ pub fn parse(event: &Value) -> Result<Invocation, String> {
             truncate(&event.to_string(), 200)
         ));
     }
-    let m: Manual = serde_json::from_value(event.clone())
-        .map_err(|e| format!("manual payload (keys: policies, dryrun, now): {e}"))?;
+    let m: Manual = serde_json::from_value(event.clone()).map_err(|e| format!("manual payload (keys: policies, dryrun, now): {e}"))?;
     Ok(Invocation {
         trigger: Trigger::Manual,
         policies: m.policies,
@@ -135,7 +134,10 @@ mod tests {
     #[test]
     fn manual_payload_and_its_mistakes() {
         let i = parse(&json!({"policies": ["a", "b"], "dryrun": true})).unwrap();
-        assert_eq!((i.trigger, i.policies, i.dry_run, i.now), (Trigger::Manual, Some(vec!["a".into(), "b".into()]), true, None));
+        assert_eq!(
+            (i.trigger, i.policies, i.dry_run, i.now),
+            (Trigger::Manual, Some(vec!["a".into(), "b".into()]), true, None)
+        );
         assert_eq!(parse(&json!({})).unwrap().policies, None);
         let e = parse(&json!({"policy": ["a"]})).unwrap_err();
         assert!(e.contains("unknown field `policy`"), "{e}");

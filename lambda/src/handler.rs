@@ -134,7 +134,9 @@ impl Handler {
             return Ok(self.policies.to_vec());
         };
         if names.is_empty() {
-            return Err(InvocationError::InvalidRequest("'policies' is empty: name at least one, or leave it out to run all".into()));
+            return Err(InvocationError::InvalidRequest(
+                "'policies' is empty: name at least one, or leave it out to run all".into(),
+            ));
         }
         let known: Vec<&str> = self.policies.iter().map(|p| p.name.as_str()).collect();
         let unknown: Vec<String> = names
@@ -185,7 +187,10 @@ fn outcome(summary: Summary, upload_error: Option<String>) -> Result<Summary, In
     let text = || serde_json::to_string(&summary).unwrap_or_default();
     if t.limit_exceeded > 0 {
         return Err(InvocationError::LimitExceeded {
-            message: format!("max-resources tripped, no action taken: {}", problem(&|p| p.status == "limit-exceeded")),
+            message: format!(
+                "max-resources tripped, no action taken: {}",
+                problem(&|p| p.status == "limit-exceeded")
+            ),
             summary: text(),
         });
     }

@@ -39,7 +39,11 @@ pub fn files_under(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
                 stack.push(path);
             } else {
                 let rel = path.strip_prefix(dir).unwrap_or(&path);
-                let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                let key = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
                 out.push((path, key));
             }
         }

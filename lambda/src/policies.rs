@@ -49,7 +49,10 @@ mod tests {
         let InitError::InvalidPolicy(errors) = load(Some(&file)).unwrap_err() else {
             panic!("expected InvalidPolicy")
         };
-        assert!(errors[0].contains("bad.yml:4:37: EventBridge requires 'rate(1 hour)'"), "{errors:?}");
+        assert!(
+            errors[0].contains("bad.yml:4:38: EventBridge requires 'rate(1 hour)'"),
+            "{errors:?}"
+        );
         std::fs::write(&file, "policies:\n  - name: x\n    resource: aws.ec2\n").unwrap();
         let InitError::InvalidPolicy(errors) = load(Some(&file)).unwrap_err() else {
             panic!("expected InvalidPolicy")
