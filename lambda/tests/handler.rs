@@ -161,7 +161,7 @@ fn a_scheduled_event_runs_its_rules_policies_and_writes_outputs_to_s3() {
 #[test]
 fn a_plain_scheduled_event_runs_every_periodic_policy() {
     use_moto();
-    let region = "ap-southeast-2";
+    let region = "ap-south-1";
     let ids = seed(region);
     let handler = setup(&config(region)).unwrap();
     let summary = invoke(&handler, fixture("scheduled-event-plain.json"), Context::default()).expect("a clean run");
@@ -177,7 +177,7 @@ fn a_plain_scheduled_event_runs_every_periodic_policy() {
 #[test]
 fn a_manual_dry_run_plans_and_changes_nothing() {
     use_moto();
-    let region = "ap-northeast-2";
+    let region = "ap-northeast-1";
     let ids = seed(region);
     let before = state(region);
     let handler = setup(&config(region)).unwrap();
@@ -199,7 +199,7 @@ fn a_manual_dry_run_plans_and_changes_nothing() {
 #[test]
 fn bad_requests_are_refused_before_any_call() {
     use_moto();
-    let handler = setup(&config("ca-central-1")).unwrap();
+    let handler = setup(&config("ap-northeast-3")).unwrap();
     let e = invoke(&handler, json!({"policies": ["ec2-offhours-stp"]}), Context::default()).unwrap_err();
     assert_eq!(e.error_type(), "Custodian.InvalidRequest");
     assert!(
@@ -224,7 +224,7 @@ fn bad_requests_are_refused_before_any_call() {
 #[test]
 fn near_the_deadline_nothing_starts_and_the_summary_says_what_was_not_reached() {
     use_moto();
-    let region = "sa-east-1";
+    let region = "eu-west-3";
     seed(region);
     let before = state(region);
     let handler = setup(&config(region)).unwrap();
@@ -236,7 +236,7 @@ fn near_the_deadline_nothing_starts_and_the_summary_says_what_was_not_reached() 
     assert_eq!(e.error_type(), "Custodian.Retryable");
     assert!(
         e.to_string()
-            .starts_with("not reached before the deadline: ec2-gpu-without-approval@sa-east-1, gpu-spot-requests-forgotten@sa-east-1"),
+            .starts_with("not reached before the deadline: ec2-gpu-without-approval@eu-west-3, gpu-spot-requests-forgotten@eu-west-3"),
         "{e}"
     );
     let summary = summary_of(&e);

@@ -1,0 +1,211 @@
+//! The whole `bootstrap` executable, as Lambda runs it: started with Lambda's environment
+//! against a local implementation of the Runtime API (`runtime_api.py`), answering real
+//! invocations over HTTP, with moto behind the AWS SDK. `CUSTODIAN_BOOTSTRAP` tests another
+//! build of it (the musl binary inside the zip, from scripts/test-lambda-zip.sh).
+
+mod common;
+
+use common::{fixture, id, moto, seed, state};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bootstrap() -> PathBuf {
+    std::env::var_os("CUSTODIAN_BOOTSTRAP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_bootstrap")))
+}
+
+/// The Runtime API serving `events`; kills itself on drop.
+struct RuntimeApi {
+    child: Child,
+    port: u16,
+    record: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl RuntimeApi {
+    fn start(events: Value) -> RuntimeApi {
+        let (_, python) = moto();
+        let dir = tempfile::tempdir().unwrap();
+        let events_file = dir.path().join("events.json");
+        std::fs::write(&events_file, events.to_string()).unwrap();
+        let record = dir.path().join("record.jsonl");
+        let mut child = Command::new(python)
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/runtime_api.py"))
+            .arg(&events_file)
+            .arg(&record)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the Runtime API starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().parse().expect("the Runtime API prints its port");
+        RuntimeApi {
+            child,
+            port,
+            record,
+            _dir: dir,
+        }
+    }
+
+    /// The calls recorded so far.
+    fn calls(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.record)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Waits until `n` answers (responses and errors, init errors included) are recorded.
+    fn answers(&self, n: usize, function: &mut Child) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let answers: Vec<Value> = self.calls().into_iter().filter(|c| c["kind"] != "next").collect();
+            if answers.len() >= n {
+                return answers;
+            }
+            if let Ok(Some(status)) = function.try_wait() {
+                if answers.len() >= n {
+                    return answers;
+                }
+                panic!(
+                    "bootstrap exited ({status}) after {} of {n} answers: {:?}",
+                    answers.len(),
+                    self.calls()
+                );
+            }
+            assert!(start.elapsed() < Duration::from_secs(120), "timed out: {:?}", self.calls());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `bootstrap` as Lambda would: the Runtime API address, the function's variables,
+/// and (for these tests) moto behind AWS_ENDPOINT_URL with fake credentials.
+fn start_function(api: &RuntimeApi, extra: &[(&str, &str)]) -> Child {
+    let (endpoint, _) = moto();
+    Command::new(bootstrap())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{}", api.port))
+        .env("AWS_LAMBDA_FUNCTION_NAME", "custodian")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/custodian")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/23/[$LATEST]0123456789abcdef")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(extra.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bootstrap starts")
+}
+
+fn stop(mut function: Child) -> String {
+    let _ = function.kill();
+    let out = function.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_bootstrap_binary_answers_invocations_through_the_runtime_api() {
+    let region = "us-west-1";
+    let ids = seed(region);
+    let mut dry = fixture("manual-dryrun.json");
+    dry["policies"] = json!(["ec2-required-tags-mark"]);
+    let api = RuntimeApi::start(json!([
+        {"payload": dry},
+        {"payload": {"policies": ["no-such-policy"]}},
+        {"payload": fixture("scheduled-event-forbidden.json")},
+    ]));
+    let mut function = start_function(&api, &[("AWS_REGION", region)]);
+    let answers = api.answers(3, &mut function);
+    let logs = stop(function);
+
+    // 1: the dry run's summary, as the function's response.
+    assert_eq!(answers[0]["kind"], "response", "{answers:?}");
+    assert_eq!(answers[0]["request_id"], "request-1");
+    let summary = &answers[0]["body"];
+    assert_eq!(summary["dryrun"], true);
+    assert_eq!(summary["regions"], json!([region]), "the function's own region by default");
+    let mut matched: Vec<&str> = summary["policies"][0]["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    matched.sort();
+    let mut expected = vec![id(&ids, "untagged"), id(&ids, "cpu_spot_instance"), id(&ids, "gpu_spot_instance")];
+    expected.sort();
+    assert_eq!(matched, expected);
+
+    // 2: an unknown policy, as a Lambda error with its type.
+    assert_eq!(answers[1]["kind"], "error");
+    assert_eq!(answers[1]["request_id"], "request-2");
+    assert_eq!(answers[1]["body"]["errorType"], "Custodian.InvalidRequest");
+    assert!(answers[1]["body"]["errorMessage"]
+        .as_str()
+        .unwrap()
+        .contains("unknown policy 'no-such-policy'"));
+
+    // 3: the scheduled event acted on AWS.
+    assert_eq!(answers[2]["kind"], "response", "{answers:?}");
+    assert_eq!(answers[2]["body"]["trigger"], "schedule");
+    let after = state(region);
+    assert_eq!(after["instances"][id(&ids, "gpu_forbidden")]["state"], "stopped");
+    assert_eq!(after["instances"][id(&ids, "gpu_spot_instance")]["state"], "terminated");
+    assert!(
+        after["instances"][id(&ids, "untagged")]["tags"].get("maid_status").is_none(),
+        "the dry run changed nothing"
+    );
+
+    // CloudWatch gets JSON lines: init once, then one summary per invocation.
+    let lines: Vec<Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every log line is JSON"))
+        .collect();
+    let init: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == "init complete").collect();
+    assert_eq!(init.len(), 1, "set up once for three invocations");
+    assert_eq!(init[0]["fields"]["policies"], 11);
+    assert_eq!(lines.iter().filter(|l| l["fields"]["message"] == "invocation finished").count(), 2);
+}
+
+#[test]
+fn an_invalid_policy_fails_the_init_through_the_runtime_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yml");
+    std::fs::write(
+        &file,
+        "policies:\n  - name: nightly\n    resource: aws.ec2\n    mode: {type: periodic, schedule: 'cron(0 19 * * 1-5)'}\n",
+    )
+    .unwrap();
+    let api = RuntimeApi::start(json!([{"payload": {}}]));
+    let mut function = start_function(&api, &[("AWS_REGION", "us-west-2"), ("CUSTODIAN_POLICIES", file.to_str().unwrap())]);
+    let answers = api.answers(1, &mut function);
+    let status = function.wait().unwrap();
+    assert!(!status.success(), "the process exits with a failure");
+    assert_eq!(answers[0]["kind"], "init-error");
+    assert_eq!(answers[0]["error_type"], "Custodian.InvalidPolicy");
+    let message = answers[0]["body"]["errorMessage"].as_str().unwrap();
+    assert!(message.contains("bad.yml:4:38: cron(0 19 * * 1-5) has 5 fields"), "{message}");
+    assert!(
+        api.calls().iter().all(|c| c["kind"] != "next"),
+        "no invocation is taken after a failed init"
+    );
+}
