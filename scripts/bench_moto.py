@@ -31,6 +31,35 @@ def free_port():
     return s.getsockname()[1]
 
 
+def start_moto():
+    """Starts moto on a free 127.0.0.1 port; returns (process, endpoint)."""
+    endpoint = "http://127.0.0.1:%d" % free_port()
+    moto = subprocess.Popen([os.path.join(VENV, "bin", "moto_server"), "-H", "127.0.0.1", "-p", endpoint.rsplit(":", 1)[1]],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(endpoint + "/moto-api/")
+            break
+        except OSError:
+            time.sleep(0.1)
+    return moto, endpoint
+
+
+def seed_instances(endpoint, region, size):
+    """Launches `size` instances in batches of 500: four types, every other batch tagged dev."""
+    seed = ("import boto3,sys\n"
+            "c=boto3.client('ec2',region_name='%s',endpoint_url='%s',aws_access_key_id='t',aws_secret_access_key='t')\n"
+            "left=%d\n"
+            "types=['t3.micro','m5.large','c5.xlarge','p3.2xlarge']\n"
+            "n=0\n"
+            "while left>0:\n"
+            "  k=min(500,left); left-=k; n+=1\n"
+            "  tags=[{'Key':'Environment','Value':'dev'}] if n%%2 else []\n"
+            "  spec=[{'ResourceType':'instance','Tags':tags}] if tags else []\n"
+            "  c.run_instances(ImageId='ami-12c6146b',MinCount=k,MaxCount=k,InstanceType=types[n%%4],TagSpecifications=spec)\n") % (region, endpoint, size)
+    subprocess.run([PY, "-c", seed], check=True)
+
+
 def raw_describe(endpoint, region, service, action, version, page_key, token_key, extra):
     """Fetches every page of one describe call over plain HTTP; returns the number of pages."""
     pages, token = 0, None
@@ -76,29 +105,11 @@ def main():
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 5000]
     subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT, check=True, env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
     binary = os.path.join(TARGET, "release", "custodian")
-    port = free_port()
-    endpoint = "http://127.0.0.1:%d" % port
-    moto = subprocess.Popen([os.path.join(VENV, "bin", "moto_server"), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto, endpoint = start_moto()
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(endpoint + "/moto-api/")
-                break
-            except OSError:
-                time.sleep(0.1)
         regions = ["eu-west-2", "eu-west-3", "eu-north-1", "ap-south-1"]
         for size, region in zip(sizes, regions):
-            seed = ("import boto3,sys\n"
-                    "c=boto3.client('ec2',region_name='%s',endpoint_url='%s',aws_access_key_id='t',aws_secret_access_key='t')\n"
-                    "left=%d\n"
-                    "types=['t3.micro','m5.large','c5.xlarge','p3.2xlarge']\n"
-                    "n=0\n"
-                    "while left>0:\n"
-                    "  k=min(500,left); left-=k; n+=1\n"
-                    "  tags=[{'Key':'Environment','Value':'dev'}] if n%%2 else []\n"
-                    "  spec=[{'ResourceType':'instance','Tags':tags}] if tags else []\n"
-                    "  c.run_instances(ImageId='ami-12c6146b',MinCount=k,MaxCount=k,InstanceType=types[n%%4],TagSpecifications=spec)\n") % (region, endpoint, size)
-            subprocess.run([PY, "-c", seed], check=True)
+            seed_instances(endpoint, region, size)
             floors = [floor(endpoint, region) for _ in range(3)]
             f = statistics.median(x[0] for x in floors)
             env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
