@@ -102,14 +102,9 @@ pub fn summarize(request_id: &str, invocation: &Invocation, regions: &[String], 
                 .enumerate()
                 .map(|(i, p)| {
                     let failed = r
-                        .outcomes
-                        .get(i)
-                        .map(|o| {
-                            o.iter()
-                                .filter_map(|o| o.error.as_ref().map(|e| format!("{}: {e}", o.id)))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                        .refused(i)
+                        .map(|o| format!("{}: {}", o.id, o.error.as_deref().unwrap_or_default()))
+                        .collect();
                     ActionSummary {
                         action: p.action,
                         targets: p.targets.clone(),

@@ -273,3 +273,44 @@ fn a_tripped_max_resources_guard_is_limit_exceeded_and_acts_on_nothing() {
     assert_eq!(summary_of(&e)["policies"][0]["status"], "limit-exceeded");
     assert_eq!(state(region), before);
 }
+
+#[test]
+fn actions_aws_refuses_are_action_failed_with_each_resource_and_code() {
+    use_moto();
+    let region = "eu-west-1";
+    let (endpoint, python) = common::moto();
+    // Two instances; one protected from termination.
+    let script = format!(
+        "import boto3, json\n\
+         c = boto3.client('ec2', region_name='{region}', endpoint_url='{endpoint}', aws_access_key_id='t', aws_secret_access_key='t')\n\
+         spec = [{{'ResourceType': 'instance', 'Tags': [{{'Key': 'doomed', 'Value': 'yes'}}]}}]\n\
+         ids = [i['InstanceId'] for i in c.run_instances(ImageId='ami-12c6146b', MinCount=2, MaxCount=2, TagSpecifications=spec)['Instances']]\n\
+         c.modify_instance_attribute(InstanceId=ids[0], DisableApiTermination={{'Value': True}})\n\
+         print(json.dumps(ids))\n"
+    );
+    let out = std::process::Command::new(python).arg("-c").arg(script).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ids: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("terminate.yml");
+    std::fs::write(
+        &file,
+        "policies:\n  - name: terminate-doomed\n    resource: aws.ec2\n    mode: {type: periodic, schedule: 'rate(1 day)'}\n    filters: [{'tag:doomed': 'yes'}]\n    actions: [terminate]\n",
+    )
+    .unwrap();
+    let handler = setup(&Config {
+        policies_path: Some(file),
+        ..config(region)
+    })
+    .unwrap();
+    let e = invoke(&handler, json!({}), Context::default()).unwrap_err();
+    assert_eq!(e.error_type(), "Custodian.ActionFailed", "{e}");
+    assert!(e.to_string().starts_with("1 resource action(s) refused by AWS: terminate-doomed@eu-west-1"), "{e}");
+    let summary = summary_of(&e);
+    let action = &summary["policies"][0]["actions"][0];
+    assert_eq!(action["targets"], json!(ids));
+    assert_eq!(action["failed"], json!([format!("{}: OperationNotPermitted", ids[0])]));
+    let after = state(region);
+    assert_eq!(after["instances"][&ids[0]]["state"], "running", "protected");
+    assert_eq!(after["instances"][&ids[1]]["state"], "terminated", "one refusal does not stop the others");
+}

@@ -128,6 +128,11 @@ impl<'a> PolicyRun<'a> {
         }
     }
 
+    /// The outcomes of plan `plan` that AWS refused.
+    pub fn refused(&self, plan: usize) -> impl Iterator<Item = &IdOutcome> {
+        self.outcomes.get(plan).into_iter().flatten().filter(|o| o.error.is_some())
+    }
+
     /// Resources whose action failed.
     pub fn failures(&self) -> usize {
         self.outcomes.iter().flatten().filter(|o| o.error.is_some()).count()

@@ -177,11 +177,7 @@ pub fn summary_table(runs: &[PolicyRun]) -> String {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let failed = r
-                    .outcomes
-                    .get(i)
-                    .map(|o| o.iter().filter(|x| x.error.is_some()).count())
-                    .unwrap_or(0);
+                let failed = r.refused(i).count();
                 let mut text = format!("{} {}", p.action, p.targets.len());
                 let mut notes = Vec::new();
                 if !p.skipped.is_empty() {
