@@ -67,6 +67,7 @@ impl Handler {
         let dir = self.scratch.join(&request_id);
         let provider = Arc::clone(&self.provider);
         let (inv, rid, out_dir) = (invocation.clone(), request_id.clone(), dir.clone());
+        let write_outputs = self.output.is_some();
         let mut summary = tokio::task::spawn_blocking(move || {
             let regions = provider.regions();
             let inventory = Inventory::fetch_until(provider.as_ref(), &regions, &selected, deadline);
@@ -85,8 +86,10 @@ impl Handler {
                 now,
                 started,
             };
+            // Outputs are written only to be uploaded; without a bucket the summary is the record.
             let write_errors: Vec<String> = runs
                 .iter()
+                .filter(|_| write_outputs)
                 .filter_map(|r| write_policy_output(r, &info).err().map(|e| format!("{}: {e}", r.policy.name)))
                 .collect();
             (summarize(&rid, &inv, &regions, now, &runs), write_errors)

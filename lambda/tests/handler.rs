@@ -305,12 +305,19 @@ fn actions_aws_refuses_are_action_failed_with_each_resource_and_code() {
     .unwrap();
     let e = invoke(&handler, json!({}), Context::default()).unwrap_err();
     assert_eq!(e.error_type(), "Custodian.ActionFailed", "{e}");
-    assert!(e.to_string().starts_with("1 resource action(s) refused by AWS: terminate-doomed@eu-west-1"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("1 resource action(s) refused by AWS: terminate-doomed@eu-west-1"),
+        "{e}"
+    );
     let summary = summary_of(&e);
     let action = &summary["policies"][0]["actions"][0];
     assert_eq!(action["targets"], json!(ids));
     assert_eq!(action["failed"], json!([format!("{}: OperationNotPermitted", ids[0])]));
     let after = state(region);
     assert_eq!(after["instances"][&ids[0]]["state"], "running", "protected");
-    assert_eq!(after["instances"][&ids[1]]["state"], "terminated", "one refusal does not stop the others");
+    assert_eq!(
+        after["instances"][&ids[1]]["state"], "terminated",
+        "one refusal does not stop the others"
+    );
 }
