@@ -17,13 +17,16 @@ pub struct IamArgs {
     /// Also allow `ec2:DescribeRegions`, which `-r all` calls.
     #[arg(long)]
     pub all_regions: bool,
+    /// Only what a dry run calls: the describe calls.
+    #[arg(long)]
+    pub dryrun: bool,
 }
 
 /// Prints the least-privilege IAM policy document for the policies.
 pub fn iam(args: IamArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     match load_selected(&args.paths, &args.policies) {
         Ok(policies) => {
-            let doc = policy_document(&policies, args.all_regions);
+            let doc = policy_document(&policies, args.all_regions, args.dryrun);
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             ExitCode::Success
         }
@@ -69,6 +72,9 @@ pub struct TemplateArgs {
     /// region). Default: the function's own region.
     #[arg(short = 'r', long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
+    /// Report-only deployment: every rule asks for a dry run and the role can only describe.
+    #[arg(long)]
+    pub dryrun: bool,
     /// Write the template here instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -106,6 +112,7 @@ fn template(args: TemplateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         output_bucket: args.output_bucket,
         output_prefix: args.output_prefix.trim_matches('/').to_string(),
         regions: args.regions,
+        dry_run: args.dryrun,
     };
     let template = match lambda_template(&policies, &options) {
         Ok(t) => t,

@@ -138,3 +138,27 @@ fn template_refuses_what_cannot_deploy() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("nothing to deploy"), "{}", out.stderr);
 }
+
+#[test]
+fn report_only_deployment_asks_for_dry_runs_and_can_only_describe() {
+    let out = custodian(["lambda", "template", "--dryrun", "policies/"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let t: Value = serde_json::from_str(&out.stdout).unwrap();
+    let resources = t["Resources"].as_object().unwrap();
+    let statements = &resources["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+    assert_eq!(
+        statements,
+        &json!([{"Sid": "DescribeResources", "Effect": "Allow", "Action": SHIPPED_DESCRIBE, "Resource": "*"}])
+    );
+    let inputs: Vec<Value> = resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::Events::Rule")
+        .map(|r| serde_json::from_str(r["Properties"]["Targets"][0]["InputTransformer"]["InputTemplate"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(inputs.len(), 3);
+    assert!(inputs.iter().all(|e| e["detail"]["dryrun"] == true), "{inputs:?}");
+
+    let out = custodian(["iam", "--dryrun", "policies/"]);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["Statement"], *statements);
+}

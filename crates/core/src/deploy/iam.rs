@@ -23,7 +23,8 @@ pub fn required_actions(policies: &[Policy], describe_regions: bool) -> BTreeSet
 
 /// The IAM policy document granting [`required_actions`]: read-only describe calls in one
 /// statement, the calls that change resources in another, so a review sees what can act.
-pub fn policy_document(policies: &[Policy], describe_regions: bool) -> Value {
+/// `dry_run`: only what a dry run calls (the describe statement).
+pub fn policy_document(policies: &[Policy], describe_regions: bool, dry_run: bool) -> Value {
     let actions = required_actions(policies, describe_regions);
     let (read, write): (Vec<&str>, Vec<&str>) = actions.iter().partition(|a| is_read_only(a));
     let mut statements = vec![json!({
@@ -32,7 +33,7 @@ pub fn policy_document(policies: &[Policy], describe_regions: bool) -> Value {
         "Action": read,
         "Resource": "*",
     })];
-    if !write.is_empty() {
+    if !write.is_empty() && !dry_run {
         statements.push(json!({
             "Sid": "ApplyPolicyActions",
             "Effect": "Allow",
@@ -140,7 +141,7 @@ mod tests {
     #[test]
     fn document_separates_reads_from_writes() {
         let ps = policies("policies:\n  - name: read-only\n    resource: aws.ec2\n");
-        let doc = policy_document(&ps, false);
+        let doc = policy_document(&ps, false, false);
         assert_eq!(
             doc,
             json!({"Version": "2012-10-17", "Statement": [
@@ -148,7 +149,9 @@ mod tests {
             ]})
         );
         let ps = policies("policies:\n  - name: stop\n    resource: aws.ec2\n    actions: [stop]\n");
-        let doc = policy_document(&ps, false);
+        let doc = policy_document(&ps, false, false);
         assert_eq!(doc["Statement"][1]["Action"], json!(["ec2:StopInstances"]));
+        let doc = policy_document(&ps, false, true);
+        assert_eq!(doc["Statement"].as_array().unwrap().len(), 1, "a dry run only describes");
     }
 }

@@ -24,6 +24,8 @@ pub struct TemplateOptions {
     /// Regions the function runs the policies in (empty: the function's own region; `all`:
     /// every enabled region).
     pub regions: Vec<String>,
+    /// Deploy in report-only mode: every rule asks for a dry run, and the role can only describe.
+    pub dry_run: bool,
 }
 
 impl Default for TemplateOptions {
@@ -33,6 +35,7 @@ impl Default for TemplateOptions {
             output_bucket: None,
             output_prefix: "custodian".into(),
             regions: Vec::new(),
+            dry_run: false,
         }
     }
 }
@@ -49,9 +52,13 @@ pub fn schedules(policies: &[Policy]) -> BTreeMap<&str, Vec<&Policy>> {
 }
 
 /// The event a rule sends: EventBridge's own scheduled event (its id, time, account, region and
-/// rule are filled in per firing), with the policies to run in `detail`.
-pub fn rule_input_template(policy_names: &[&str]) -> String {
-    let names = serde_json::to_string(policy_names).unwrap_or_default();
+/// rule are filled in per firing), with the policies to run (and, report-only, `dryrun`) in
+/// `detail`.
+pub fn rule_input_template(policy_names: &[&str], dry_run: bool) -> String {
+    let mut names = serde_json::to_string(policy_names).unwrap_or_default();
+    if dry_run {
+        names.push_str(",\"dryrun\":true");
+    }
     format!(
         "{{\"version\":\"0\",\"id\":\"<id>\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\",\
          \"account\":\"<account>\",\"time\":\"<time>\",\"region\":\"<region>\",\"resources\":[\"<rule>\"],\
@@ -78,7 +85,7 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
         });
     let all_regions = options.regions.iter().any(|r| r == "all");
     let mut role_policies = vec![
-        json!({"PolicyName": "custodian-policies", "PolicyDocument": iam::policy_document(&periodic, all_regions)}),
+        json!({"PolicyName": "custodian-policies", "PolicyDocument": iam::policy_document(&periodic, all_regions, options.dry_run)}),
         json!({"PolicyName": "custodian-logs", "PolicyDocument": {
             "Version": "2012-10-17",
             "Statement": [{
@@ -186,7 +193,7 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
                                 "region": "$.region",
                                 "rule": "$.resources[0]",
                             },
-                            "InputTemplate": rule_input_template(&names),
+                            "InputTemplate": rule_input_template(&names, options.dry_run),
                         },
                     }],
                 },
@@ -281,7 +288,7 @@ mod tests {
 
     #[test]
     fn the_rule_input_is_a_scheduled_event_once_filled_in() {
-        let filled = rule_input_template(&["a", "b"])
+        let filled = rule_input_template(&["a", "b"], true)
             .replace("<id>", "x")
             .replace("<account>", "123456789012")
             .replace("<time>", "2026-11-23T19:00:00Z")
@@ -290,6 +297,8 @@ mod tests {
         let v: Value = serde_json::from_str(&filled).unwrap();
         assert_eq!(v["detail-type"], "Scheduled Event");
         assert_eq!(v["detail"]["policies"], json!(["a", "b"]));
+        assert_eq!(v["detail"]["dryrun"], true);
+        assert!(!rule_input_template(&["a"], false).contains("dryrun"));
     }
 
     #[test]
