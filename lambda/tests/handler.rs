@@ -18,6 +18,19 @@ fn config(region: &str) -> Config {
     }
 }
 
+/// A handler over the policies in `yaml` (through `CUSTODIAN_POLICIES`), in `region`.
+fn handler_with_policies(region: &str, yaml: &str) -> (tempfile::TempDir, Handler) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policies.yml");
+    std::fs::write(&file, yaml).unwrap();
+    let handler = setup(&Config {
+        policies_path: Some(file),
+        ..config(region)
+    })
+    .unwrap();
+    (dir, handler)
+}
+
 /// Runs one event through the handler on a runtime like the function's (the handler is
 /// built, and dropped, outside it, as in `main`).
 fn invoke(handler: &Handler, payload: Value, context: Context) -> Result<Summary, InvocationError> {
@@ -251,18 +264,7 @@ fn a_tripped_max_resources_guard_is_limit_exceeded_and_acts_on_nothing() {
     let region = "eu-south-1";
     seed(region);
     let before = state(region);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("stop-all.yml");
-    std::fs::write(
-        &file,
-        "policies:\n  - name: stop-everything\n    resource: aws.ec2\n    mode: {type: periodic, schedule: 'rate(1 hour)'}\n    max-resources: 2\n    actions: [stop]\n",
-    )
-    .unwrap();
-    let handler = setup(&Config {
-        policies_path: Some(file),
-        ..config(region)
-    })
-    .unwrap();
+    let (_dir, handler) = handler_with_policies(region, "policies:\n  - name: stop-everything\n    resource: aws.ec2\n    mode: {type: periodic, schedule: 'rate(1 hour)'}\n    max-resources: 2\n    actions: [stop]\n");
     let e = invoke(&handler, json!({}), Context::default()).unwrap_err();
     assert_eq!(e.error_type(), "Custodian.LimitExceeded");
     assert!(
@@ -291,18 +293,7 @@ fn actions_aws_refuses_are_action_failed_with_each_resource_and_code() {
     let out = std::process::Command::new(python).arg("-c").arg(script).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let ids: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("terminate.yml");
-    std::fs::write(
-        &file,
-        "policies:\n  - name: terminate-doomed\n    resource: aws.ec2\n    mode: {type: periodic, schedule: 'rate(1 day)'}\n    filters: [{'tag:doomed': 'yes'}]\n    actions: [terminate]\n",
-    )
-    .unwrap();
-    let handler = setup(&Config {
-        policies_path: Some(file),
-        ..config(region)
-    })
-    .unwrap();
+    let (_dir, handler) = handler_with_policies(region, "policies:\n  - name: terminate-doomed\n    resource: aws.ec2\n    mode: {type: periodic, schedule: 'rate(1 day)'}\n    filters: [{'tag:doomed': 'yes'}]\n    actions: [terminate]\n");
     let e = invoke(&handler, json!({}), Context::default()).unwrap_err();
     assert_eq!(e.error_type(), "Custodian.ActionFailed", "{e}");
     assert!(

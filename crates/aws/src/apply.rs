@@ -66,6 +66,32 @@ fn forced(f: &AwsFailure, r: &ApiRequest) -> bool {
     f.code == "OperationNotPermitted" && flag(&r.params, "Force")
 }
 
+/// Sends with `send`; when AWS refuses because of stop or termination protection and the
+/// request says `force`, clears the protection on `ids` and sends once more.
+async fn retry_unprotected<F, Fut, O, E>(
+    send: F,
+    c: &Clients,
+    r: &ApiRequest,
+    ids: &[String],
+    which: Protection,
+    calls: &mut BTreeMap<String, u64>,
+) -> Result<(), AwsFailure>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<O, aws_sdk_ec2::error::SdkError<E>>>,
+    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match send().await {
+        Ok(_) => Ok(()),
+        Err(e) if forced(&failure(&e), r) => {
+            clear_protection(c, ids, which, calls).await?;
+            count(calls, r.api);
+            send().await.map(|_| ()).map_err(|e| failure(&e))
+        }
+        Err(e) => Err(failure(&e)),
+    }
+}
+
 enum Protection {
     Stop,
     Termination,
@@ -130,15 +156,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
                     .set_hibernate(flag(&r.params, "Hibernate").then_some(true))
                     .send()
             };
-            match stop().await {
-                Ok(_) => Ok(()),
-                Err(e) if forced(&failure(&e), r) => {
-                    clear_protection(c, ids, Protection::Stop, calls).await?;
-                    count(calls, r.api);
-                    stop().await.map(|_| ()).map_err(|e| failure(&e))
-                }
-                Err(e) => Err(failure(&e)),
-            }
+            retry_unprotected(stop, c, r, ids, Protection::Stop, calls).await
         }
         "ec2:StartInstances" => c
             .ec2
@@ -157,15 +175,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
                     .set_instance_ids(ids_vec.clone())
                     .send()
             };
-            match terminate().await {
-                Ok(_) => Ok(()),
-                Err(e) if forced(&failure(&e), r) => {
-                    clear_protection(c, ids, Protection::Termination, calls).await?;
-                    count(calls, r.api);
-                    terminate().await.map(|_| ()).map_err(|e| failure(&e))
-                }
-                Err(e) => Err(failure(&e)),
-            }
+            retry_unprotected(terminate, c, r, ids, Protection::Termination, calls).await
         }
         "ec2:CancelSpotInstanceRequests" => c
             .ec2

@@ -55,7 +55,7 @@ impl ActionName {
         ACTION_NAMES.iter().find(|(_, a)| *a == self).map(|(n, _)| *n).unwrap_or("?")
     }
 
-    /// The IAM permissions the action needs on a kind.
+    /// Every IAM permission the action may need on a kind, whatever its options.
     pub fn permissions(self, kind: ResourceKind) -> &'static [&'static str] {
         use ActionName::*;
         use ResourceKind::*;
@@ -143,17 +143,17 @@ pub const DEFAULT_MARK_MSG: &str = "Resource does not meet policy: {op}@{action_
 pub const DEFAULT_MARK_TAG: &str = "maid_status";
 
 impl Action {
-    /// The IAM actions this action, as configured, calls on `kind`: the options that add a call
-    /// (`force`, a final snapshot, terminating a spot request's instances) add its permission.
+    /// The IAM actions this action, as configured, calls on `kind`: the action's permissions
+    /// ([`ActionName::permissions`]) less those only an unused option calls (`force`, a final
+    /// snapshot, terminating a spot request's instances).
     pub fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
-        let extra: &[&str] = match (kind, self) {
-            (ResourceKind::Ec2, Action::Stop { force: true, .. } | Action::Terminate { force: true }) => &["ec2:ModifyInstanceAttribute"],
-            (ResourceKind::Rds, Action::Delete { skip_snapshot: false }) => &["rds:CreateDBSnapshot"],
-            (ResourceKind::SpotRequest, Action::Cancel { terminate_instances: true }) => &["ec2:TerminateInstances"],
-            _ => &[],
+        let needed = |api: &str| match (api, self) {
+            ("ec2:ModifyInstanceAttribute", Action::Stop { force, .. } | Action::Terminate { force }) => *force,
+            ("rds:CreateDBSnapshot", Action::Delete { skip_snapshot }) => !skip_snapshot,
+            ("ec2:TerminateInstances", Action::Cancel { terminate_instances }) => *terminate_instances,
+            _ => true,
         };
-        let all = self.name().permissions(kind);
-        all.iter().take(1).chain(extra).copied().collect()
+        self.name().permissions(kind).iter().copied().filter(|api| needed(api)).collect()
     }
 
     /// The action's canonical name.
