@@ -5,10 +5,10 @@ use crate::error::InvocationError;
 use crate::event::{self, Invocation};
 use crate::output::{run_prefix, S3Output};
 use crate::summary::{summarize, Summary};
-use custodian_core::engine::{evaluate_and_apply_until, evaluate_until, Deadline, Inventory};
+use custodian_core::engine::{Deadline, Inventory, RunMode, RunSpec};
 use custodian_core::policy::Policy;
 use custodian_core::provider::Provider;
-use custodian_core::report::output::{write_policy_output, RunInfo};
+use custodian_core::report::output::{write_all, RunInfo};
 use custodian_core::time::Clock;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
@@ -70,13 +70,15 @@ impl Handler {
         let write_outputs = self.output.is_some();
         let mut summary = tokio::task::spawn_blocking(move || {
             let regions = provider.regions();
-            let inventory = Inventory::fetch_until(provider.as_ref(), &regions, &selected, deadline);
-            let clock = Clock::Fixed(now);
-            let runs = if inv.dry_run {
-                evaluate_until(&selected, &regions, &inventory, clock, deadline)
-            } else {
-                evaluate_and_apply_until(&selected, &regions, &inventory, clock, provider.as_ref(), deadline)
+            let inventory = Inventory::fetch(provider.as_ref(), &regions, &selected, deadline);
+            let spec = RunSpec {
+                policies: &selected,
+                regions: &regions,
+                clock: Clock::Fixed(now),
+                mode: RunMode::choose(provider.as_ref(), inv.dry_run, false),
+                deadline,
             };
+            let runs = custodian_core::engine::run(&spec, &inventory);
             let info = RunInfo {
                 output_dir: out_dir,
                 dry_run: inv.dry_run,
@@ -87,11 +89,14 @@ impl Handler {
                 started,
             };
             // Outputs are written only to be uploaded; without a bucket the summary is the record.
-            let write_errors: Vec<String> = runs
-                .iter()
-                .filter(|_| write_outputs)
-                .filter_map(|r| write_policy_output(r, &info).err().map(|e| format!("{}: {e}", r.policy.name)))
-                .collect();
+            let write_errors: Vec<String> = if write_outputs {
+                runs.iter()
+                    .zip(write_all(&runs, &info))
+                    .filter_map(|(r, w)| w.err().map(|e| format!("{}: {e}", r.policy.name)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             (summarize(&rid, &inv, &regions, now, &runs), write_errors)
         })
         .await
@@ -146,7 +151,7 @@ impl Handler {
             .iter()
             .filter(|n| !known.contains(&n.as_str()))
             .map(|n| {
-                let hint = custodian_core::policy::diagnostic::suggestion(n, known.iter().copied());
+                let hint = custodian_core::input::suggestion(n, known.iter().copied());
                 format!("'{n}'{hint}")
             })
             .collect();

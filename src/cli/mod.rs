@@ -8,7 +8,8 @@ pub mod schema;
 pub mod snapshot;
 pub mod validate;
 
-use crate::policy::{Diagnostic, Policy};
+use crate::input::Diagnostic;
+use crate::policy::Policy;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -114,6 +115,13 @@ pub fn load_selected(paths: &[PathBuf], globs: &[String]) -> Result<Vec<Policy>,
         return Err(vec![Diagnostic::file("-p", format!("no policy name matches {}", globs.join(", ")))]);
     }
     Ok(selected)
+}
+
+/// Prints the policies' warnings (accepted Cloud Custodian keys that have no effect) to `err`.
+pub fn print_warnings(policies: &[Policy], err: &mut dyn std::io::Write) {
+    for w in policies.iter().flat_map(|p| &p.warnings) {
+        let _ = writeln!(err, "{w}\n");
+    }
 }
 
 /// Prints diagnostics and a count to `err`.

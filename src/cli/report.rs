@@ -6,6 +6,30 @@ use crate::report::{render, Format, ReportEntry};
 use std::io::Write;
 use std::path::PathBuf;
 
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Aligned text table.
+    Table,
+    /// CSV, every field quoted, formula injection escaped.
+    Csv,
+    /// JSON list of `{policy, region, resource}`.
+    Json,
+    /// Pull-request-ready Markdown summary.
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
 /// Arguments of `report`.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
@@ -17,7 +41,7 @@ pub struct ReportArgs {
     pub output_dir: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: FormatArg,
     /// Only policies whose name matches this glob (repeatable).
     #[arg(short = 'p', long = "policies", value_name = "NAME_GLOB")]
     pub policies: Vec<String>,
@@ -62,6 +86,6 @@ pub fn report(args: ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
     for m in &missing {
         let _ = writeln!(err, "note: no results for policy '{m}' in {}", args.output_dir.display());
     }
-    let _ = write!(out, "{}", render(args.format, &entries));
+    let _ = write!(out, "{}", render(args.format.into(), &entries));
     ExitCode::Success
 }

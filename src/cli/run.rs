@@ -2,11 +2,11 @@
 //! guard, plan (and, on a live provider, apply), write c7n's output layout, print a summary.
 
 use super::{load_selected, print_diagnostics, ExitCode};
-use crate::engine::{evaluate, evaluate_and_apply, totals, Inventory, Status};
-use crate::policy::diagnostic::suggestion;
+use crate::engine::{totals, Deadline, Inventory, RunMode, RunSpec, Status};
+use crate::input::suggestion;
 use crate::provider::snapshot::SnapshotProvider;
 use crate::provider::Provider;
-use crate::report::output::{write_policy_output, RunInfo};
+use crate::report::output::{write_all, RunInfo};
 use crate::time::Clock;
 use std::io::Write;
 use std::path::PathBuf;
@@ -105,16 +105,17 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         chosen
     };
 
+    super::print_warnings(&policies, err);
     let started = jiff::Timestamp::now();
-    let inventory = Inventory::fetch(provider.as_ref(), &regions, &policies);
-    let acting = !args.dry_run && provider.can_act();
-    let runs = if acting {
-        evaluate_and_apply(&policies, &regions, &inventory, clock, provider.as_ref())
-    } else if args.check_permissions && provider.can_act() {
-        crate::engine::evaluate_checking_permissions(&policies, &regions, &inventory, clock, provider.as_ref())
-    } else {
-        evaluate(&policies, &regions, &inventory, clock)
+    let inventory = Inventory::fetch(provider.as_ref(), &regions, &policies, Deadline::none());
+    let spec = RunSpec {
+        policies: &policies,
+        regions: &regions,
+        clock,
+        mode: RunMode::choose(provider.as_ref(), args.dry_run, args.check_permissions),
+        deadline: Deadline::none(),
     };
+    let runs = crate::engine::run(&spec, &inventory);
     let info = RunInfo {
         output_dir: args.output_dir.clone(),
         dry_run: args.dry_run,
@@ -125,7 +126,7 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         started,
     };
     let mut code = ExitCode::Success;
-    let written = crate::engine::parallel_map(&runs, |r| write_policy_output(r, &info));
+    let written = write_all(&runs, &info);
     for (r, result) in runs.iter().zip(written) {
         if let Err(e) = result {
             let _ = writeln!(err, "{}: cannot write output to {}: {e}", r.policy.name, info.output_dir.display());

@@ -16,6 +16,7 @@ pub struct ValidateArgs {
 pub fn validate(args: ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     match crate::policy::load(&args.paths) {
         Ok(policies) => {
+            super::print_warnings(&policies, err);
             let files: std::collections::BTreeSet<&str> = policies.iter().map(|p| p.source.file.as_str()).collect();
             let _ = writeln!(
                 out,

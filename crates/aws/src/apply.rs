@@ -1,26 +1,28 @@
-//! Applying planned requests with the SDK. A batch that fails is retried one id at a time, so
-//! one bad resource never stops the others, and every id gets an outcome with AWS's error code.
+//! Sending planned requests with the SDK, one arm per [`Operation`]. A batch that fails is
+//! retried one id at a time, so one bad resource never stops the others, and every id gets an
+//! outcome with AWS's error code.
 
-use crate::provider::{failure, AwsFailure, Clients};
+use crate::clients::{failure, AwsFailure, Clients};
 use aws_sdk_ec2::types::{AttributeBooleanValue, Tag as Ec2Tag};
 use aws_sdk_rds::types::Tag as RdsTag;
-use custodian_core::action::plan::ApiRequest;
+use custodian_core::action::request::{Operation, Request, Service};
 use custodian_core::provider::IdOutcome;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Sends `request`; returns each id's outcome and the calls made by `service.Operation`.
-pub async fn send(c: &Clients, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
+pub async fn send(c: &Clients, request: &Request) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
     let mut calls = BTreeMap::new();
-    let outcomes = match call(c, request, &request.ids, &mut calls, false).await {
+    let outcomes = match call(c, &request.operation, &request.ids, &mut calls, false).await {
         Ok(()) => request.ids.iter().map(|id| IdOutcome::applied(id)).collect(),
         Err(_) if request.ids.len() > 1 => {
             let mut v = Vec::new();
             for id in &request.ids {
-                v.push(match call(c, request, std::slice::from_ref(id), &mut calls, false).await {
-                    Ok(()) => IdOutcome::applied(id),
-                    Err(f) => IdOutcome::failed(id, &f.code, &f.message),
-                });
+                v.push(
+                    match call(c, &request.operation, std::slice::from_ref(id), &mut calls, false).await {
+                        Ok(()) => IdOutcome::applied(id),
+                        Err(f) => IdOutcome::failed(id, &f.code, &f.message),
+                    },
+                );
             }
             v
         }
@@ -30,13 +32,14 @@ pub async fn send(c: &Clients, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMa
 }
 
 /// Sends `request` with `DryRun=true` where EC2 supports it: AWS answers `DryRunOperation` when
-/// the call would succeed, `UnauthorizedOperation` when it is denied.
-pub async fn check(c: &Clients, r: &ApiRequest) -> Option<String> {
-    if !r.api.starts_with("ec2:") {
-        return None;
+/// the call would succeed, `UnauthorizedOperation` when it is denied. RDS has no dry run: `None`.
+pub async fn check(c: &Clients, r: &Request) -> Option<String> {
+    match r.operation.service() {
+        Service::Rds => return None,
+        Service::Ec2 => {}
     }
     let mut calls = BTreeMap::new();
-    Some(match call(c, r, &r.ids, &mut calls, true).await {
+    Some(match call(c, &r.operation, &r.ids, &mut calls, true).await {
         Err(f) if f.code == "DryRunOperation" => "would succeed".to_string(),
         Err(f) if f.code == "UnauthorizedOperation" || f.code == "AccessDenied" => format!("access denied ({})", f.code),
         Err(f) => format!("{}: {}", f.code, f.message),
@@ -48,32 +51,21 @@ fn count(calls: &mut BTreeMap<String, u64>, api: &str) {
     *calls.entry(api.replacen(':', ".", 1)).or_default() += 1;
 }
 
-fn flag(params: &Value, key: &str) -> bool {
-    params.get(key).and_then(Value::as_bool).unwrap_or(false)
+/// Which protection `force` clears.
+#[derive(Clone, Copy)]
+enum Protection {
+    Stop,
+    Termination,
 }
 
-fn str_param<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
-    params.get(key).and_then(Value::as_str)
-}
-
-fn tag_pairs(params: &Value) -> Vec<(String, String)> {
-    custodian_core::filter::tag_pairs(params.get("Tags"))
-}
-
-/// c7n's `force`: a stop or terminate refused with `OperationNotPermitted` clears the protection
-/// and tries again.
-fn forced(f: &AwsFailure, r: &ApiRequest) -> bool {
-    f.code == "OperationNotPermitted" && flag(&r.params, "Force")
-}
-
-/// Sends with `send`; when AWS refuses because of stop or termination protection and the
-/// request says `force`, clears the protection on `ids` and sends once more.
+/// Sends with `send`; when AWS refuses because of stop or termination protection and `force`
+/// is set (c7n's `force`), clears the protection on `ids` and sends once more.
 async fn retry_unprotected<F, Fut, O, E>(
     send: F,
     c: &Clients,
-    r: &ApiRequest,
+    api: &str,
     ids: &[String],
-    which: Protection,
+    force: Option<Protection>,
     calls: &mut BTreeMap<String, u64>,
 ) -> Result<(), AwsFailure>
 where
@@ -81,20 +73,15 @@ where
     Fut: std::future::Future<Output = Result<O, aws_sdk_ec2::error::SdkError<E>>>,
     E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
-    match send().await {
-        Ok(_) => Ok(()),
-        Err(e) if forced(&failure(&e), r) => {
+    match (send().await, force) {
+        (Ok(_), _) => Ok(()),
+        (Err(e), Some(which)) if failure(&e).code == "OperationNotPermitted" => {
             clear_protection(c, ids, which, calls).await?;
-            count(calls, r.api);
+            count(calls, api);
             send().await.map(|_| ()).map_err(|e| failure(&e))
         }
-        Err(e) => Err(failure(&e)),
+        (Err(e), _) => Err(failure(&e)),
     }
-}
-
-enum Protection {
-    Stop,
-    Termination,
 }
 
 async fn clear_protection(c: &Clients, ids: &[String], which: Protection, calls: &mut BTreeMap<String, u64>) -> Result<(), AwsFailure> {
@@ -111,54 +98,48 @@ async fn clear_protection(c: &Clients, ids: &[String], which: Protection, calls:
     Ok(())
 }
 
-/// Sends one request for `ids`; EC2 requests carry `DryRun` when `dry_run` is set.
-async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<String, u64>, dry_run: bool) -> Result<(), AwsFailure> {
+fn ec2_tags(tags: &[(String, String)]) -> Vec<Ec2Tag> {
+    tags.iter().map(|(k, v)| Ec2Tag::builder().key(k).value(v).build()).collect()
+}
+
+/// Sends one operation for `ids`; EC2 calls carry `DryRun` when `dry_run` is set.
+async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<String, u64>, dry_run: bool) -> Result<(), AwsFailure> {
     let ids_vec = Some(ids.to_vec());
     let first = ids.first().cloned().unwrap_or_default();
-    count(calls, r.api);
-    match r.api {
-        "ec2:CreateTags" => {
-            let tags = tag_pairs(&r.params)
-                .into_iter()
-                .map(|(k, v)| Ec2Tag::builder().key(k).value(v).build())
-                .collect();
-            c.ec2
-                .create_tags()
-                .dry_run(dry_run)
-                .set_resources(ids_vec)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| failure(&e))
-        }
-        "ec2:DeleteTags" => {
-            let tags = tag_pairs(&r.params)
-                .into_iter()
-                .map(|(k, _)| Ec2Tag::builder().key(k).build())
-                .collect();
-            c.ec2
-                .delete_tags()
-                .dry_run(dry_run)
-                .set_resources(ids_vec)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| failure(&e))
-        }
-        "ec2:StopInstances" => {
+    count(calls, op.api());
+    match op {
+        Operation::Ec2CreateTags { tags } => c
+            .ec2
+            .create_tags()
+            .dry_run(dry_run)
+            .set_resources(ids_vec)
+            .set_tags(Some(ec2_tags(tags)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        Operation::Ec2DeleteTags { keys } => c
+            .ec2
+            .delete_tags()
+            .dry_run(dry_run)
+            .set_resources(ids_vec)
+            .set_tags(Some(keys.iter().map(|k| Ec2Tag::builder().key(k).build()).collect()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        Operation::Ec2StopInstances { hibernate, force } => {
             let stop = || {
                 c.ec2
                     .stop_instances()
                     .dry_run(dry_run)
                     .set_instance_ids(ids_vec.clone())
-                    .set_hibernate(flag(&r.params, "Hibernate").then_some(true))
+                    .set_hibernate(hibernate.then_some(true))
                     .send()
             };
-            retry_unprotected(stop, c, r, ids, Protection::Stop, calls).await
+            retry_unprotected(stop, c, op.api(), ids, force.then_some(Protection::Stop), calls).await
         }
-        "ec2:StartInstances" => c
+        Operation::Ec2StartInstances => c
             .ec2
             .start_instances()
             .dry_run(dry_run)
@@ -167,7 +148,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
-        "ec2:TerminateInstances" => {
+        Operation::Ec2TerminateInstances { force } => {
             let terminate = || {
                 c.ec2
                     .terminate_instances()
@@ -175,9 +156,9 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
                     .set_instance_ids(ids_vec.clone())
                     .send()
             };
-            retry_unprotected(terminate, c, r, ids, Protection::Termination, calls).await
+            retry_unprotected(terminate, c, op.api(), ids, force.then_some(Protection::Termination), calls).await
         }
-        "ec2:CancelSpotInstanceRequests" => c
+        Operation::Ec2CancelSpotInstanceRequests => c
             .ec2
             .cancel_spot_instance_requests()
             .dry_run(dry_run)
@@ -186,7 +167,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
-        "rds:StopDBInstance" => c
+        Operation::RdsStopDbInstance => c
             .rds
             .stop_db_instance()
             .db_instance_identifier(first)
@@ -194,7 +175,7 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
-        "rds:StartDBInstance" => c
+        Operation::RdsStartDbInstance => c
             .rds
             .start_db_instance()
             .db_instance_identifier(first)
@@ -202,53 +183,42 @@ async fn call(c: &Clients, r: &ApiRequest, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
-        "rds:AddTagsToResource" => {
-            let tags = tag_pairs(&r.params)
-                .into_iter()
-                .map(|(k, v)| RdsTag::builder().key(k).value(v).build())
-                .collect();
-            c.rds
-                .add_tags_to_resource()
-                .resource_name(str_param(&r.params, "ResourceName").unwrap_or_default())
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| failure(&e))
-        }
-        "rds:RemoveTagsFromResource" => {
-            let keys = custodian_core::filter::string_list(r.params.get("TagKeys"));
-            c.rds
-                .remove_tags_from_resource()
-                .resource_name(str_param(&r.params, "ResourceName").unwrap_or_default())
-                .set_tag_keys(Some(keys))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| failure(&e))
-        }
-        "rds:CreateDBSnapshot" => c
+        Operation::RdsAddTagsToResource { arn, tags } => c
+            .rds
+            .add_tags_to_resource()
+            .resource_name(arn.clone().unwrap_or_default())
+            .set_tags(Some(tags.iter().map(|(k, v)| RdsTag::builder().key(k).value(v).build()).collect()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        Operation::RdsRemoveTagsFromResource { arn, keys } => c
+            .rds
+            .remove_tags_from_resource()
+            .resource_name(arn.clone().unwrap_or_default())
+            .set_tag_keys(Some(keys.clone()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        Operation::RdsCreateDbSnapshot { snapshot } => c
             .rds
             .create_db_snapshot()
             .db_instance_identifier(first)
-            .db_snapshot_identifier(str_param(&r.params, "DBSnapshotIdentifier").unwrap_or_default())
+            .db_snapshot_identifier(snapshot)
             .send()
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
-        "rds:DeleteDBInstance" => c
+        Operation::RdsDeleteDbInstance { final_snapshot } => c
             .rds
             .delete_db_instance()
             .db_instance_identifier(first)
-            .set_skip_final_snapshot(Some(flag(&r.params, "SkipFinalSnapshot")))
-            .set_final_db_snapshot_identifier(str_param(&r.params, "FinalDBSnapshotIdentifier").map(str::to_string))
+            .set_skip_final_snapshot(Some(final_snapshot.is_none()))
+            .set_final_db_snapshot_identifier(final_snapshot.clone())
             .send()
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
-        other => Err(AwsFailure {
-            code: "Unsupported".into(),
-            message: format!("custodian cannot send {other}"),
-        }),
     }
 }

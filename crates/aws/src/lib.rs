@@ -1,10 +1,10 @@
 //! custodian-aws: fetch resources and apply actions with the AWS SDK for Rust.
 
 pub mod apply;
-pub mod ec2;
+pub mod clients;
 pub mod json;
+pub mod kinds;
 pub mod provider;
-pub mod rds;
 
 pub use provider::{AwsOptions, AwsProvider};
 

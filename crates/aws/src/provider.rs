@@ -2,20 +2,16 @@
 //! response is mapped into the AWS CLI's JSON and shaped by the same code as snapshots, so a
 //! policy gives the same answer on a recorded snapshot and on the live account.
 
-use crate::{apply, ec2, rds};
+use crate::clients::{failure, AwsFailure, Clients};
+use crate::{apply, kinds};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use custodian_core::action::plan::ApiRequest;
+use custodian_core::action::request::Request;
 use custodian_core::provider::{FetchError, Fetched, IdOutcome, Provider};
 use custodian_core::resource::{parse_describe, FieldSet, ResourceKind};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-
-/// Page sizes: the largest each API allows.
-pub const EC2_PAGE: i32 = 1000;
-/// `DescribeDBInstances` allows at most 100 records a page.
-pub const RDS_PAGE: i32 = 100;
 
 /// How to reach AWS.
 #[derive(Debug, Clone, Default)]
@@ -28,44 +24,12 @@ pub struct AwsOptions {
     pub assume_role: Option<String>,
 }
 
-/// Per-region SDK clients.
-#[derive(Clone)]
-pub struct Clients {
-    /// EC2.
-    pub ec2: aws_sdk_ec2::Client,
-    /// RDS.
-    pub rds: aws_sdk_rds::Client,
-}
-
 /// The AWS SDK provider.
 pub struct AwsProvider {
     runtime: tokio::runtime::Runtime,
     config: SdkConfig,
     regions: Vec<String>,
     clients: Mutex<HashMap<String, Clients>>,
-}
-
-/// A describe or action call that failed, with AWS's error code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsFailure {
-    /// AWS error code (e.g. `UnauthorizedOperation`), or `Unknown`.
-    pub code: String,
-    /// Message.
-    pub message: String,
-}
-
-/// Turns an SDK error into its code and message.
-pub fn failure<E>(e: &aws_sdk_ec2::error::SdkError<E>) -> AwsFailure
-where
-    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    use aws_sdk_ec2::error::ProvideErrorMetadata;
-    let code = e.code().unwrap_or("Unknown").to_string();
-    let message = e
-        .message()
-        .map(str::to_string)
-        .unwrap_or_else(|| aws_sdk_ec2::error::DisplayErrorContext(e).to_string());
-    AwsFailure { code, message }
 }
 
 impl AwsProvider {
@@ -167,58 +131,7 @@ impl AwsProvider {
     /// One describe response, every page, as the AWS CLI prints it; and the calls made.
     pub fn describe(&self, region: &str, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
         let c = self.clients(region);
-        self.runtime.block_on(describe_kind(&c, kind))
-    }
-}
-
-/// Every page of one kind's describe call, mapped into the AWS CLI's JSON; and the pages fetched.
-pub async fn describe_kind(c: &Clients, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
-    let mut calls = 0u64;
-    match kind {
-        ResourceKind::Ec2 => {
-            let mut pages = c.ec2.describe_instances().max_results(EC2_PAGE).into_paginator().send();
-            let mut reservations = Vec::new();
-            while let Some(page) = pages.next().await {
-                calls += 1;
-                let page = page.map_err(|e| failure(&e))?;
-                reservations.extend(page.reservations().iter().map(ec2::reservation));
-            }
-            Ok((json!({ "Reservations": reservations }), calls))
-        }
-        ResourceKind::SpotRequest => {
-            let mut pages = c
-                .ec2
-                .describe_spot_instance_requests()
-                .max_results(EC2_PAGE)
-                .into_paginator()
-                .send();
-            let mut requests = Vec::new();
-            while let Some(page) = pages.next().await {
-                calls += 1;
-                let page = page.map_err(|e| failure(&e))?;
-                requests.extend(page.spot_instance_requests().iter().map(ec2::spot_request));
-            }
-            Ok((json!({ "SpotInstanceRequests": requests }), calls))
-        }
-        ResourceKind::Rds => {
-            let mut pages = c.rds.describe_db_instances().max_records(RDS_PAGE).into_paginator().send();
-            let mut dbs = Vec::new();
-            while let Some(page) = pages.next().await {
-                calls += 1;
-                let page = page.map_err(|e| failure(&e))?;
-                dbs.extend(page.db_instances().iter().map(rds::db_instance));
-            }
-            Ok((json!({ "DBInstances": dbs }), calls))
-        }
-    }
-}
-
-/// `service.Operation`, as c7n's `api-stats` names calls.
-pub fn operation_name(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::Ec2 => "ec2.DescribeInstances",
-        ResourceKind::Rds => "rds.DescribeDBInstances",
-        ResourceKind::SpotRequest => "ec2.DescribeSpotInstanceRequests",
+        self.runtime.block_on(kinds::describe(&c, kind))
     }
 }
 
@@ -233,12 +146,13 @@ impl Provider for AwsProvider {
 
     fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet) -> Result<Fetched, FetchError> {
         let (response, calls) = AwsProvider::describe(self, region, kind)
-            .map_err(|f| FetchError::Other(format!("{} in {region}: {}: {}", operation_name(kind), f.code, f.message)))?;
+            .map_err(|f| FetchError::Other(format!("{} in {region}: {}: {}", kinds::operation_name(kind), f.code, f.message)))?;
         let text = serde_json::to_string(&response).map_err(|e| FetchError::Other(e.to_string()))?;
-        let resources = parse_describe(kind, &text, fields).map_err(|e| FetchError::Other(format!("{}: {e}", operation_name(kind))))?;
+        let resources =
+            parse_describe(kind, &text, fields).map_err(|e| FetchError::Other(format!("{}: {e}", kinds::operation_name(kind))))?;
         Ok(Fetched {
             resources,
-            api_calls: vec![(operation_name(kind).to_string(), calls)],
+            api_calls: vec![(kinds::operation_name(kind).to_string(), calls)],
         })
     }
 
@@ -250,12 +164,12 @@ impl Provider for AwsProvider {
         8
     }
 
-    fn check_permission(&self, region: &str, request: &ApiRequest) -> Option<String> {
+    fn check_permission(&self, region: &str, request: &Request) -> Option<String> {
         let c = self.clients(region);
         self.runtime.block_on(apply::check(&c, request))
     }
 
-    fn apply(&self, region: &str, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
+    fn apply(&self, region: &str, request: &Request) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
         let c = self.clients(region);
         self.runtime.block_on(apply::send(&c, request))
     }

@@ -2,7 +2,8 @@
 //! a partial failure in a batch.
 
 use crate::apply::send;
-use crate::provider::{describe_kind, Clients, EC2_PAGE, RDS_PAGE};
+use crate::clients::{Clients, EC2_PAGE, RDS_PAGE};
+use crate::kinds::describe as describe_kind;
 use aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput;
 use aws_sdk_ec2::operation::stop_instances::{StopInstancesError, StopInstancesOutput};
 use aws_sdk_ec2::types::{Instance, InstanceState, InstanceStateName, Reservation};
@@ -10,9 +11,8 @@ use aws_sdk_rds::operation::describe_db_instances::{DescribeDBInstancesError, De
 use aws_sdk_rds::types::DbInstance;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
-use custodian_core::action::plan::ApiRequest;
+use custodian_core::action::request::{Operation, Request};
 use custodian_core::resource::ResourceKind;
-use serde_json::Value;
 
 fn reservation(id: &str, instances: &[&str]) -> Reservation {
     Reservation::builder()
@@ -127,10 +127,12 @@ async fn a_failing_id_in_a_batch_does_not_stop_the_others() {
     });
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&stop]);
     let c = Clients { ec2, rds: rds_client(&[]) };
-    let request = ApiRequest {
-        api: "ec2:StopInstances",
+    let request = Request {
         ids: vec!["i-1".into(), "i-bad".into(), "i-3".into()],
-        params: Value::Null,
+        operation: Operation::Ec2StopInstances {
+            hibernate: false,
+            force: false,
+        },
     };
     let (outcomes, calls) = send(&c, &request).await;
     assert_eq!(

@@ -2,15 +2,15 @@
 //! policies use it; then every (region, policy) is filtered, guarded by max-resources, and its
 //! actions planned. A failure in one policy never stops the others.
 
-use crate::action::plan::{plan, ActionPlan, PlanContext};
+use crate::action::plan::{plan, ActionPlan, Candidate, Change, PlanContext};
+use crate::action::request::Request;
 use crate::filter::EvalContext;
 use crate::policy::Policy;
 use crate::provider::{FetchError, Fetched, IdOutcome, Provider};
-use crate::resource::{FieldSet, Resource, ResourceKind};
+use crate::resource::{resource_id, FieldSet, Resource, ResourceKind};
 use crate::schedule::{ScheduleFindings, ScheduleNotes};
 use crate::time::Clock;
 use serde_json::Value;
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -139,77 +139,38 @@ impl<'a> PolicyRun<'a> {
     }
 }
 
-/// What applied (or, in a dry run, planned) actions changed, so later policies in the same run
-/// see it: each affected resource's view, patched once when the effect is recorded and lent to
-/// every later policy.
+/// What applied (or, in a dry run, planned) actions changed in this run: each affected
+/// resource's document as the next describe would show it, and which policies' actions changed
+/// it. Filters never read it (they see the fetched state); planning does, to skip actions that
+/// earlier policies made moot.
 #[derive(Debug, Default)]
 pub struct Effects {
-    patched: HashMap<String, Value>,
+    patched: HashMap<String, (Value, Vec<Change>)>,
 }
 
 impl Effects {
-    /// Records the effect of `request` on the ids it applied to; `base` finds a resource's
-    /// current view by id.
-    pub fn record<'v>(
-        &mut self,
-        request: &crate::action::plan::ApiRequest,
-        outcomes: &[IdOutcome],
-        base: impl Fn(&str) -> Option<&'v Value>,
-    ) {
-        let tags = crate::filter::tag_pairs(request.params.get("Tags"));
-        let tag_keys = crate::filter::string_list(request.params.get("TagKeys"));
+    /// Records the effect of `request` on the ids it applied to, made by `change`; `base`
+    /// finds a resource's fetched view by id.
+    pub fn record<'v>(&mut self, request: &Request, outcomes: &[IdOutcome], change: &Change, base: impl Fn(&str) -> Option<&'v Value>) {
         for o in outcomes.iter().filter(|o| o.error.is_none()) {
-            let view = match self.patched.get_mut(&o.id) {
-                Some(v) => v,
+            let (view, changes) = match self.patched.get_mut(&o.id) {
+                Some(entry) => entry,
                 None => match base(&o.id) {
-                    Some(v) => self.patched.entry(o.id.clone()).or_insert_with(|| v.clone()),
+                    Some(v) => self.patched.entry(o.id.clone()).or_insert_with(|| (v.clone(), Vec::new())),
                     None => continue,
                 },
             };
             let Value::Object(m) = view else { continue };
-            let (key, value) = match request.api {
-                "ec2:StopInstances" => ("State", serde_json::json!({"Code": 64, "Name": "stopping"})),
-                "ec2:StartInstances" => ("State", serde_json::json!({"Code": 0, "Name": "pending"})),
-                "ec2:TerminateInstances" => ("State", serde_json::json!({"Code": 32, "Name": "shutting-down"})),
-                "ec2:CancelSpotInstanceRequests" => ("State", Value::String("cancelled".into())),
-                "rds:StopDBInstance" => ("DBInstanceStatus", Value::String("stopping".into())),
-                "rds:StartDBInstance" => ("DBInstanceStatus", Value::String("starting".into())),
-                "rds:DeleteDBInstance" => ("DBInstanceStatus", Value::String("deleting".into())),
-                "ec2:CreateTags" | "rds:AddTagsToResource" | "ec2:DeleteTags" | "rds:RemoveTagsFromResource" => {
-                    let mut current = crate::filter::tag_pairs(m.get("Tags"));
-                    match request.api {
-                        "ec2:CreateTags" | "rds:AddTagsToResource" => {
-                            for (k, v) in &tags {
-                                current.retain(|(key, _)| key != k);
-                                current.push((k.clone(), v.clone()));
-                            }
-                        }
-                        "ec2:DeleteTags" => current.retain(|(k, _)| !tags.iter().any(|(t, _)| t == k)),
-                        _ => current.retain(|(k, _)| !tag_keys.contains(k)),
-                    }
-                    (
-                        "Tags",
-                        current
-                            .into_iter()
-                            .map(|(k, v)| serde_json::json!({"Key": k, "Value": v}))
-                            .collect(),
-                    )
-                }
-                _ => continue,
-            };
-            m.insert(key.to_string(), value);
+            request.operation.effect(m);
+            if changes.last() != Some(change) {
+                changes.push(change.clone());
+            }
         }
     }
 
-    /// The resource's view with recorded effects applied.
-    pub fn view<'r>(&'r self, kind: ResourceKind, r: &'r Resource) -> Cow<'r, Value> {
-        if self.patched.is_empty() {
-            return Cow::Borrowed(&r.view);
-        }
-        match self.patched.get(crate::resource::resource_id(kind, &r.view)) {
-            Some(v) => Cow::Borrowed(v),
-            None => Cow::Borrowed(&r.view),
-        }
+    /// The resource's document with recorded effects, and what changed it; `None` when nothing did.
+    pub fn get(&self, id: &str) -> Option<(&Value, &[Change])> {
+        self.patched.get(id).map(|(v, c)| (v, c.as_slice()))
     }
 }
 
@@ -219,15 +180,10 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    /// Fetches each needed (region, kind) once, in parallel over a bounded set of threads. Each
-    /// resource's view keeps only the keys some policy of that kind reads.
-    pub fn fetch(provider: &dyn Provider, regions: &[String], policies: &[Policy]) -> Inventory {
-        Self::fetch_until(provider, regions, policies, Deadline::none())
-    }
-
-    /// [`Inventory::fetch`], starting no fetch once `deadline` is reached (those are
-    /// [`FetchError::NotReached`]).
-    pub fn fetch_until(provider: &dyn Provider, regions: &[String], policies: &[Policy], deadline: Deadline) -> Inventory {
+    /// Fetches each needed (region, kind) once, in parallel over a bounded set of threads,
+    /// starting no fetch once `deadline` is reached (those are [`FetchError::NotReached`]).
+    /// Each resource's view keeps only the keys some policy of that kind reads.
+    pub fn fetch(provider: &dyn Provider, regions: &[String], policies: &[Policy], deadline: Deadline) -> Inventory {
         let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
         let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
         let jobs: Vec<(String, ResourceKind)> = regions.iter().flat_map(|r| kinds.iter().map(move |k| (r.clone(), *k))).collect();
@@ -236,7 +192,10 @@ impl Inventory {
             if deadline.reached() {
                 return (Err(FetchError::NotReached), Duration::ZERO);
             }
-            let r = provider.fetch(region, *kind, &fields[kind]);
+            let r = match fields.get(kind) {
+                Some(f) => provider.fetch(region, *kind, f),
+                None => Err(FetchError::Other(format!("no field set for {}", kind.spec().name))),
+            };
             (r, start.elapsed())
         });
         Inventory {
@@ -261,96 +220,75 @@ pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
     FieldSet::for_kind(kind, keys)
 }
 
-/// Evaluates every policy in every region against the inventory, applying nothing. The plan is
-/// exact: each policy sees the effects the earlier policies' planned requests would have, as a
-/// real run's later policies see what the earlier ones did.
-pub fn evaluate<'a>(policies: &'a [Policy], regions: &[String], inventory: &'a Inventory, clock: Clock) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, Mode::Plan, Deadline::none())
-}
-
-/// [`evaluate`], starting no policy once `deadline` is reached.
-pub fn evaluate_until<'a>(
-    policies: &'a [Policy],
-    regions: &[String],
-    inventory: &'a Inventory,
-    clock: Clock,
-    deadline: Deadline,
-) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, Mode::Plan, deadline)
-}
-
-/// [`evaluate`], and ask the provider whether each planned request would be allowed
-/// (`--check-permissions`).
-pub fn evaluate_checking_permissions<'a>(
-    policies: &'a [Policy],
-    regions: &[String],
-    inventory: &'a Inventory,
-    clock: Clock,
-    provider: &dyn Provider,
-) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, Mode::Check(provider), Deadline::none())
-}
-
+/// What a run does with each policy's plan.
 #[derive(Clone, Copy)]
-enum Mode<'p> {
+pub enum RunMode<'p> {
+    /// Plan only (a dry run): exactly the requests a real run would send.
     Plan,
-    Check(&'p dyn Provider),
+    /// Plan, and ask the provider whether each request would be allowed (`--check-permissions`).
+    CheckPermissions(&'p dyn Provider),
+    /// Plan and send every request through the provider.
     Apply(&'p dyn Provider),
 }
 
-/// Evaluates and applies: per region (regions in parallel), policies in order, each policy's
-/// requests sent through `provider`; what earlier policies changed is visible to later ones.
-pub fn evaluate_and_apply<'a>(
-    policies: &'a [Policy],
-    regions: &[String],
-    inventory: &'a Inventory,
-    clock: Clock,
-    provider: &dyn Provider,
-) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, Mode::Apply(provider), Deadline::none())
+impl<'p> RunMode<'p> {
+    /// The mode of a run on `provider`: a dry run plans (and with `check_permissions` asks AWS
+    /// about each request); otherwise a provider that can act applies, and a read-only one
+    /// (a snapshot) plans.
+    pub fn choose(provider: &'p dyn Provider, dry_run: bool, check_permissions: bool) -> RunMode<'p> {
+        match (dry_run, provider.can_act()) {
+            (false, true) => RunMode::Apply(provider),
+            (true, true) if check_permissions => RunMode::CheckPermissions(provider),
+            _ => RunMode::Plan,
+        }
+    }
 }
 
-/// [`evaluate_and_apply`], starting no policy once `deadline` is reached: a policy either runs
-/// whole or is reported [`Status::NotReached`].
-pub fn evaluate_and_apply_until<'a>(
-    policies: &'a [Policy],
-    regions: &[String],
-    inventory: &'a Inventory,
-    clock: Clock,
-    provider: &dyn Provider,
-    deadline: Deadline,
-) -> Vec<PolicyRun<'a>> {
-    run_regions(policies, regions, inventory, clock, Mode::Apply(provider), deadline)
+/// One run: which policies, where, when, how, and until when.
+#[derive(Clone, Copy)]
+pub struct RunSpec<'a> {
+    /// The policies, in order.
+    pub policies: &'a [Policy],
+    /// The regions.
+    pub regions: &'a [String],
+    /// "Now" for every age and schedule.
+    pub clock: Clock,
+    /// Plan, check or apply.
+    pub mode: RunMode<'a>,
+    /// Start no policy once this is reached (a policy runs whole or is [`Status::NotReached`]).
+    pub deadline: Deadline,
 }
 
-fn run_regions<'a>(
-    policies: &'a [Policy],
-    regions: &[String],
-    inventory: &'a Inventory,
-    clock: Clock,
-    mode: Mode,
-    deadline: Deadline,
-) -> Vec<PolicyRun<'a>> {
-    let now = clock.now();
-    let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
-    let per_region = parallel_map(regions, |region| {
+/// Runs every policy in every region against the inventory. Regions run in parallel; within
+/// a region, policies run in order. Every policy's filters see the state as fetched, so what
+/// it matches never depends on the other policies; what earlier policies did (or, in a dry run,
+/// planned) decides only whether its actions are still needed. The same requests are planned
+/// in every mode, so a dry run is exact.
+pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory) -> Vec<PolicyRun<'a>> {
+    let now = spec.clock.now();
+    let kinds: BTreeSet<ResourceKind> = spec.policies.iter().map(|p| p.kind).collect();
+    let per_region = parallel_map(spec.regions, |region| {
         let mut effects = Effects::default();
         let mut by_id: Option<HashMap<&str, &Value>> = None;
         let mut runs = Vec::new();
-        for policy in policies {
-            if deadline.reached() {
+        for policy in spec.policies {
+            if spec.deadline.reached() {
                 let mut run = PolicyRun::new(policy, region);
                 run.status = Status::NotReached(NOT_REACHED.into());
                 runs.push(run);
                 continue;
             }
             let mut run = evaluate_one(policy, region, inventory, now, &effects);
-            for plan in &run.plans {
+            for (plan, action) in run.plans.iter().zip(&policy.actions) {
+                let change = Change {
+                    policy: policy.name.clone(),
+                    action: action.name().as_str(),
+                };
                 let mut outcomes = Vec::new();
                 let mut checks = Vec::new();
                 for request in &plan.requests {
-                    let o = match mode {
-                        Mode::Apply(p) => {
+                    let o = match spec.mode {
+                        RunMode::Apply(p) => {
                             let (o, calls) = p.apply(region, request);
                             for (api, n) in calls {
                                 *run.action_calls.entry(api).or_default() += n;
@@ -358,8 +296,8 @@ fn run_regions<'a>(
                             o
                         }
                         // A dry run: as if every planned request succeeded.
-                        Mode::Plan | Mode::Check(_) => {
-                            if let Mode::Check(p) = mode {
+                        RunMode::Plan | RunMode::CheckPermissions(_) => {
+                            if let RunMode::CheckPermissions(p) = spec.mode {
                                 checks.push(p.check_permission(region, request));
                             }
                             request.ids.iter().map(|id| IdOutcome::applied(id)).collect()
@@ -370,19 +308,19 @@ fn run_regions<'a>(
                         for kind in &kinds {
                             if let Some((Ok(f), _)) = inventory.get(region, *kind) {
                                 for r in &f.resources {
-                                    m.insert(crate::resource::resource_id(*kind, &r.view), &r.view);
+                                    m.insert(resource_id(*kind, &r.view), &r.view);
                                 }
                             }
                         }
                         m
                     });
-                    effects.record(request, &o, |id| index.get(id).copied());
+                    effects.record(request, &o, &change, |id| index.get(id).copied());
                     outcomes.extend(o);
                 }
-                match mode {
-                    Mode::Apply(_) => run.outcomes.push(outcomes),
-                    Mode::Check(_) => run.permission_checks.push(checks),
-                    Mode::Plan => {}
+                match spec.mode {
+                    RunMode::Apply(_) => run.outcomes.push(outcomes),
+                    RunMode::CheckPermissions(_) => run.permission_checks.push(checks),
+                    RunMode::Plan => {}
                 }
             }
             runs.push(run);
@@ -421,12 +359,10 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         now,
         notes: Some(&notes),
     };
-    let mut views: Vec<Cow<Value>> = Vec::new();
+    // Filters see the state as fetched: matches never depend on other policies.
     for r in &fetched.resources {
-        let view = effects.view(policy.kind, r);
-        if policy.filters.iter().all(|f| f.matches(&view, &cx)) {
+        if policy.filters.iter().all(|f| f.matches(&r.view, &cx)) {
             run.matched.push(r);
-            views.push(view);
         }
     }
     run.schedule = notes.into_findings();
@@ -435,7 +371,7 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         run.opted_out = fetched
             .resources
             .iter()
-            .filter(|r| ids.contains(crate::resource::resource_id(policy.kind, &r.view)))
+            .filter(|r| ids.contains(resource_id(policy.kind, &r.view)))
             .collect();
     }
     if let Some(limit) = &policy.max_resources {
@@ -445,13 +381,32 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
             return run;
         }
     }
+    // Actions see the run: a resource an earlier policy changed is planned on its changed
+    // document, and skipped when it no longer matches the filters there.
+    let quiet = EvalContext {
+        kind: policy.kind,
+        now,
+        notes: None,
+    };
+    let candidates: Vec<Candidate> = run
+        .matched
+        .iter()
+        .map(|r| match effects.get(resource_id(policy.kind, &r.view)) {
+            None => Candidate::fresh(&r.view),
+            Some((current, changes)) => Candidate {
+                fetched: &r.view,
+                current,
+                changed_by: changes,
+                stale: !policy.filters.iter().all(|f| f.matches(current, &quiet)),
+            },
+        })
+        .collect();
     let pcx = PlanContext {
         kind: policy.kind,
         region,
         now,
     };
-    let views: Vec<&Value> = views.iter().map(|v| v.as_ref()).collect();
-    run.plans = policy.actions.iter().map(|a| plan(a, &views, &pcx)).collect();
+    run.plans = policy.actions.iter().map(|a| plan(a, &candidates, &pcx)).collect();
     run.eval_time = start.elapsed();
     run
 }
@@ -487,7 +442,7 @@ pub fn totals(runs: &[PolicyRun]) -> Totals {
         for p in &r.plans {
             for req in &p.requests {
                 t.requests += 1;
-                *t.by_api.entry(req.api.to_string()).or_default() += 1;
+                *t.by_api.entry(req.api().to_string()).or_default() += 1;
             }
         }
     }
@@ -533,7 +488,6 @@ pub fn parallel_map_n<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::plan::ApiRequest;
     use crate::provider::Fetched;
     use std::sync::Mutex;
 
@@ -557,7 +511,7 @@ mod tests {
                     serde_json::json!({"InstanceId": "i-2", "State": {"Name": "running"}, "Tags": [{"Key": "Environment", "Value": "dev"}]}),
                     serde_json::json!({"InstanceId": "i-3", "State": {"Name": "running"}, "Tags": []}),
                 ],
-                _ => vec![],
+                ResourceKind::Rds | ResourceKind::SpotRequest => vec![],
             };
             Ok(Fetched {
                 resources: docs.into_iter().map(Resource::from_document).collect(),
@@ -567,8 +521,8 @@ mod tests {
         fn can_act(&self) -> bool {
             true
         }
-        fn apply(&self, _region: &str, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
-            self.sent.lock().unwrap().push((request.api.to_string(), request.ids.clone()));
+        fn apply(&self, _region: &str, request: &Request) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
+            self.sent.lock().unwrap().push((request.api().to_string(), request.ids.clone()));
             let outcomes = request
                 .ids
                 .iter()
@@ -580,7 +534,7 @@ mod tests {
                     }
                 })
                 .collect();
-            (outcomes, BTreeMap::from([(request.api.replacen(':', ".", 1), 1)]))
+            (outcomes, BTreeMap::from([(request.api().replacen(':', ".", 1), 1)]))
         }
     }
 
@@ -588,8 +542,18 @@ mod tests {
         crate::policy::load_text("p.yml", yaml).unwrap()
     }
 
+    fn apply<'a>(ps: &'a [Policy], regions: &'a [String], clock: Clock, fake: &'a Fake, deadline: Deadline) -> RunSpec<'a> {
+        RunSpec {
+            policies: ps,
+            regions,
+            clock,
+            mode: RunMode::Apply(fake),
+            deadline,
+        }
+    }
+
     #[test]
-    fn later_policies_see_what_earlier_ones_did() {
+    fn filters_see_the_fetched_state_and_actions_see_what_earlier_policies_did() {
         let ps = policies(
             "policies:\n  - name: stop-dev\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n    actions:\n      - stop\n      - type: tag\n        tags: {stopped-by: custodian}\n  - name: stop-running\n    resource: ec2\n    filters:\n      - State.Name: running\n    actions:\n      - stop\n  - name: untagged\n    resource: ec2\n    filters:\n      - tag:stopped-by: absent\n",
         );
@@ -598,14 +562,9 @@ mod tests {
             fail: "",
         };
         let regions = vec!["r1".to_string()];
-        let inventory = Inventory::fetch(&fake, &regions, &ps);
-        let runs = evaluate_and_apply(
-            &ps,
-            &regions,
-            &inventory,
-            Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap()),
-            &fake,
-        );
+        let inventory = Inventory::fetch(&fake, &regions, &ps, Deadline::none());
+        let clock = Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap());
+        let runs = run(&apply(&ps, &regions, clock, &fake, Deadline::none()), &inventory);
         let sent = fake.sent.lock().unwrap().clone();
         assert_eq!(
             sent,
@@ -622,8 +581,23 @@ mod tests {
                 .map(|m| crate::resource::resource_id(ResourceKind::Ec2, &m.view).to_string())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(ids(&runs[1]), vec!["i-3"], "stopping instances no longer match State.Name: running");
-        assert_eq!(ids(&runs[2]), vec!["i-3"], "the tags written by the first policy are visible");
+        assert_eq!(ids(&runs[1]), vec!["i-1", "i-2", "i-3"], "matches are those of the fetched state");
+        assert_eq!(
+            ids(&runs[2]),
+            vec!["i-1", "i-2", "i-3"],
+            "as Cloud Custodian: filters do not see other policies"
+        );
+        let skipped = &runs[1].plans[0].skipped;
+        assert_eq!(skipped.len(), 2);
+        assert_eq!(skipped[0].id, "i-1");
+        assert_eq!(skipped[0].earlier_policy.as_deref(), Some("stop-dev"));
+        assert!(
+            skipped[0]
+                .reason
+                .starts_with("no longer matches the filters after policy 'stop-dev' (stop)"),
+            "{}",
+            skipped[0].reason
+        );
         assert_eq!(runs[0].action_calls.get("ec2.StopInstances"), Some(&1));
         assert_eq!(runs[0].failures(), 0);
     }
@@ -636,8 +610,8 @@ mod tests {
             fail: "i-2",
         };
         let regions = vec!["r1".to_string()];
-        let inventory = Inventory::fetch(&fake, &regions, &ps);
-        let runs = evaluate_and_apply(&ps, &regions, &inventory, Clock::System, &fake);
+        let inventory = Inventory::fetch(&fake, &regions, &ps, Deadline::none());
+        let runs = run(&apply(&ps, &regions, Clock::System, &fake, Deadline::none()), &inventory);
         let outcomes = &runs[0].outcomes[0];
         assert_eq!(outcomes.len(), 3);
         assert_eq!(outcomes.iter().filter(|o| o.error.is_none()).count(), 2);
@@ -655,19 +629,19 @@ mod tests {
         let regions = vec!["r1".to_string()];
         let clock = Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap());
         // Fetched in time, but the deadline passes before the policy starts.
-        let inventory = Inventory::fetch_until(&fake, &regions, &ps, Deadline::none());
-        let runs = evaluate_and_apply_until(&ps, &regions, &inventory, clock, &fake, Deadline::at(Instant::now()));
+        let inventory = Inventory::fetch(&fake, &regions, &ps, Deadline::none());
+        let runs = run(&apply(&ps, &regions, clock, &fake, Deadline::at(Instant::now())), &inventory);
         assert_eq!(runs[0].status, Status::NotReached(NOT_REACHED.into()));
         assert!(fake.sent.lock().unwrap().is_empty(), "nothing is applied after the deadline");
         // The deadline passes before fetching: nothing is fetched, the policy is not reached.
-        let inventory = Inventory::fetch_until(&fake, &regions, &ps, Deadline::at(Instant::now()));
-        let runs = evaluate_and_apply_until(&ps, &regions, &inventory, clock, &fake, Deadline::none());
+        let inventory = Inventory::fetch(&fake, &regions, &ps, Deadline::at(Instant::now()));
+        let runs = run(&apply(&ps, &regions, clock, &fake, Deadline::none()), &inventory);
         assert_eq!(runs[0].status, Status::NotReached(NOT_REACHED.into()));
         assert_eq!(totals(&runs).not_reached, 1);
         // A deadline far away changes nothing.
         let later = Deadline::at(Instant::now() + Duration::from_secs(60));
-        let inventory = Inventory::fetch_until(&fake, &regions, &ps, later);
-        let runs = evaluate_and_apply_until(&ps, &regions, &inventory, clock, &fake, later);
+        let inventory = Inventory::fetch(&fake, &regions, &ps, later);
+        let runs = run(&apply(&ps, &regions, clock, &fake, later), &inventory);
         assert_eq!(runs[0].status, Status::Ok);
         assert_eq!(fake.sent.lock().unwrap().len(), 1);
     }

@@ -7,6 +7,7 @@ pub mod action;
 pub mod deploy;
 pub mod engine;
 pub mod filter;
+pub mod input;
 pub mod policy;
 pub mod provider;
 pub mod report;

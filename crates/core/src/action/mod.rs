@@ -1,11 +1,27 @@
-//! Actions: what a policy does to the resources it matched. Validated here, planned in [`plan`].
+//! Actions: the [`ACTIONS`] table and the validated [`Action`]s. Each action owns, in its own
+//! file, its YAML face (keys, validation, kinds, summary, example), c7n's implicit state filter,
+//! its permissions as configured, and its planning into typed [`request::Request`]s (whose
+//! effects on a resource are in `request.rs`).
 
+pub mod cancel;
+pub mod delete;
+pub mod mark_for_op;
 pub mod plan;
+pub mod remove_tag;
+pub mod request;
+pub mod snapshot;
+pub mod start;
+pub mod stop;
+pub mod tag;
+pub mod terminate;
 
+use crate::input::{get, hint, Checker, Entries, Key, Node, NodeValue};
 use crate::resource::ResourceKind;
-use jiff::tz::TimeZone;
+use plan::PlanContext;
+use request::Request;
+use serde_json::Value;
 
-/// Action names (canonical), each with c7n's aliases.
+/// The action types, one per row of [`ACTIONS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ActionName {
     /// `tag` (alias `mark`)
@@ -28,146 +44,388 @@ pub enum ActionName {
     Cancel,
 }
 
-/// Every accepted action name and what it means.
-pub const ACTION_NAMES: &[(&str, ActionName)] = &[
-    ("tag", ActionName::Tag),
-    ("mark", ActionName::Tag),
-    ("remove-tag", ActionName::RemoveTag),
-    ("unmark", ActionName::RemoveTag),
-    ("untag", ActionName::RemoveTag),
-    ("mark-for-op", ActionName::MarkForOp),
-    ("stop", ActionName::Stop),
-    ("start", ActionName::Start),
-    ("terminate", ActionName::Terminate),
-    ("snapshot", ActionName::Snapshot),
-    ("delete", ActionName::Delete),
-    ("cancel", ActionName::Cancel),
+/// One action type as people read it, and the function that validates its YAML.
+pub struct ActionDef {
+    /// The type.
+    pub name: ActionName,
+    /// Its names: the canonical one first, then c7n's aliases.
+    pub names: &'static [&'static str],
+    /// One line on what it does.
+    pub summary: &'static str,
+    /// A YAML example (one list item of `actions:`).
+    pub example: &'static str,
+    /// The kinds it applies to.
+    pub kinds: &'static [ResourceKind],
+    /// The keys it accepts on a kind (`type` included).
+    pub keys: fn(ResourceKind) -> &'static [&'static str],
+    /// Every IAM action it may call on a kind, whatever its options.
+    pub permissions: fn(ResourceKind) -> &'static [&'static str],
+    /// Validates the action's mapping (keys already checked).
+    pub parse: fn(&mut Checker, &ActionInput) -> Option<Action>,
+}
+
+/// The action table, in the order people read it (tags, then state changes, then the actions
+/// of one kind); "supported: ..." lists follow it.
+pub const ACTIONS: &[ActionDef] = &[
+    tag::DEF,
+    remove_tag::DEF,
+    mark_for_op::DEF,
+    stop::DEF,
+    start::DEF,
+    terminate::DEF,
+    snapshot::DEF,
+    delete::DEF,
+    cancel::DEF,
 ];
 
-impl ActionName {
-    /// Looks up an action by name or alias.
-    pub fn from_name(name: &str) -> Option<ActionName> {
-        ACTION_NAMES.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
-    }
-
-    /// The canonical name.
-    pub fn as_str(self) -> &'static str {
-        ACTION_NAMES.iter().find(|(_, a)| *a == self).map(|(n, _)| *n).unwrap_or("?")
-    }
-
-    /// Every IAM permission the action may need on a kind, whatever its options.
-    pub fn permissions(self, kind: ResourceKind) -> &'static [&'static str] {
-        use ActionName::*;
-        use ResourceKind::*;
-        match (kind, self) {
-            (Ec2 | SpotRequest, Tag | MarkForOp) => &["ec2:CreateTags"],
-            (Ec2 | SpotRequest, RemoveTag) => &["ec2:DeleteTags"],
-            (Ec2, Stop) => &["ec2:StopInstances", "ec2:ModifyInstanceAttribute"],
-            (Ec2, Start) => &["ec2:StartInstances"],
-            (Ec2, Terminate) => &["ec2:TerminateInstances", "ec2:ModifyInstanceAttribute"],
-            (Rds, Tag | MarkForOp) => &["rds:AddTagsToResource"],
-            (Rds, RemoveTag) => &["rds:RemoveTagsFromResource"],
-            (Rds, Stop) => &["rds:StopDBInstance"],
-            (Rds, Start) => &["rds:StartDBInstance"],
-            (Rds, Snapshot) => &["rds:CreateDBSnapshot"],
-            (Rds, Delete) => &["rds:DeleteDBInstance", "rds:CreateDBSnapshot"],
-            (SpotRequest, Cancel) => &["ec2:CancelSpotInstanceRequests", "ec2:TerminateInstances"],
-            _ => &[],
-        }
-    }
-}
-
-/// A validated action.
-#[derive(Debug, Clone)]
-pub enum Action {
-    /// Add or overwrite tags. Values may use `{region}` and `{now}`.
-    Tag {
-        /// Key/value pairs, in policy order.
-        tags: Vec<(String, String)>,
-    },
-    /// Remove tags by key.
-    RemoveTag {
-        /// Keys to remove (default `maid_status`).
-        keys: Vec<String>,
-    },
-    /// Tag the resource for a later action, c7n's format: `msg` with `{op}@{action_date}`.
-    MarkForOp(MarkForOp),
-    /// Stop EC2 instances (only `running` ones) or RDS instances (eligible, `available`).
-    Stop {
-        /// EC2: hibernate instead of stopping.
-        hibernate: bool,
-        /// EC2: clear stop protection first if the call is refused.
-        force: bool,
-    },
-    /// Start EC2 instances (only `stopped`) or RDS instances (eligible, `stopped`).
-    Start,
-    /// Terminate EC2 instances (running, stopped, pending, stopping).
-    Terminate {
-        /// Clear termination protection first if the call is refused.
-        force: bool,
-    },
-    /// RDS: take a manual snapshot.
-    Snapshot,
-    /// RDS: delete the instance, with a final snapshot unless `skip-snapshot`.
-    Delete {
-        /// Skip the final snapshot.
-        skip_snapshot: bool,
-    },
-    /// Spot requests: cancel, and optionally terminate the instances they launched.
-    Cancel {
-        /// Also terminate the requests' instances (after cancelling, so they are not relaunched).
-        terminate_instances: bool,
-    },
-}
-
-/// `mark-for-op` parameters.
-#[derive(Debug, Clone)]
-pub struct MarkForOp {
-    /// Tag key (default `maid_status`).
-    pub tag: String,
-    /// The action to take later (default `stop`).
-    pub op: ActionName,
-    /// Message template with `{op}` and `{action_date}`.
-    pub msg: String,
-    /// Days from now (default 0, as c7n).
-    pub days: f64,
-    /// Hours from now (default 0); when non-zero the date carries the time and zone.
-    pub hours: f64,
-    /// Zone for the date.
-    pub tz: TimeZone,
-}
+/// Cloud Custodian actions of EC2, RDS or spot requests that custodian does not support yet.
+pub const C7N_UNSUPPORTED: &[&str] = &[
+    "auto-tag-user",
+    "copy-related-tag",
+    "invoke-lambda",
+    "invoke-sfn",
+    "modify-db",
+    "modify-security-groups",
+    "normalize-tag",
+    "notify",
+    "post-finding",
+    "propagate-spot-tags",
+    "put-metric",
+    "reboot",
+    "rename-tag",
+    "resize",
+    "retention",
+    "send-command",
+    "set-instance-profile",
+    "set-metadata-access",
+    "set-monitoring",
+    "set-public-access",
+    "set-snapshot-copy-tags",
+    "tag-trim",
+    "upgrade",
+];
 
 /// c7n's default `mark-for-op` message.
 pub const DEFAULT_MARK_MSG: &str = "Resource does not meet policy: {op}@{action_date}";
 /// c7n's default tag for `mark-for-op` / `marked-for-op` / `remove-tag`.
 pub const DEFAULT_MARK_TAG: &str = "maid_status";
 
-impl Action {
-    /// The IAM actions this action, as configured, calls on `kind`: the action's permissions
-    /// ([`ActionName::permissions`]) less those only an unused option calls (`force`, a final
-    /// snapshot, terminating a spot request's instances).
-    pub fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
-        let needed = |api: &str| match (api, self) {
-            ("ec2:ModifyInstanceAttribute", Action::Stop { force, .. } | Action::Terminate { force }) => *force,
-            ("rds:CreateDBSnapshot", Action::Delete { skip_snapshot }) => !skip_snapshot,
-            ("ec2:TerminateInstances", Action::Cancel { terminate_instances }) => *terminate_instances,
-            _ => true,
-        };
-        self.name().permissions(kind).iter().copied().filter(|api| needed(api)).collect()
+impl ActionName {
+    /// The table row.
+    pub fn def(self) -> &'static ActionDef {
+        match self {
+            ActionName::Cancel => &cancel::DEF,
+            ActionName::Delete => &delete::DEF,
+            ActionName::MarkForOp => &mark_for_op::DEF,
+            ActionName::RemoveTag => &remove_tag::DEF,
+            ActionName::Snapshot => &snapshot::DEF,
+            ActionName::Start => &start::DEF,
+            ActionName::Stop => &stop::DEF,
+            ActionName::Tag => &tag::DEF,
+            ActionName::Terminate => &terminate::DEF,
+        }
     }
 
-    /// The action's canonical name.
+    /// Looks up an action by name or alias.
+    pub fn from_name(name: &str) -> Option<ActionName> {
+        ACTIONS.iter().find(|d| d.names.contains(&name)).map(|d| d.name)
+    }
+
+    /// The canonical name.
+    pub fn as_str(self) -> &'static str {
+        self.def().names[0]
+    }
+
+    /// Whether it applies to `kind`.
+    pub fn applies_to(self, kind: ResourceKind) -> bool {
+        self.def().kinds.contains(&kind)
+    }
+}
+
+/// The actions of a kind, in table order.
+pub fn for_kind(kind: ResourceKind) -> impl Iterator<Item = &'static ActionDef> {
+    ACTIONS.iter().filter(move |d| d.kinds.contains(&kind))
+}
+
+/// A table example as it reads on `kind`: marks name `stop`, which spot requests lack, so
+/// theirs name `cancel`.
+pub fn example_for(example: &str, kind: ResourceKind) -> String {
+    if ActionName::Stop.applies_to(kind) {
+        example.to_string()
+    } else {
+        example.replace("op: stop", "op: cancel")
+    }
+}
+
+/// What every action does, each in its own file.
+pub trait Behaviour {
+    /// c7n's implicit state filter and eligibility rules: `Err(reason)` leaves the resource alone.
+    fn check(&self, kind: ResourceKind, doc: &Value) -> Result<(), String>;
+    /// The requests acting on `targets` (all eligible, `ids` their ids, in order).
+    fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request>;
+    /// The IAM actions it calls on `kind`, as configured.
+    fn permissions(&self, kind: ResourceKind) -> Vec<&'static str>;
+}
+
+/// A validated action.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Add or overwrite tags.
+    Tag(tag::Tag),
+    /// Remove tags by key.
+    RemoveTag(remove_tag::RemoveTag),
+    /// Tag the resource for a later action.
+    MarkForOp(mark_for_op::MarkForOp),
+    /// Stop instances.
+    Stop(stop::Stop),
+    /// Start instances.
+    Start(start::Start),
+    /// Terminate EC2 instances.
+    Terminate(terminate::Terminate),
+    /// RDS: take a manual snapshot.
+    Snapshot(snapshot::Snapshot),
+    /// RDS: delete the instance.
+    Delete(delete::Delete),
+    /// Spot requests: cancel.
+    Cancel(cancel::Cancel),
+}
+
+impl Action {
+    /// What it does.
+    pub fn behaviour(&self) -> &dyn Behaviour {
+        match self {
+            Action::Tag(a) => a,
+            Action::RemoveTag(a) => a,
+            Action::MarkForOp(a) => a,
+            Action::Stop(a) => a,
+            Action::Start(a) => a,
+            Action::Terminate(a) => a,
+            Action::Snapshot(a) => a,
+            Action::Delete(a) => a,
+            Action::Cancel(a) => a,
+        }
+    }
+
+    /// The action's type.
     pub fn name(&self) -> ActionName {
         match self {
-            Action::Tag { .. } => ActionName::Tag,
-            Action::RemoveTag { .. } => ActionName::RemoveTag,
+            Action::Tag(_) => ActionName::Tag,
+            Action::RemoveTag(_) => ActionName::RemoveTag,
             Action::MarkForOp(_) => ActionName::MarkForOp,
-            Action::Stop { .. } => ActionName::Stop,
-            Action::Start => ActionName::Start,
-            Action::Terminate { .. } => ActionName::Terminate,
-            Action::Snapshot => ActionName::Snapshot,
-            Action::Delete { .. } => ActionName::Delete,
-            Action::Cancel { .. } => ActionName::Cancel,
+            Action::Stop(_) => ActionName::Stop,
+            Action::Start(_) => ActionName::Start,
+            Action::Terminate(_) => ActionName::Terminate,
+            Action::Snapshot(_) => ActionName::Snapshot,
+            Action::Delete(_) => ActionName::Delete,
+            Action::Cancel(_) => ActionName::Cancel,
+        }
+    }
+
+    /// The IAM actions this action, as configured, calls on `kind`.
+    pub fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
+        self.behaviour().permissions(kind)
+    }
+}
+
+/// An action's mapping as validation sees it.
+pub struct ActionInput<'n> {
+    /// The node errors about the whole action point at (its `type` value, or the name).
+    pub at: &'n Node,
+    /// The entries (`type` included; empty for a bare name).
+    pub entries: &'n Entries,
+    /// The policy's kind.
+    pub kind: ResourceKind,
+    /// Whether the kind is known.
+    pub kind_known: bool,
+}
+
+/// The names of the actions of `kind`, for messages.
+fn names_of(kind: ResourceKind) -> String {
+    for_kind(kind).map(|d| d.names[0]).collect::<Vec<_>>().join(", ")
+}
+
+/// Validates an `actions:` list.
+pub fn parse_list(c: &mut Checker, node: &Node, kind: ResourceKind, kind_known: bool) -> Vec<Action> {
+    match &node.value {
+        NodeValue::Seq(items) => items.iter().filter_map(|a| parse(c, a, kind, kind_known)).collect(),
+        NodeValue::Null => Vec::new(),
+        _ => {
+            c.at_node(node, format!("actions must be a list, found {}", node.kind_name()));
+            Vec::new()
+        }
+    }
+}
+
+/// Validates one action: a name, or a mapping with `type`.
+pub fn parse(c: &mut Checker, node: &Node, kind: ResourceKind, kind_known: bool) -> Option<Action> {
+    let (at, name, entries): (&Node, &str, &[(Key, Node)]) = match &node.value {
+        NodeValue::Str(name) => (node, name, &[]),
+        NodeValue::Map(entries) => match get(entries, "type") {
+            Some(tv) => match tv.as_str() {
+                Some(name) => (tv, name, entries),
+                None => {
+                    c.at_node(tv, "action 'type' must be a string");
+                    return None;
+                }
+            },
+            None => {
+                c.at_node(node, "action has no 'type'");
+                return None;
+            }
+        },
+        NodeValue::Null | NodeValue::Bool(_) | NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Seq(_) => {
+            c.at_node(
+                node,
+                format!("an action must be a mapping or an action name, found {}", node.kind_name()),
+            );
+            return None;
+        }
+    };
+    let Some(action) = ActionName::from_name(name) else {
+        if C7N_UNSUPPORTED.contains(&name) {
+            c.at_node(
+                at,
+                format!("'{name}' is a Cloud Custodian action that custodian does not support yet"),
+            );
+            return None;
+        }
+        let all = ACTIONS.iter().flat_map(|d| d.names.iter().copied());
+        let help = hint(name, all, || {
+            kind_known.then(|| format!("actions of {}: {}", kind.spec().name, names_of(kind)))
+        });
+        c.at_node_help(at, format!("unknown action '{name}'"), help);
+        return None;
+    };
+    let def = action.def();
+    if kind_known && !def.kinds.contains(&kind) {
+        c.at_node_help(
+            at,
+            format!("action '{name}' is not supported on {}", kind.spec().name),
+            Some(format!("supported: {}", names_of(kind))),
+        );
+        return None;
+    }
+    let before = c.errors();
+    c.check_keys(entries, (def.keys)(kind), &format!("{} action", def.names[0]));
+    let parsed = (def.parse)(
+        c,
+        &ActionInput {
+            at,
+            entries,
+            kind,
+            kind_known,
+        },
+    );
+    if c.errors() > before {
+        return None;
+    }
+    parsed
+}
+
+/// An action named as a value (`mark-for-op`'s and `marked-for-op`'s `op`): it must exist and
+/// apply to the kind.
+pub fn parse_op(c: &mut Checker, node: &Node, kind: ResourceKind, kind_known: bool) -> Option<ActionName> {
+    let text = node.as_str().unwrap_or("");
+    match ActionName::from_name(text) {
+        Some(a) if !kind_known || a.applies_to(kind) => Some(a),
+        Some(a) => {
+            c.at_node(node, format!("'{}' is not an action of {}", a.as_str(), kind.spec().name));
+            None
+        }
+        None => {
+            let help = crate::input::suggest(text, for_kind(kind).map(|d| d.names[0]));
+            c.at_node_help(node, format!("unknown action '{text}' for op"), help);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan::{plan, Candidate};
+    use super::*;
+    use crate::filter::ALL_KINDS;
+
+    #[test]
+    fn the_table_is_unique_and_documented() {
+        for (i, d) in ACTIONS.iter().enumerate() {
+            assert_eq!(d.name as usize, i, "{}: rows in ActionName order", d.names[0]);
+        }
+        let mut all: Vec<&str> = ACTIONS.iter().flat_map(|d| d.names.iter().copied()).collect();
+        all.sort();
+        assert!(all.windows(2).all(|w| w[0] != w[1]), "every name and alias once");
+        for d in ACTIONS {
+            assert_eq!(d.name.def().names, d.names, "{:?} is its own row", d.name);
+            assert!(!d.summary.is_empty() && !d.kinds.is_empty(), "{}", d.names[0]);
+            assert!(!C7N_UNSUPPORTED.contains(&d.names[0]), "{} is supported", d.names[0]);
+            for kind in d.kinds {
+                assert!((d.keys)(*kind).contains(&"type"), "{} accepts 'type'", d.names[0]);
+                assert!(!(d.permissions)(*kind).is_empty(), "{} on {kind:?} has permissions", d.names[0]);
+            }
+        }
+        assert!(C7N_UNSUPPORTED.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// Every example validates on every kind it names; planned over a resource in every state,
+    /// every request it plans is covered by its permissions as configured, and those are among
+    /// the table's; and every request has an effect on the resources it names.
+    #[test]
+    fn every_action_validates_plans_within_its_permissions_and_has_an_effect() {
+        let states: &[(ResourceKind, &[&str])] = &[
+            (ResourceKind::Ec2, &["pending", "running", "stopping", "stopped", "terminated"]),
+            (ResourceKind::Rds, &["available", "stopped", "creating"]),
+            (ResourceKind::SpotRequest, &["open", "active", "cancelled"]),
+        ];
+        for d in ACTIONS {
+            for kind in d.kinds {
+                let yaml = format!(
+                    "policies:\n  - name: example\n    resource: {}\n    actions:\n{}\n",
+                    kind.spec().name,
+                    example_for(d.example, *kind)
+                        .lines()
+                        .map(|l| format!("      {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+                let policies = match crate::policy::load_text("example.yml", &yaml) {
+                    Ok(p) => p,
+                    Err(e) => panic!("{} on {}: {}", d.names[0], kind.spec().name, e[0]),
+                };
+                let action = &policies[0].actions[0];
+                let allowed = action.permissions(*kind);
+                for p in &allowed {
+                    assert!((d.permissions)(*kind).contains(p), "{} on {kind:?}: {p}", d.names[0]);
+                }
+                let (_, kind_states) = states.iter().find(|(k, _)| k == kind).unwrap();
+                let docs: Vec<Value> = kind_states.iter().map(|s| sample(*kind, s)).collect();
+                let candidates: Vec<Candidate> = docs.iter().map(Candidate::fresh).collect();
+                let cx = PlanContext {
+                    kind: *kind,
+                    region: "us-east-1",
+                    now: "2026-06-15T12:00:00Z".parse().unwrap(),
+                };
+                let p = plan(action, &candidates, &cx);
+                assert!(!p.targets.is_empty(), "{} on {kind:?} acts on some state", d.names[0]);
+                for r in &p.requests {
+                    for api in r.operation.permissions() {
+                        assert!(allowed.contains(&api), "{} on {kind:?}: {api} not in {allowed:?}", d.names[0]);
+                    }
+                    let mut doc = serde_json::Map::new();
+                    r.operation.effect(&mut doc);
+                    assert!(!doc.is_empty(), "{} has an effect", r.api());
+                }
+            }
+        }
+        let _ = ALL_KINDS;
+    }
+
+    fn sample(kind: ResourceKind, state: &str) -> Value {
+        match kind {
+            ResourceKind::Ec2 => serde_json::json!({"InstanceId": "i-1", "State": {"Name": state}}),
+            ResourceKind::Rds => {
+                serde_json::json!({"DBInstanceIdentifier": "db-1", "DBInstanceStatus": state, "Engine": "postgres", "DBInstanceArn": "arn:aws:rds:us-east-1:1:db:db-1"})
+            }
+            ResourceKind::SpotRequest => serde_json::json!({"SpotInstanceRequestId": "sir-1", "State": state, "InstanceId": "i-9"}),
         }
     }
 }

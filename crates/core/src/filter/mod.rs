@@ -1,25 +1,99 @@
-//! Filters: the validated filter tree and its evaluation over resource documents.
+//! Filters: the [`FILTERS`] table, the validated [`Filter`] tree, and its evaluation over
+//! resource documents. Each filter family owns its YAML face (keys, defaults, validation, kinds,
+//! summary, example) next to its evaluation, in its own file.
 
+pub mod age;
+pub mod boolean;
+pub mod marked;
+pub mod offhours;
 pub mod path;
+pub mod tag_count;
 pub mod value;
 
+use crate::input::{get, hint, Checker, Entries, Node, NodeValue};
 use crate::resource::ResourceKind;
-use crate::time::parse_date_in;
-use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::Value;
+use std::collections::BTreeSet;
 pub use value::{Op, ValueFilter, ValueType};
 
-/// Every filter type name custodian accepts, for suggestions and `schema`.
-pub const FILTER_TYPES: &[&str] = &[
-    "value",
-    "and",
-    "or",
-    "not",
-    "instance-age",
-    "state-age",
-    "tag-count",
-    "marked-for-op",
+/// Every resource kind, for filters that apply to all of them.
+pub const ALL_KINDS: &[ResourceKind] = &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest];
+
+/// One filter type as people read it: its name, what it does, an example, where it applies,
+/// its keys, and the function that validates its YAML into a [`Filter`].
+pub struct FilterDef {
+    /// The `type` name.
+    pub name: &'static str,
+    /// One line on what it matches.
+    pub summary: &'static str,
+    /// A YAML example (one list item of `filters:`).
+    pub example: &'static str,
+    /// The kinds it applies to.
+    pub kinds: &'static [ResourceKind],
+    /// Every key it accepts (`type` included).
+    pub keys: &'static [&'static str],
+    /// Validates the filter's mapping (keys already checked against `keys`).
+    pub parse: fn(&mut Checker, &FilterInput) -> Option<Filter>,
+}
+
+/// The filter table, sorted by name. `schema`, error lists and "did you mean" read it.
+pub const FILTERS: &[FilterDef] = &[
+    boolean::AND,
+    age::INSTANCE_AGE,
+    marked::MARKED_FOR_OP,
+    boolean::NOT,
+    offhours::OFFHOUR,
+    offhours::ONHOUR,
+    boolean::OR,
+    age::STATE_AGE,
+    tag_count::TAG_COUNT,
+    value::parse::VALUE,
+];
+
+/// Cloud Custodian filters of EC2, RDS or spot requests that custodian does not support yet
+/// (from `c7n/resources/ec2.py`, `rds.py`, `c7n/filters/*.py`): named as such, never
+/// "did you mean" a different filter.
+pub const C7N_UNSUPPORTED: &[&str] = &[
+    "check-permissions",
+    "config-compliance",
+    "consecutive-aws-backups",
+    "consecutive-snapshots",
+    "cross-account",
+    "db-option-groups",
+    "db-parameter",
+    "default-vpc",
+    "ebs",
+    "engine",
+    "ephemeral",
+    "event",
+    "finding",
+    "has-specific-managed-policy",
+    "health-event",
+    "iam-role",
+    "image",
+    "image-age",
+    "instance-attribute",
+    "instance-uptime",
+    "kms-alias",
+    "kms-key",
+    "list-item",
+    "metrics",
+    "network-location",
+    "offhours",
+    "onhours",
+    "ops-item",
+    "reduce",
+    "security-group",
+    "singleton",
+    "ssm",
+    "ssm-compliance",
+    "stop-protected",
+    "subnet",
+    "termination-protected",
+    "upgrade-available",
+    "user-data",
+    "vpc",
 ];
 
 /// A validated filter.
@@ -34,42 +108,15 @@ pub enum Filter {
     /// `not`: the children, taken as an `and`, do not match.
     Not(Vec<Filter>),
     /// `instance-age`: age of the resource compared with a threshold.
-    InstanceAge(AgeFilter),
+    InstanceAge(age::AgeFilter),
     /// `state-age`: time since the last state transition (EC2 `StateTransitionReason`).
-    StateAge(AgeFilter),
+    StateAge(age::AgeFilter),
     /// `tag-count`: number of tags, not counting `aws:` ones.
-    TagCount {
-        /// Compared count.
-        count: i64,
-        /// Operator (default `gte`).
-        op: Op,
-    },
+    TagCount(tag_count::TagCount),
     /// `marked-for-op`: the resource carries a `mark-for-op` tag whose date has come.
-    MarkedForOp(MarkedForOp),
+    MarkedForOp(marked::MarkedForOp),
     /// `offhour` / `onhour`: the resource's schedule says stop / start now.
-    OffHours(Box<crate::schedule::OffHours>),
-}
-
-/// `instance-age` / `state-age`: `op(now - threshold, resource_date)`, c7n's argument order.
-#[derive(Debug, Clone)]
-pub struct AgeFilter {
-    /// Operator (default `greater-than`: older than the threshold).
-    pub op: Op,
-    /// The threshold age.
-    pub threshold: SignedDuration,
-}
-
-/// `marked-for-op`.
-#[derive(Debug, Clone)]
-pub struct MarkedForOp {
-    /// Tag key (default `maid_status`).
-    pub tag: String,
-    /// Action the mark must name (default `stop`).
-    pub op: String,
-    /// Match this long before the marked date.
-    pub skew: SignedDuration,
-    /// Zone for marks without a zone.
-    pub tz: TimeZone,
+    OffHours(Box<offhours::OffHours>),
 }
 
 /// Everything a filter needs besides the document.
@@ -91,50 +138,24 @@ impl Filter {
             Filter::And(children) => children.iter().all(|f| f.matches(doc, cx)),
             Filter::Or(children) => children.iter().any(|f| f.matches(doc, cx)),
             Filter::Not(children) => !children.iter().all(|f| f.matches(doc, cx)),
-            Filter::InstanceAge(age) => match launch_date(cx.kind, doc) {
-                Some(date) => age.compare(date, cx.now),
-                None => false,
-            },
-            Filter::StateAge(age) => match state_transition_date(doc) {
-                Some(date) => age.compare(date, cx.now),
-                None => false,
-            },
-            Filter::TagCount { count, op } => {
-                let n = tags(doc).filter(|(k, _)| !k.starts_with("aws:")).count() as i64;
-                op.compare(&value::Operand::Int(n), &value::Operand::Int(*count)).unwrap_or(false)
-            }
+            Filter::InstanceAge(a) => a.matches_resource_age(doc, cx),
+            Filter::StateAge(a) => a.matches_state_age(doc, cx),
+            Filter::TagCount(t) => t.matches(doc),
             Filter::MarkedForOp(m) => m.matches(doc, cx.now),
             Filter::OffHours(o) => o.matches(cx.kind, doc, cx.now, cx.notes),
         }
     }
-}
 
-impl Filter {
     /// Adds the top-level document keys this filter reads to `out`.
-    pub fn read_fields(&self, kind: ResourceKind, out: &mut std::collections::BTreeSet<String>) {
+    pub fn read_fields(&self, kind: ResourceKind, out: &mut BTreeSet<String>) {
         match self {
-            Filter::Value(v) => match &v.key {
-                path::KeyPath::Tag(_) => {
-                    out.insert("Tags".into());
-                }
-                path::KeyPath::Path { text, .. } => {
-                    out.insert(text.clone());
-                    if let Some(root) = v.key.root() {
-                        out.insert(root.to_string());
-                    }
-                }
-            },
+            Filter::Value(v) => v.read_fields(out),
             Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().for_each(|f| f.read_fields(kind, out)),
-            Filter::InstanceAge(_) => {
-                out.insert(kind.spec().date_field.into());
-                if kind == ResourceKind::Ec2 {
-                    out.insert("BlockDeviceMappings".into());
-                }
-            }
+            Filter::InstanceAge(_) => out.extend(kind.spec().age_fields.iter().map(|f| f.to_string())),
             Filter::StateAge(_) => {
                 out.insert("StateTransitionReason".into());
             }
-            Filter::TagCount { .. } | Filter::MarkedForOp(_) => {
+            Filter::TagCount(_) | Filter::MarkedForOp(_) => {
                 out.insert("Tags".into());
             }
             Filter::OffHours(_) => {
@@ -145,231 +166,192 @@ impl Filter {
     }
 }
 
-impl AgeFilter {
-    fn compare(&self, date: Timestamp, now: Timestamp) -> bool {
-        let Ok(threshold) = now.checked_sub(self.threshold) else {
-            return false;
-        };
-        self.op
-            .compare(&value::Operand::Date(threshold), &value::Operand::Date(date))
-            .unwrap_or(false)
+/// A filter's mapping as validation sees it.
+pub struct FilterInput<'n> {
+    /// The node errors about the whole filter point at (its `type` value, or the name).
+    pub at: &'n Node,
+    /// The filter's type name.
+    pub name: &'n str,
+    /// The mapping's entries (`type` included; empty for a bare name).
+    pub entries: &'n Entries,
+    /// The policy's kind.
+    pub kind: ResourceKind,
+    /// Whether the kind is known (a policy with a bad `resource` still has its filters checked
+    /// for shape, but not against a kind).
+    pub kind_known: bool,
+}
+
+/// Validates a `filters:` list.
+pub fn parse_list(c: &mut Checker, node: &Node, kind: ResourceKind, kind_known: bool) -> Vec<Filter> {
+    match &node.value {
+        NodeValue::Seq(items) => items.iter().filter_map(|f| parse(c, f, kind, kind_known)).collect(),
+        NodeValue::Null => Vec::new(),
+        _ => {
+            c.at_node(node, format!("filters must be a list, found {}", node.kind_name()));
+            Vec::new()
+        }
+    }
+}
+
+/// Validates one filter: a name, a mapping with `type`, a boolean block or a value shorthand.
+pub fn parse(c: &mut Checker, node: &Node, kind: ResourceKind, kind_known: bool) -> Option<Filter> {
+    match &node.value {
+        NodeValue::Str(name) => typed(c, node, name, &[], kind, kind_known),
+        NodeValue::Map(entries) => {
+            if let Some(tv) = get(entries, "type") {
+                let Some(name) = tv.as_str() else {
+                    c.at_node(tv, "filter 'type' must be a string");
+                    return None;
+                };
+                return typed(c, tv, name, entries, kind, kind_known);
+            }
+            if let [(key, value)] = entries.as_slice() {
+                return match boolean::block(key.name.as_str()) {
+                    Some(make) => boolean::parse_block(c, key, value, make, kind, kind_known),
+                    None => value::parse::shorthand(c, key, value, kind, kind_known),
+                };
+            }
+            if entries.is_empty() {
+                c.at_node(node, "empty filter");
+            } else if get(entries, "key").is_some() {
+                c.at_node(node, "filter has no 'type' (add 'type: value')");
+            } else {
+                c.at_node(
+                    node,
+                    "filter has no 'type', and a value shorthand takes exactly one 'Key: value' pair",
+                );
+            }
+            None
+        }
+        NodeValue::Null | NodeValue::Bool(_) | NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Seq(_) => {
+            c.at_node(
+                node,
+                format!("a filter must be a mapping or a filter name, found {}", node.kind_name()),
+            );
+            None
+        }
     }
 }
 
-/// The `(Key, Value)` pairs of a document's `Tags`.
-pub fn tags(doc: &Value) -> impl Iterator<Item = (&str, &str)> {
-    doc.get("Tags")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| Some((t.get("Key")?.as_str()?, t.get("Value").and_then(Value::as_str).unwrap_or(""))))
+/// The table row of a filter name.
+pub fn def(name: &str) -> Option<&'static FilterDef> {
+    FILTERS.iter().find(|d| d.name == name)
 }
 
-/// The `(Key, Value)` pairs of a `[{"Key": ..., "Value": ...}]` list (a missing value reads "").
-pub fn tag_pairs(list: Option<&Value>) -> Vec<(String, String)> {
-    list.and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            Some((
-                t.get("Key")?.as_str()?.to_string(),
-                t.get("Value").and_then(Value::as_str).unwrap_or("").to_string(),
-            ))
-        })
-        .collect()
+/// The filters that apply to `kind`.
+pub fn for_kind(kind: ResourceKind) -> impl Iterator<Item = &'static FilterDef> {
+    FILTERS.iter().filter(move |d| d.kinds.contains(&kind))
 }
 
-/// The strings of a JSON list (other items and a missing list give nothing).
-pub fn string_list(list: Option<&Value>) -> Vec<String> {
-    list.and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|k| k.as_str().map(str::to_string))
-        .collect()
+/// "aws.ec2" or "aws.ec2 and aws.rds".
+fn kind_names(kinds: &[ResourceKind]) -> String {
+    let names: Vec<&str> = kinds.iter().map(|k| k.spec().name).collect();
+    names.join(" and ")
 }
 
-/// The date `instance-age` uses: for EC2 the oldest EBS `AttachTime` (survives stop/start),
-/// falling back to `LaunchTime`; for other kinds their creation date.
-pub fn launch_date(kind: ResourceKind, doc: &Value) -> Option<Timestamp> {
-    if kind == ResourceKind::Ec2 {
-        let oldest_attach = doc
-            .get("BlockDeviceMappings")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|b| b.get("Ebs")?.get("AttachTime")?.as_str())
-            .filter_map(crate::time::parse_date)
-            .min();
-        if oldest_attach.is_some() {
-            return oldest_attach;
+fn typed(c: &mut Checker, at: &Node, name: &str, entries: &Entries, kind: ResourceKind, kind_known: bool) -> Option<Filter> {
+    let Some(d) = def(name) else {
+        if C7N_UNSUPPORTED.contains(&name) {
+            c.at_node(
+                at,
+                format!("'{name}' is a Cloud Custodian filter that custodian does not support yet"),
+            );
+        } else {
+            let known = FILTERS.iter().filter(|d| boolean::block(d.name).is_none()).map(|d| d.name);
+            let help = hint(name, known, || {
+                let all: Vec<&str> = FILTERS.iter().map(|d| d.name).collect();
+                Some(format!("filters: {}", all.join(", ")))
+            });
+            c.at_node_help(at, format!("unknown filter '{name}'"), help);
         }
+        return None;
+    };
+    if boolean::block(name).is_none() {
+        c.check_keys(entries, d.keys, &format!("{name} filter"));
     }
-    crate::time::parse_date(doc.get(kind.spec().date_field)?.as_str()?)
-}
-
-/// The date inside an EC2 `StateTransitionReason`, e.g. `User initiated (2016-08-04 17:44:15 GMT)`.
-pub fn state_transition_date(doc: &Value) -> Option<Timestamp> {
-    let reason = doc.get("StateTransitionReason")?.as_str()?;
-    let start = reason.find('(')?;
-    let end = start + reason[start..].find(')')?;
-    crate::time::parse_date(&reason[start + 1..end])
-}
-
-impl MarkedForOp {
-    fn matches(&self, doc: &Value, now: Timestamp) -> bool {
-        let Some((_, v)) = tags(doc).find(|(k, _)| *k == self.tag) else {
-            return false;
-        };
-        if !v.contains(':') || !v.contains('@') {
-            return false;
-        }
-        let target = v.rsplit_once(':').map(|(_, t)| t.trim()).unwrap_or("");
-        let Some((action, date)) = target.split_once('@') else {
-            return false;
-        };
-        if action != self.op {
-            return false;
-        }
-        match parse_date_in(date, &self.tz) {
-            Some(at) => at.checked_sub(self.skew).is_ok_and(|due| now >= due),
-            None => false,
-        }
+    if kind_known && !d.kinds.contains(&kind) {
+        let only = if d.kinds.len() == 1 { "only " } else { "" };
+        c.at_node(
+            at,
+            format!(
+                "filter '{name}' is {only}available on {}, not {}",
+                kind_names(d.kinds),
+                kind.spec().name
+            ),
+        );
+        return None;
     }
+    (d.parse)(
+        c,
+        &FilterInput {
+            at,
+            name,
+            entries,
+            kind,
+            kind_known,
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn cx(kind: ResourceKind) -> EvalContext<'static> {
-        EvalContext {
-            kind,
-            now: "2026-06-15T12:00:00Z".parse().unwrap(),
-            notes: None,
+    #[test]
+    fn the_table_is_sorted_unique_and_documented() {
+        assert!(
+            FILTERS.windows(2).all(|w| w[0].name < w[1].name),
+            "FILTERS sorted by name, no duplicates"
+        );
+        for d in FILTERS {
+            assert!(!d.summary.is_empty(), "{} has a summary", d.name);
+            assert!(!d.kinds.is_empty(), "{} applies to some kind", d.name);
+            assert!(
+                boolean::block(d.name).is_some() || d.keys.contains(&"type"),
+                "{} accepts 'type'",
+                d.name
+            );
+            assert!(
+                !C7N_UNSUPPORTED.contains(&d.name),
+                "{} is supported, not in C7N_UNSUPPORTED",
+                d.name
+            );
+        }
+        assert!(C7N_UNSUPPORTED.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn every_example_validates_on_every_kind_it_names() {
+        for d in FILTERS {
+            for kind in d.kinds {
+                let yaml = format!(
+                    "policies:\n  - name: example\n    resource: {}\n    filters:\n{}\n",
+                    kind.spec().name,
+                    crate::action::example_for(d.example, *kind)
+                        .lines()
+                        .map(|l| format!("      {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+                if let Err(e) = crate::policy::load_text("example.yml", &yaml) {
+                    panic!("{} on {}: {}", d.name, kind.spec().name, e[0]);
+                }
+            }
         }
     }
 
-    fn age(op: &str, days: f64) -> AgeFilter {
-        AgeFilter {
-            op: Op::from_name(op).unwrap(),
-            threshold: crate::time::duration(days, 0.0, 0.0),
+    #[test]
+    fn kinds_a_filter_does_not_name_refuse_it() {
+        for d in FILTERS {
+            for kind in ALL_KINDS.iter().filter(|k| !d.kinds.contains(k)) {
+                let yaml = format!(
+                    "policies:\n  - name: example\n    resource: {}\n    filters:\n{}\n",
+                    kind.spec().name,
+                    d.example.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
+                );
+                let e = crate::policy::load_text("example.yml", &yaml).unwrap_err();
+                assert!(e[0].message.contains("available on"), "{}: {}", d.name, e[0]);
+            }
         }
-    }
-
-    fn vf(key: &str, value: Value) -> Filter {
-        Filter::Value(ValueFilter {
-            key: path::KeyPath::parse(key).unwrap(),
-            op: None,
-            value,
-            value_type: None,
-            pattern: None,
-            value_regex: None,
-        })
-    }
-
-    #[test]
-    fn boolean_blocks_nest() {
-        let doc = json!({"A": 1, "B": 2});
-        let c = cx(ResourceKind::Ec2);
-        let f = Filter::Or(vec![
-            vf("A", json!(5)),
-            Filter::And(vec![vf("A", json!(1)), Filter::Not(vec![vf("B", json!(3))])]),
-        ]);
-        assert!(f.matches(&doc, &c));
-        let f = Filter::Not(vec![vf("A", json!(1)), vf("B", json!(2))]);
-        assert!(!f.matches(&doc, &c), "not of an and that matches");
-        let f = Filter::Not(vec![vf("A", json!(1)), vf("B", json!(3))]);
-        assert!(f.matches(&doc, &c));
-        assert!(Filter::And(vec![]).matches(&doc, &c), "empty and matches all");
-        assert!(!Filter::Or(vec![]).matches(&doc, &c), "empty or matches none");
-    }
-
-    #[test]
-    fn instance_age_prefers_oldest_ebs_attach_time() {
-        let doc = json!({
-            "LaunchTime": "2026-06-14T12:00:00Z",
-            "BlockDeviceMappings": [
-                {"Ebs": {"AttachTime": "2026-05-01T00:00:00Z"}},
-                {"Ebs": {"AttachTime": "2026-03-01T00:00:00Z"}}
-            ]
-        });
-        let c = cx(ResourceKind::Ec2);
-        assert!(Filter::InstanceAge(age("gt", 90.0)).matches(&doc, &c));
-        assert!(!Filter::InstanceAge(age("gt", 120.0)).matches(&doc, &c));
-        let no_ebs = json!({"LaunchTime": "2026-06-14T12:00:00Z", "BlockDeviceMappings": []});
-        assert!(!Filter::InstanceAge(age("gt", 2.0)).matches(&no_ebs, &c));
-        assert!(Filter::InstanceAge(age("lt", 2.0)).matches(&no_ebs, &c));
-        let hours = AgeFilter {
-            op: Op::Gt,
-            threshold: crate::time::duration(0.0, 23.0, 0.0),
-        };
-        assert!(Filter::InstanceAge(hours).matches(&no_ebs, &c));
-        assert!(!Filter::InstanceAge(age("gt", 1.0)).matches(&json!({}), &c), "no date: no match");
-    }
-
-    #[test]
-    fn instance_age_uses_kind_date_field() {
-        let spot = json!({"CreateTime": "2026-06-15T06:00:00Z"});
-        let four_hours = AgeFilter {
-            op: Op::Gt,
-            threshold: crate::time::duration(0.0, 4.0, 0.0),
-        };
-        assert!(Filter::InstanceAge(four_hours).matches(&spot, &cx(ResourceKind::SpotRequest)));
-        let db = json!({"InstanceCreateTime": "2026-06-10T12:00:00Z"});
-        assert!(Filter::InstanceAge(age("ge", 5.0)).matches(&db, &cx(ResourceKind::Rds)));
-    }
-
-    #[test]
-    fn state_age_reads_the_transition_reason() {
-        let doc = json!({"StateTransitionReason": "User initiated (2026-06-01 10:00:00 GMT)"});
-        let c = cx(ResourceKind::Ec2);
-        assert!(Filter::StateAge(age("gt", 14.0)).matches(&doc, &c));
-        assert!(!Filter::StateAge(age("gt", 15.0)).matches(&doc, &c));
-        assert!(!Filter::StateAge(age("gt", 0.0)).matches(&json!({"StateTransitionReason": ""}), &c));
-    }
-
-    #[test]
-    fn tag_count_ignores_aws_tags() {
-        let doc = json!({"Tags": [{"Key": "a", "Value": "1"}, {"Key": "aws:cloudformation:stack-name", "Value": "x"}]});
-        let c = cx(ResourceKind::Ec2);
-        assert!(Filter::TagCount { count: 1, op: Op::Eq }.matches(&doc, &c));
-        assert!(!Filter::TagCount { count: 2, op: Op::Ge }.matches(&doc, &c));
-        assert!(Filter::TagCount { count: 0, op: Op::Eq }.matches(&json!({}), &c));
-    }
-
-    fn marked(op: &str, skew_days: f64) -> Filter {
-        Filter::MarkedForOp(MarkedForOp {
-            tag: "maid_status".into(),
-            op: op.into(),
-            skew: crate::time::duration(skew_days, 0.0, 0.0),
-            tz: TimeZone::UTC,
-        })
-    }
-
-    fn tagged(v: &str) -> Value {
-        json!({"Tags": [{"Key": "maid_status", "Value": v}]})
-    }
-
-    #[test]
-    fn marked_for_op_semantics() {
-        let c = cx(ResourceKind::Ec2);
-        assert!(marked("stop", 0.0).matches(&tagged("Resource does not meet policy: stop@2026/06/15"), &c));
-        assert!(marked("stop", 0.0).matches(&tagged("Resource does not meet policy: stop@2026/06/01"), &c));
-        assert!(!marked("stop", 0.0).matches(&tagged("Resource does not meet policy: stop@2026/06/16"), &c));
-        assert!(
-            marked("stop", 1.0).matches(&tagged("Resource does not meet policy: stop@2026/06/16"), &c),
-            "skew"
-        );
-        assert!(!marked("terminate", 0.0).matches(&tagged("Resource does not meet policy: stop@2026/06/01"), &c));
-        assert!(!marked("stop", 0.0).matches(&tagged("stop@2026/06/01"), &c), "needs a colon");
-        assert!(!marked("stop", 0.0).matches(&tagged("policy: stop 2026/06/01"), &c), "needs an @");
-        assert!(!marked("stop", 0.0).matches(&tagged("policy: stop@someday"), &c), "bad date");
-        assert!(
-            marked("stop", 0.0).matches(&tagged("a: b: stop@2026/06/15 1100 UTC"), &c),
-            "last colon, with hours"
-        );
-        assert!(!marked("stop", 0.0).matches(&tagged("x: stop@2026/06/15 1300 UTC"), &c));
-        assert!(!marked("stop", 0.0).matches(&json!({}), &c));
     }
 }

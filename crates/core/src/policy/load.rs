@@ -1,10 +1,9 @@
 //! Loading: files and directories (recursively `*.yml` / `*.yaml`) into validated policies,
 //! with every error from every file reported at once.
 
-use super::diagnostic::{Diagnostic, Pos};
 use super::model::Policy;
-use super::validate::Validator;
-use super::yaml;
+use super::validate;
+use crate::input::{yaml, Checker, Diagnostic, Includes, Node, NodeValue, Pos, Severity};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -58,25 +57,68 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Parses and validates one file's text.
+/// Parses and validates one file's text (no file I/O: a `holidays-file` it names is an error).
 pub fn load_text(file: &str, text: &str) -> Result<Vec<Policy>, Vec<Diagnostic>> {
+    load_text_with(file, text, Includes::new())
+}
+
+/// Parses and validates one file's text, with the files it names already read.
+fn load_text_with(file: &str, text: &str, includes: Includes) -> Result<Vec<Policy>, Vec<Diagnostic>> {
+    let mut c = Checker::new(file, text).with_includes(includes);
     let root = match yaml::parse(text) {
         Ok(root) => root,
         Err(e) => {
-            let mut v = Validator::new(file, text);
             match e.pos {
-                Some(pos) => v.error(pos, 1, format!("invalid YAML: {}", e.message)),
-                None => v.diagnostics.push(Diagnostic::file(file, format!("invalid YAML: {}", e.message))),
+                Some(pos) => c.error(pos, 1, format!("invalid YAML: {}", e.message)),
+                None => c.diagnostics.push(Diagnostic::file(file, format!("invalid YAML: {}", e.message))),
             }
-            return Err(v.diagnostics);
+            return Err(c.diagnostics);
         }
     };
-    let mut v = Validator::new(file, text);
-    let policies = v.file(&root);
-    if v.diagnostics.is_empty() {
+    let policies = validate::file(&mut c, &root);
+    if c.errors() == 0 {
         Ok(policies)
     } else {
-        Err(v.diagnostics)
+        Err(c.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect())
+    }
+}
+
+/// Reads the files a policy file names (`holidays-file`, relative to the policy file), so
+/// validation itself does no I/O.
+fn read_includes(file: &std::path::Path, text: &str) -> Includes {
+    let mut names = Vec::new();
+    if !text.contains("holidays-file") {
+        return Includes::new();
+    }
+    if let Ok(root) = yaml::parse(text) {
+        collect_includes(&root, &mut names);
+    }
+    let dir = file.parent().unwrap_or(Path::new("."));
+    names
+        .into_iter()
+        .map(|rel| {
+            let path = dir.join(&rel);
+            let shown = path.display().to_string();
+            let read = std::fs::read_to_string(&path)
+                .map(|t| (shown.clone(), t))
+                .map_err(|e| format!("cannot read holidays file {shown}: {e}"));
+            (rel, read)
+        })
+        .collect()
+}
+
+fn collect_includes(node: &Node, out: &mut Vec<String>) {
+    match &node.value {
+        NodeValue::Map(entries) => {
+            for (k, v) in entries {
+                match (k.name.as_str(), v.as_str()) {
+                    ("holidays-file", Some(rel)) => out.push(rel.to_string()),
+                    _ => collect_includes(v, out),
+                }
+            }
+        }
+        NodeValue::Seq(items) => items.iter().for_each(|i| collect_includes(i, out)),
+        NodeValue::Null | NodeValue::Bool(_) | NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Str(_) => {}
     }
 }
 
@@ -92,7 +134,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
             Err(e) => errors.push(Diagnostic::file(&name, format!("cannot read file: {e}"))),
         }
     }
-    match load_texts(&texts) {
+    let includes: Vec<Includes> = texts.iter().map(|(name, text)| read_includes(Path::new(name), text)).collect();
+    match load_all(texts.iter().zip(includes).map(|((n, t), i)| (n.as_str(), t.as_str(), i))) {
         Ok(policies) if errors.is_empty() => Ok(policies),
         Ok(_) => Err(errors),
         Err(mut e) => {
@@ -105,10 +148,16 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
 /// Loads every policy from `(file name, text)` pairs (files already read, or bundled into a
 /// binary), rejecting duplicate names across the whole set.
 pub fn load_texts<S: AsRef<str>, T: AsRef<str>>(files: &[(S, T)]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
+    load_all(files.iter().map(|(n, t)| (n.as_ref(), t.as_ref(), Includes::new())))
+}
+
+/// Validates every file, then rejects duplicate names across the whole set.
+fn load_all<'t>(files: impl Iterator<Item = (&'t str, &'t str, Includes)>) -> Result<Vec<Policy>, Vec<Diagnostic>> {
+    let files: Vec<_> = files.collect();
     let mut policies = Vec::new();
     let mut errors = Vec::new();
-    for (name, text) in files {
-        match load_text(name.as_ref(), text.as_ref()) {
+    for (name, text, includes) in &files {
+        match load_text_with(name, text, includes.clone()) {
             Ok(mut p) => policies.append(&mut p),
             Err(mut e) => errors.append(&mut e),
         }
@@ -118,12 +167,18 @@ pub fn load_texts<S: AsRef<str>, T: AsRef<str>>(files: &[(S, T)]) -> Result<Vec<
         if let Some(first) = seen.get(p.name.as_str()) {
             let text = files
                 .iter()
-                .find(|(name, _)| name.as_ref() == p.source.file)
-                .map(|(_, t)| t.as_ref())
+                .find(|(name, _, _)| *name == p.source.file)
+                .map(|(_, t, _)| *t)
                 .unwrap_or_default();
-            let line = text.lines().nth(p.source.line as usize - 1).unwrap_or("").to_string();
+            let line = text
+                .lines()
+                .nth((p.source.line as usize).saturating_sub(1))
+                .unwrap_or("")
+                .to_string();
             let col = line.find(&p.name).map(|c| c as u32 + 1).unwrap_or(1);
             errors.push(Diagnostic {
+                severity: Severity::Error,
+                help: None,
                 file: p.source.file.clone(),
                 pos: Some(Pos { line: p.source.line, col }),
                 message: format!(

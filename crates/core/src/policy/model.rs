@@ -28,6 +28,8 @@ pub struct Policy {
     pub source: Source,
     /// The policy as written (echoed into `metadata.json`).
     pub data: Value,
+    /// Accepted Cloud Custodian keys that have no effect here, located.
+    pub warnings: Vec<crate::input::Diagnostic>,
 }
 
 /// Where a policy came from.

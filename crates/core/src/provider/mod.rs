@@ -3,7 +3,7 @@
 
 pub mod snapshot;
 
-use crate::action::plan::ApiRequest;
+use crate::action::request::Request;
 use crate::resource::{FieldSet, Resource, ResourceKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -84,13 +84,13 @@ pub trait Provider: Sync {
     /// Asks AWS whether `request` would be allowed, without acting (EC2's `DryRun=true`):
     /// `Some("would succeed")`, `Some("denied: UnauthorizedOperation")`, ..., or `None` where the
     /// API has no dry-run mode.
-    fn check_permission(&self, _region: &str, _request: &ApiRequest) -> Option<String> {
+    fn check_permission(&self, _region: &str, _request: &Request) -> Option<String> {
         None
     }
 
     /// Sends one planned request; returns every id's outcome and the API calls made (by
     /// `service.Operation`). Read-only providers refuse.
-    fn apply(&self, _region: &str, request: &ApiRequest) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
+    fn apply(&self, _region: &str, request: &Request) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
         let outcomes = request
             .ids
             .iter()

@@ -24,7 +24,7 @@ pub struct ReportEntry {
 }
 
 /// Output formats of `custodian report`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned text table.
     Table,

@@ -92,6 +92,11 @@ pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
     })
 }
 
+/// Writes every policy run's outputs (in parallel); one result per run, in order.
+pub fn write_all(runs: &[PolicyRun], info: &RunInfo) -> Vec<std::io::Result<PathBuf>> {
+    crate::engine::parallel_map(runs, |r| write_policy_output(r, info))
+}
+
 /// Writes one policy run's `resources.json` (unless the guard tripped or the fetch failed, as c7n)
 /// and `metadata.json`.
 pub fn write_policy_output(run: &PolicyRun, info: &RunInfo) -> std::io::Result<PathBuf> {

@@ -3,7 +3,7 @@
 //! holding only the top-level keys the policies read (what filters and planning evaluate).
 //! This keeps a 50,000-instance account in a few hundred MB instead of several GB.
 
-use super::{ResourceKind, ShapeError};
+use super::{Envelope, ResourceKind, ShapeError};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -118,8 +118,8 @@ pub fn parse_compact(kind: ResourceKind, text: &Arc<String>, fields: &FieldSet) 
         let start = raw.get().as_ptr() as usize - base;
         start..start + raw.get().len()
     };
-    match kind {
-        ResourceKind::Ec2 => {
+    match kind.spec().envelope {
+        Envelope::Reservations => {
             #[derive(Deserialize)]
             #[serde(rename_all = "PascalCase")]
             struct Response<'a> {
@@ -152,22 +152,10 @@ pub fn parse_compact(kind: ResourceKind, text: &Arc<String>, fields: &FieldSet) 
             }
             Ok(out)
         }
-        ResourceKind::Rds | ResourceKind::SpotRequest => {
-            let list_key = if kind == ResourceKind::Rds {
-                "DBInstances"
-            } else {
-                "SpotInstanceRequests"
-            };
-            #[derive(Deserialize)]
-            struct Response<'a> {
-                #[serde(rename = "DBInstances", borrow)]
-                db: Option<Vec<&'a RawValue>>,
-                #[serde(rename = "SpotInstanceRequests", borrow)]
-                spot: Option<Vec<&'a RawValue>>,
-            }
-            let response: Response = serde_json::from_str(text.as_ref())?;
-            let items = if kind == ResourceKind::Rds { response.db } else { response.spot };
-            let items = items.ok_or_else(|| missing(list_key, kind))?;
+        Envelope::List(list_key) => {
+            let response: std::collections::HashMap<String, &RawValue> = serde_json::from_str(text.as_ref())?;
+            let list = response.get(list_key).ok_or_else(|| missing(list_key, kind))?;
+            let items: Vec<&RawValue> = serde_json::from_str(list.get())?;
             items
                 .into_iter()
                 .map(|raw| resource(kind, text, range_of(raw), fields, Vec::new()))
@@ -194,8 +182,8 @@ fn resource(
 ) -> Result<Resource, serde_json::Error> {
     let raw = &buffer[range.clone()];
     let id_field = kind.spec().id_field;
-    let mut keep =
-        |k: &str| fields.keeps(k) || k == id_field || added.iter().any(|(a, _)| *a == k) || (kind == ResourceKind::Rds && k == "TagList");
+    let mirror = kind.spec().tag_mirror;
+    let mut keep = |k: &str| fields.keeps(k) || k == id_field || added.iter().any(|(a, _)| *a == k) || mirror == Some(k);
     let mut de = serde_json::Deserializer::from_str(raw);
     let mut view = PrunedObject { keep: &mut keep }.deserialize(&mut de)?;
     match view.get(id_field) {
@@ -207,8 +195,8 @@ fn resource(
         .filter(|(k, _)| !view.contains_key(*k))
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-    if kind == ResourceKind::Rds && !view.contains_key("Tags") {
-        extra.push(("Tags".into(), view.get("TagList").cloned().unwrap_or(Value::Array(Vec::new()))));
+    if let Some(mirror) = mirror.filter(|_| !view.contains_key("Tags")) {
+        extra.push(("Tags".into(), view.get(mirror).cloned().unwrap_or(Value::Array(Vec::new()))));
     }
     let prefix = if extra.is_empty() {
         None
@@ -230,8 +218,8 @@ fn resource(
             view.insert(k, v);
         }
     }
-    if !fields.keeps("TagList") && kind == ResourceKind::Rds {
-        view.remove("TagList");
+    if let Some(mirror) = mirror.filter(|m| !fields.keeps(m)) {
+        view.remove(mirror);
     }
     Ok(Resource {
         view: Value::Object(view),

@@ -1,10 +1,12 @@
-//! Resource kinds: one static [`KindSpec`] table, and resource documents in AWS's own shape.
+//! Resource kinds: the [`KINDS`] table (one module per kind under [`kinds`]), and resource
+//! documents in AWS's own shape.
 
 pub mod document;
+pub mod kinds;
 
 pub use document::{parse_compact, parse_describe, FieldSet, Minifier, RawDocument, Resource};
 
-use crate::action::ActionName;
+use jiff::Timestamp;
 use serde_json::Value;
 
 /// The resource kinds custodian covers.
@@ -16,6 +18,16 @@ pub enum ResourceKind {
     Rds,
     /// `aws.ec2-spot-request`: EC2 spot instance requests.
     SpotRequest,
+}
+
+/// How a describe response wraps its resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// EC2's `{"Reservations": [{"Instances": [...]}]}`, flattened, with each reservation's
+    /// `ReservationId` and `OwnerId` added to its instances (as c7n does).
+    Reservations,
+    /// `{"<Key>": [...]}`.
+    List(&'static str),
 }
 
 /// Everything custodian knows about a resource kind, in one readable row.
@@ -31,16 +43,22 @@ pub struct KindSpec {
     pub description: &'static str,
     /// The id attribute.
     pub id_field: &'static str,
-    /// The creation-date attribute used by `instance-age` when nothing better exists.
+    /// The creation-date attribute.
     pub date_field: &'static str,
+    /// The top-level keys [`KindSpec::age_date`] reads.
+    pub age_fields: &'static [&'static str],
+    /// The date `instance-age` measures from (c7n's per-kind `date` rule).
+    pub age_date: fn(&Value) -> Option<Timestamp>,
     /// The status attribute path, for reports.
     pub state_path: &'static [&'static str],
     /// Keys every resource view keeps: what planning and reporting read besides the filters.
     pub core_fields: &'static [&'static str],
-    /// Attributes of the document (top level), for key validation and suggestions.
+    /// Attributes of the document (top level, sorted), for key validation and suggestions.
     pub attributes: &'static [&'static str],
-    /// Actions this kind supports.
-    pub actions: &'static [ActionName],
+    /// How the describe response wraps the resources.
+    pub envelope: Envelope,
+    /// A tag list under another name that is mirrored as `Tags` (RDS: `TagList`).
+    pub tag_mirror: Option<&'static str>,
     /// Describe API, as `service:Operation` (also its IAM permission).
     pub describe_api: &'static str,
     /// The snapshot file holding this kind's describe output.
@@ -49,259 +67,22 @@ pub struct KindSpec {
     pub report_fields: &'static [&'static str],
 }
 
-const EC2_ATTRIBUTES: &[&str] = &[
-    "AmiLaunchIndex",
-    "Architecture",
-    "BlockDeviceMappings",
-    "BootMode",
-    "CapacityReservationSpecification",
-    "ClientToken",
-    "CpuOptions",
-    "CurrentInstanceBootMode",
-    "EbsOptimized",
-    "ElasticGpuAssociations",
-    "EnaSupport",
-    "EnclaveOptions",
-    "HibernationOptions",
-    "Hypervisor",
-    "IamInstanceProfile",
-    "ImageId",
-    "InstanceId",
-    "InstanceLifecycle",
-    "InstanceType",
-    "KernelId",
-    "KeyName",
-    "LaunchTime",
-    "Licenses",
-    "MaintenanceOptions",
-    "MetadataOptions",
-    "Monitoring",
-    "NetworkInterfaces",
-    "OwnerId",
-    "Placement",
-    "Platform",
-    "PlatformDetails",
-    "PrivateDnsName",
-    "PrivateDnsNameOptions",
-    "PrivateIpAddress",
-    "ProductCodes",
-    "PublicDnsName",
-    "PublicIpAddress",
-    "RamdiskId",
-    "ReservationId",
-    "RequesterId",
-    "RootDeviceName",
-    "RootDeviceType",
-    "SecurityGroups",
-    "SourceDestCheck",
-    "SpotInstanceRequestId",
-    "SriovNetSupport",
-    "State",
-    "StateReason",
-    "StateTransitionReason",
-    "SubnetId",
-    "Tags",
-    "TpmSupport",
-    "UsageOperation",
-    "UsageOperationUpdateTime",
-    "VirtualizationType",
-    "VpcId",
-    "CurrentInstanceBootMode",
-    "NetworkPerformanceOptions",
-    "Operator",
-];
-
-const RDS_ATTRIBUTES: &[&str] = &[
-    "ActivityStreamStatus",
-    "AllocatedStorage",
-    "AssociatedRoles",
-    "AutoMinorVersionUpgrade",
-    "AutomaticRestartTime",
-    "AvailabilityZone",
-    "BackupRetentionPeriod",
-    "BackupTarget",
-    "CACertificateIdentifier",
-    "CertificateDetails",
-    "CharacterSetName",
-    "CopyTagsToSnapshot",
-    "CustomerOwnedIpEnabled",
-    "DBClusterIdentifier",
-    "DBInstanceArn",
-    "DBInstanceClass",
-    "DBInstanceIdentifier",
-    "DBInstanceStatus",
-    "DBName",
-    "DBParameterGroups",
-    "DBSecurityGroups",
-    "DBSubnetGroup",
-    "DbInstancePort",
-    "DbiResourceId",
-    "DedicatedLogVolume",
-    "DeletionProtection",
-    "DomainMemberships",
-    "EnabledCloudwatchLogsExports",
-    "Endpoint",
-    "Engine",
-    "EngineLifecycleSupport",
-    "EngineVersion",
-    "EnhancedMonitoringResourceArn",
-    "IAMDatabaseAuthenticationEnabled",
-    "InstanceCreateTime",
-    "Iops",
-    "IsStorageConfigUpgradeAvailable",
-    "KmsKeyId",
-    "LatestRestorableTime",
-    "LicenseModel",
-    "MasterUsername",
-    "MasterUserSecret",
-    "MaxAllocatedStorage",
-    "MonitoringInterval",
-    "MonitoringRoleArn",
-    "MultiAZ",
-    "NetworkType",
-    "OptionGroupMemberships",
-    "PendingModifiedValues",
-    "PerformanceInsightsEnabled",
-    "PerformanceInsightsKMSKeyId",
-    "PerformanceInsightsRetentionPeriod",
-    "PreferredBackupWindow",
-    "PreferredMaintenanceWindow",
-    "PromotionTier",
-    "PubliclyAccessible",
-    "ReadReplicaDBClusterIdentifiers",
-    "ReadReplicaDBInstanceIdentifiers",
-    "ReadReplicaSourceDBClusterIdentifier",
-    "ReadReplicaSourceDBInstanceIdentifier",
-    "ReplicaMode",
-    "SecondaryAvailabilityZone",
-    "StatusInfos",
-    "StorageEncrypted",
-    "StorageThroughput",
-    "StorageType",
-    "TagList",
-    "Tags",
-    "TdeCredentialArn",
-    "Timezone",
-    "VpcSecurityGroups",
-];
-
-const SPOT_ATTRIBUTES: &[&str] = &[
-    "ActualBlockHourlyPrice",
-    "AvailabilityZoneGroup",
-    "BlockDurationMinutes",
-    "CreateTime",
-    "Fault",
-    "InstanceId",
-    "InstanceInterruptionBehavior",
-    "LaunchGroup",
-    "LaunchSpecification",
-    "LaunchedAvailabilityZone",
-    "LaunchedAvailabilityZoneId",
-    "ProductDescription",
-    "SpotInstanceRequestId",
-    "SpotPrice",
-    "State",
-    "Status",
-    "Tags",
-    "Type",
-    "ValidFrom",
-    "ValidUntil",
-];
-
-/// The kind table.
-pub const KINDS: &[KindSpec] = &[
-    KindSpec {
-        kind: ResourceKind::Ec2,
-        name: "aws.ec2",
-        aliases: &["ec2"],
-        description: "EC2 instances (DescribeInstances, flattened out of Reservations)",
-        id_field: "InstanceId",
-        date_field: "LaunchTime",
-        state_path: &["State", "Name"],
-        core_fields: &["InstanceId", "State"],
-        attributes: EC2_ATTRIBUTES,
-        actions: &[
-            ActionName::Tag,
-            ActionName::RemoveTag,
-            ActionName::MarkForOp,
-            ActionName::Stop,
-            ActionName::Start,
-            ActionName::Terminate,
-        ],
-        describe_api: "ec2:DescribeInstances",
-        snapshot_file: "describe-instances.json",
-        report_fields: &["InstanceId", "tag:Name", "InstanceType", "LaunchTime", "VpcId", "PrivateIpAddress"],
-    },
-    KindSpec {
-        kind: ResourceKind::Rds,
-        name: "aws.rds",
-        aliases: &["rds"],
-        description: "RDS DB instances (DescribeDBInstances; TagList also available as Tags)",
-        id_field: "DBInstanceIdentifier",
-        date_field: "InstanceCreateTime",
-        state_path: &["DBInstanceStatus"],
-        core_fields: &[
-            "DBInstanceIdentifier",
-            "DBInstanceStatus",
-            "DBInstanceArn",
-            "Engine",
-            "DBClusterIdentifier",
-            "MultiAZ",
-            "ReadReplicaSourceDBInstanceIdentifier",
-            "ReadReplicaDBInstanceIdentifiers",
-        ],
-        attributes: RDS_ATTRIBUTES,
-        actions: &[
-            ActionName::Tag,
-            ActionName::RemoveTag,
-            ActionName::MarkForOp,
-            ActionName::Stop,
-            ActionName::Start,
-            ActionName::Snapshot,
-            ActionName::Delete,
-        ],
-        describe_api: "rds:DescribeDBInstances",
-        snapshot_file: "describe-db-instances.json",
-        report_fields: &[
-            "DBInstanceIdentifier",
-            "DBName",
-            "Engine",
-            "EngineVersion",
-            "MultiAZ",
-            "AllocatedStorage",
-            "StorageEncrypted",
-            "PubliclyAccessible",
-            "InstanceCreateTime",
-        ],
-    },
-    KindSpec {
-        kind: ResourceKind::SpotRequest,
-        name: "aws.ec2-spot-request",
-        aliases: &["ec2-spot-request"],
-        description: "EC2 spot instance requests (DescribeSpotInstanceRequests)",
-        id_field: "SpotInstanceRequestId",
-        date_field: "CreateTime",
-        state_path: &["State"],
-        core_fields: &["SpotInstanceRequestId", "State", "InstanceId"],
-        attributes: SPOT_ATTRIBUTES,
-        actions: &[ActionName::Tag, ActionName::RemoveTag, ActionName::MarkForOp, ActionName::Cancel],
-        describe_api: "ec2:DescribeSpotInstanceRequests",
-        snapshot_file: "describe-spot-instance-requests.json",
-        report_fields: &[
-            "SpotInstanceRequestId",
-            "State",
-            "Type",
-            "LaunchSpecification.InstanceType",
-            "InstanceId",
-            "CreateTime",
-        ],
-    },
-];
+/// The kind table, in the order of [`ResourceKind`].
+pub const KINDS: &[KindSpec] = &[kinds::ec2::SPEC, kinds::rds::SPEC, kinds::spot::SPEC];
 
 impl ResourceKind {
     /// This kind's row of the table.
     pub fn spec(self) -> &'static KindSpec {
-        KINDS.iter().find(|k| k.kind == self).expect("every kind has a KindSpec row")
+        match self {
+            ResourceKind::Ec2 => &kinds::ec2::SPEC,
+            ResourceKind::Rds => &kinds::rds::SPEC,
+            ResourceKind::SpotRequest => &kinds::spot::SPEC,
+        }
+    }
+
+    /// Every kind, in table order.
+    pub fn all() -> impl Iterator<Item = ResourceKind> {
+        KINDS.iter().map(|k| k.kind)
     }
 
     /// Looks up a kind by canonical name or alias.
@@ -329,6 +110,38 @@ pub fn resource_state(kind: ResourceKind, doc: &Value) -> Option<&str> {
     v.as_str()
 }
 
+/// The `(Key, Value)` pairs of a document's `Tags`.
+pub fn tags(doc: &Value) -> impl Iterator<Item = (&str, &str)> {
+    doc.get("Tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((t.get("Key")?.as_str()?, t.get("Value").and_then(Value::as_str).unwrap_or(""))))
+}
+
+/// The `(Key, Value)` pairs of a `[{"Key": ..., "Value": ...}]` list (a missing value reads "").
+pub fn tag_pairs(list: Option<&Value>) -> Vec<(String, String)> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.as_str()?.to_string(),
+                t.get("Value").and_then(Value::as_str).unwrap_or("").to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// The strings of a JSON list (other items and a missing list give nothing).
+pub fn string_list(list: Option<&Value>) -> Vec<String> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect()
+}
+
 /// Error while turning describe output into documents.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -340,8 +153,24 @@ mod tests {
 
     #[test]
     fn every_kind_has_one_row_and_names_resolve() {
-        for k in [ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest] {
+        for (i, spec) in KINDS.iter().enumerate() {
+            let k = spec.kind;
             assert_eq!(KINDS.iter().filter(|s| s.kind == k).count(), 1);
+            assert_eq!(k.spec().name, spec.name, "row {i} is its kind's spec");
+            let attrs = k.spec().attributes;
+            assert!(attrs.windows(2).all(|w| w[0] < w[1]), "{}: attributes sorted and unique", spec.name);
+            for f in k
+                .spec()
+                .age_fields
+                .iter()
+                .chain(k.spec().report_fields.iter().filter(|f| !f.starts_with("tag:")))
+            {
+                let root = f.split('.').next().unwrap_or(f);
+                assert!(attrs.contains(&root), "{}: {f} is an attribute", spec.name);
+            }
+            if let Some(mirror) = spec.tag_mirror {
+                assert!(attrs.contains(&mirror));
+            }
             assert!(k.spec().attributes.contains(&k.spec().id_field));
             assert!(k.spec().attributes.contains(&k.spec().date_field));
             assert!(k.spec().attributes.contains(&"Tags"));

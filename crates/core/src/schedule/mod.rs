@@ -1,15 +1,14 @@
-//! Off-hours schedules: Cloud Custodian's `offhour` / `onhour` filters with its exact semantics,
-//! plus opt-in extensions (a `lookback` window, cron schedules, holidays) and `explain`.
+//! The time logic of off-hours schedules (Cloud Custodian's tag language, default rules, exact
+//! hours, lookback windows, cron, holidays) and `explain`. No YAML: the `offhour` / `onhour`
+//! filters that use it live in `filter::offhours`.
 
 pub mod explain;
 pub mod tag;
 
-use crate::resource::ResourceKind;
 use croner::Cron;
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, Zoned};
-use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 pub use tag::{Rule, TagOutcome, Transition};
@@ -61,42 +60,6 @@ impl Holidays {
     }
 }
 
-/// A validated `offhour` / `onhour` filter.
-#[derive(Debug, Clone)]
-pub struct OffHours {
-    /// Which transition.
-    pub transition: Transition,
-    /// Default hour (c7n: 19 off, 7 on).
-    pub hour: u8,
-    /// Default zone name as written (c7n default `et`).
-    pub default_tz_name: String,
-    /// Default zone.
-    pub default_tz: TimeZone,
-    /// Schedule tag key, lowercase (matched case-insensitively; default `maid_offhours`).
-    pub tag: String,
-    /// Resources without the tag use the defaults.
-    pub opt_out: bool,
-    /// Default days: Monday-Friday (true) or every day.
-    pub weekends: bool,
-    /// Default days: off Friday, on Monday only.
-    pub weekends_only: bool,
-    /// c7n `skip-days` and custodian holidays.
-    pub holidays: Holidays,
-    /// Tag value used when the tag is missing (normalized).
-    pub fallback: Option<String>,
-    /// EC2: offhour only considers running instances, onhour only stopped ones.
-    pub state_filter: bool,
-    /// Opt-in: match when the transition happened within this window before now.
-    pub lookback: Option<SignedDuration>,
-    /// Opt-in: the default schedule as a cron expression (in the default or tag zone).
-    pub cron: Option<Cron>,
-    /// Opt-in (offhour): match whenever the latest scheduled transition was "off", so a resource
-    /// started outside its schedule (RDS restarts stopped instances after seven days) is stopped again.
-    pub stay_off: bool,
-    /// With `stay_off`: the default on hour (c7n's onhour default, 7).
-    pub on_hour: u8,
-}
-
 /// Per-resource outcomes worth reporting: opted out, unparsable tags, tag lint.
 #[derive(Debug, Default)]
 pub struct ScheduleNotes {
@@ -129,21 +92,24 @@ impl ScheduleNotes {
         }
     }
 
-    fn record_parse_error(&self, id: &str, value: &str, reason: String) {
+    /// Records a schedule tag that does not parse (once per resource).
+    pub fn record_parse_error(&self, id: &str, value: &str, reason: String) {
         let mut v = self.parse_errors.borrow_mut();
         if !v.iter().any(|(i, _, _)| i == id) {
             v.push((id.to_string(), value.to_string(), reason));
         }
     }
 
-    fn record_opt_out(&self, id: &str) {
+    /// Records a resource whose tag opts it out (once per resource).
+    pub fn record_opt_out(&self, id: &str) {
         let mut v = self.opted_out.borrow_mut();
         if !v.iter().any(|i| i == id) {
             v.push(id.to_string());
         }
     }
 
-    fn record_lint(&self, id: &str, value: &str) {
+    /// Records the problems of a schedule tag that parses (once per resource).
+    pub fn record_lint(&self, id: &str, value: &str) {
         let problems = tag::lint(value);
         if problems.is_empty() {
             return;
@@ -151,116 +117,6 @@ impl ScheduleNotes {
         let mut v = self.lint.borrow_mut();
         if !v.iter().any(|(i, _, _)| i == id) {
             v.push((id.to_string(), value.to_string(), problems));
-        }
-    }
-}
-
-impl OffHours {
-    /// The policy's default rules (c7n's `get_default_schedule`).
-    pub fn default_rules(&self) -> Vec<Rule> {
-        self.default_rules_for(self.transition, self.hour)
-    }
-
-    fn default_rules_for(&self, transition: Transition, hour: u8) -> Vec<Rule> {
-        let days: Vec<u8> = if self.weekends_only {
-            vec![if transition == Transition::Off { 4 } else { 0 }]
-        } else if self.weekends {
-            (0..5).collect()
-        } else {
-            (0..7).collect()
-        };
-        vec![Rule { days, hour }]
-    }
-
-    /// `stay-off`: the off rules' latest transition is more recent than the on rules' latest.
-    fn inside_off_period(&self, value: &str, off_rules: &[Rule], tz: &TimeZone, now: Timestamp) -> bool {
-        let on_rules = match tag::resolve(value, Transition::On) {
-            TagOutcome::Rules {
-                rules, defaults: false, ..
-            } => rules,
-            _ => self.default_rules_for(Transition::On, self.on_hour),
-        };
-        match (
-            last_transition(off_rules, tz, now, &self.holidays),
-            last_transition(&on_rules, tz, now, &self.holidays),
-        ) {
-            (Some(off), Some(on)) => off > on,
-            (Some(_), None) => true,
-            _ => false,
-        }
-    }
-
-    /// Does the resource match at `now`? Records opt-outs, parse errors and lint in `notes`.
-    pub fn matches(&self, kind: ResourceKind, doc: &Value, now: Timestamp, notes: Option<&ScheduleNotes>) -> bool {
-        if self.state_filter && kind == ResourceKind::Ec2 {
-            let state = crate::resource::resource_state(kind, doc);
-            let wanted = if self.transition == Transition::Off { "running" } else { "stopped" };
-            if state != Some(wanted) {
-                return false;
-            }
-        }
-        let id = crate::resource::resource_id(kind, doc);
-        let raw = crate::filter::tags(doc)
-            .find(|(k, _)| k.to_lowercase() == self.tag)
-            .map(|(_, v)| v.to_string());
-        let value = match (raw, &self.fallback) {
-            (Some(v), _) => {
-                if let Some(n) = notes {
-                    n.record_lint(id, &v);
-                }
-                tag::normalize(&v)
-            }
-            (None, Some(fallback)) => fallback.clone(),
-            (None, None) if self.opt_out => String::new(),
-            (None, None) => return false,
-        };
-        match tag::resolve(&value, self.transition) {
-            TagOutcome::OptedOut => {
-                if let Some(n) = notes {
-                    n.record_opt_out(id);
-                }
-                false
-            }
-            TagOutcome::Invalid(reason) => {
-                if let Some(n) = notes {
-                    n.record_parse_error(id, &value, reason);
-                }
-                false
-            }
-            TagOutcome::Rules { rules, tz, defaults } => {
-                let zone = match &tz {
-                    None => self.default_tz.clone(),
-                    Some(name) => match crate::time::resolve_tz(name) {
-                        Some((z, _)) => z,
-                        None => {
-                            if let Some(n) = notes {
-                                n.record_parse_error(id, &value, format!("unknown time zone '{name}'"));
-                            }
-                            return false;
-                        }
-                    },
-                };
-                if self.stay_off && self.transition == Transition::Off {
-                    let rules = if defaults { self.default_rules() } else { rules };
-                    return self.inside_off_period(&value, &rules, &zone, now);
-                }
-                match (&self.cron, defaults) {
-                    (Some(cron), true) => cron_matches(
-                        cron,
-                        &zone,
-                        now,
-                        self.lookback.unwrap_or(SignedDuration::from_hours(1)),
-                        &self.holidays,
-                    ),
-                    _ => {
-                        let rules = if defaults { self.default_rules() } else { rules };
-                        match self.lookback {
-                            None => exact_hour_matches(&rules, &zone, now, &self.holidays),
-                            Some(window) => lookback_matches(&rules, &zone, now, window, &self.holidays),
-                        }
-                    }
-                }
-            }
         }
     }
 }
@@ -380,6 +236,3 @@ pub fn parse_window(text: &str) -> Result<SignedDuration, String> {
     }
     Ok(SignedDuration::from_secs(total))
 }
-
-#[cfg(test)]
-mod tests;

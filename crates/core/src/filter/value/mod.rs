@@ -2,6 +2,8 @@
 //! Python comparison rules, sentinels checked before the operator, a type mismatch is no match,
 //! `ne`/`not-in` match a missing key, and the value types.
 
+pub mod parse;
+
 use super::path::KeyPath;
 use crate::time::parse_date;
 use jiff::Timestamp;
@@ -434,6 +436,21 @@ pub struct ValueFilter {
 
 impl ValueFilter {
     /// Does the resource match? `now` feeds `age` and `expiration`.
+    /// Adds the top-level document keys the filter reads to `out`.
+    pub fn read_fields(&self, out: &mut std::collections::BTreeSet<String>) {
+        match &self.key {
+            KeyPath::Tag(_) => {
+                out.insert("Tags".into());
+            }
+            KeyPath::Path { text, .. } => {
+                out.insert(text.clone());
+                if let Some(root) = self.key.root() {
+                    out.insert(root.to_string());
+                }
+            }
+        }
+    }
+
     pub fn matches(&self, doc: &Value, now: Timestamp) -> bool {
         let mut r = match self.key.resolve(doc) {
             Some(v) => Operand::of_cow(v),

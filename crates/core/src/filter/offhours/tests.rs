@@ -1,4 +1,5 @@
 use super::*;
+use crate::schedule::parse_window;
 use serde_json::json;
 
 fn filter(t: Transition, tz: &str) -> OffHours {

@@ -1,12 +1,25 @@
-//! EC2 instances and spot instance requests, as `DescribeInstances` /
-//! `DescribeSpotInstanceRequests` print them in the AWS CLI.
+//! `aws.ec2`: every page of `DescribeInstances`, as the AWS CLI prints it.
 
+use crate::clients::{failure, AwsFailure, Clients, EC2_PAGE};
 use crate::json::{tags, Obj};
-use aws_sdk_ec2::types::{GroupIdentifier, Instance, InstanceNetworkInterface, Reservation, SpotInstanceRequest};
-use serde_json::Value;
+use aws_sdk_ec2::types::{GroupIdentifier, Instance, InstanceNetworkInterface, Reservation};
+use serde_json::{json, Value};
+
+/// Every page of `DescribeInstances`; and the pages fetched.
+pub async fn describe(c: &Clients) -> Result<(Value, u64), AwsFailure> {
+    let mut calls = 0u64;
+    let mut pages = c.ec2.describe_instances().max_results(EC2_PAGE).into_paginator().send();
+    let mut reservations = Vec::new();
+    while let Some(page) = pages.next().await {
+        calls += 1;
+        let page = page.map_err(|e| failure(&e))?;
+        reservations.extend(page.reservations().iter().map(reservation));
+    }
+    Ok((json!({ "Reservations": reservations }), calls))
+}
 
 /// A security group reference.
-fn group(g: &GroupIdentifier) -> Value {
+pub(crate) fn group(g: &GroupIdentifier) -> Value {
     Obj::new().s("GroupName", g.group_name()).s("GroupId", g.group_id()).done()
 }
 
@@ -209,93 +222,5 @@ fn network_interface(n: &InstanceNetworkInterface) -> Value {
         .s("SubnetId", n.subnet_id())
         .s("VpcId", n.vpc_id())
         .s("InterfaceType", n.interface_type())
-        .done()
-}
-
-/// One spot instance request.
-pub fn spot_request(r: &SpotInstanceRequest) -> Value {
-    Obj::new()
-        .s("ActualBlockHourlyPrice", r.actual_block_hourly_price())
-        .s("AvailabilityZoneGroup", r.availability_zone_group())
-        .i("BlockDurationMinutes", r.block_duration_minutes())
-        .t("CreateTime", r.create_time())
-        .v(
-            "Fault",
-            r.fault().map(|f| Obj::new().s("Code", f.code()).s("Message", f.message()).done()),
-        )
-        .s("InstanceId", r.instance_id())
-        .s("LaunchGroup", r.launch_group())
-        .v(
-            "LaunchSpecification",
-            r.launch_specification().map(|l| {
-                Obj::new()
-                    .s("UserData", l.user_data())
-                    .list("SecurityGroups", &l.security_groups, group)
-                    .s("AddressingType", l.addressing_type())
-                    .list("BlockDeviceMappings", &l.block_device_mappings, |b| {
-                        Obj::new()
-                            .s("DeviceName", b.device_name())
-                            .v(
-                                "Ebs",
-                                b.ebs().map(|e| {
-                                    Obj::new()
-                                        .b("DeleteOnTermination", e.delete_on_termination())
-                                        .i("VolumeSize", e.volume_size())
-                                        .s("VolumeType", e.volume_type().map(|v| v.as_str()))
-                                        .done()
-                                }),
-                            )
-                            .done()
-                    })
-                    .b("EbsOptimized", l.ebs_optimized())
-                    .v(
-                        "IamInstanceProfile",
-                        l.iam_instance_profile()
-                            .map(|p| Obj::new().s("Arn", p.arn()).s("Name", p.name()).done()),
-                    )
-                    .s("ImageId", l.image_id())
-                    .s("InstanceType", l.instance_type().map(|t| t.as_str()))
-                    .s("KernelId", l.kernel_id())
-                    .s("KeyName", l.key_name())
-                    .v(
-                        "Placement",
-                        l.placement().map(|p| {
-                            Obj::new()
-                                .s("AvailabilityZone", p.availability_zone())
-                                .s("GroupName", p.group_name())
-                                .s("Tenancy", p.tenancy().map(|t| t.as_str()))
-                                .done()
-                        }),
-                    )
-                    .s("RamdiskId", l.ramdisk_id())
-                    .s("SubnetId", l.subnet_id())
-                    .v("Monitoring", l.monitoring().map(|m| Obj::new().b("Enabled", m.enabled()).done()))
-                    .done()
-            }),
-        )
-        .s("LaunchedAvailabilityZone", r.launched_availability_zone())
-        .s("LaunchedAvailabilityZoneId", r.launched_availability_zone_id())
-        .s("ProductDescription", r.product_description().map(|p| p.as_str()))
-        .s("SpotInstanceRequestId", r.spot_instance_request_id())
-        .s("SpotPrice", r.spot_price())
-        .s("State", r.state().map(|s| s.as_str()))
-        .v(
-            "Status",
-            r.status().map(|s| {
-                Obj::new()
-                    .s("Code", s.code())
-                    .s("Message", s.message())
-                    .t("UpdateTime", s.update_time())
-                    .done()
-            }),
-        )
-        .v("Tags", tags(&r.tags, |t| (t.key(), t.value())))
-        .s("Type", r.r#type().map(|t| t.as_str()))
-        .t("ValidFrom", r.valid_from())
-        .t("ValidUntil", r.valid_until())
-        .s(
-            "InstanceInterruptionBehavior",
-            r.instance_interruption_behavior().map(|b| b.as_str()),
-        )
         .done()
 }

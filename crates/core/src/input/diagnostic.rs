@@ -1,4 +1,5 @@
-//! Located, user-facing errors: `file:line:col: message`, the offending line, and a caret.
+//! Located, user-facing diagnostics: `file:line:col: message`, the offending line, a caret, and
+//! the help (what to write instead) as a field of its own.
 
 use std::fmt;
 
@@ -11,15 +12,28 @@ pub struct Pos {
     pub col: u32,
 }
 
-/// One error found in user input, pointing at the offending text.
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The input is refused: nothing runs.
+    Error,
+    /// Accepted, but worth knowing (a Cloud Custodian key that has no effect here).
+    Warning,
+}
+
+/// One problem found in user input, pointing at the offending text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
     /// The file as the user named it.
     pub file: String,
-    /// Where in the file; `None` for errors about the file as a whole.
+    /// Where in the file; `None` for problems with the file as a whole.
     pub pos: Option<Pos>,
-    /// What is wrong, including a "did you mean" where one fits.
+    /// What is wrong.
     pub message: String,
+    /// What to write instead ("did you mean 'tag'?", "allowed: type, tags"), when known.
+    pub help: Option<String>,
     /// The source line the error points at, when known.
     pub source_line: Option<String>,
     /// How many characters to underline.
@@ -30,20 +44,35 @@ impl Diagnostic {
     /// An error about a whole file (unreadable, empty...).
     pub fn file(file: &str, message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
             file: file.to_string(),
             pos: None,
             message: message.into(),
+            help: None,
             source_line: None,
             width: 0,
         }
+    }
+
+    /// Whether this is an error (not a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
         match self.pos {
-            Some(p) => write!(f, "{}:{}:{}: {}", self.file, p.line, p.col, self.message)?,
-            None => write!(f, "{}: {}", self.file, self.message)?,
+            Some(p) => write!(f, "{}:{}:{}: {level}{}", self.file, p.line, p.col, self.message)?,
+            None => write!(f, "{}: {level}{}", self.file, self.message)?,
+        }
+        // The one-line form keeps the help in parentheses, so each problem is one greppable line.
+        if let Some(help) = &self.help {
+            write!(f, " ({help})")?;
         }
         if let (Some(p), Some(line)) = (self.pos, &self.source_line) {
             let gutter = p.line.to_string();
@@ -58,6 +87,9 @@ impl fmt::Display for Diagnostic {
                 "\n {pad} |\n {gutter} | {line}\n {pad} | {indent}{}",
                 "^".repeat(self.width.max(1))
             )?;
+            if let Some(help) = &self.help {
+                write!(f, "\n {pad} = help: {help}")?;
+            }
         }
         Ok(())
     }
@@ -82,11 +114,20 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(_, _, c)| c)
 }
 
-/// Formats " (did you mean 'x'?)" or nothing.
+/// The help for a misspelt name: "did you mean 'x'?" when a candidate is close enough.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    did_you_mean(word, candidates).map(|s| format!("did you mean '{s}'?"))
+}
+
+/// The help for an unknown name: a suggestion when one is close, else `fallback` (a list of
+/// what exists, say), else nothing. The one hint builder every "unknown ..." error uses.
+pub fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, fallback: impl FnOnce() -> Option<String>) -> Option<String> {
+    suggest(word, candidates).or_else(fallback)
+}
+
+/// Formats " (did you mean 'x'?)" or nothing, for messages that are not diagnostics (flags).
 pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    did_you_mean(word, candidates)
-        .map(|s| format!(" (did you mean '{s}'?)"))
-        .unwrap_or_default()
+    suggest(word, candidates).map(|s| format!(" ({s})")).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -107,14 +148,25 @@ mod tests {
     #[test]
     fn renders_location_line_and_caret() {
         let d = Diagnostic {
+            severity: Severity::Error,
             file: "p.yml".into(),
             pos: Some(Pos { line: 3, col: 9 }),
-            message: "unknown filter 'tga' (did you mean 'tag'?)".into(),
+            message: "unknown filter 'tga'".into(),
+            help: Some("did you mean 'tag'?".into()),
             source_line: Some("      - type: tga".into()),
             width: 3,
         };
         let s = d.to_string();
-        assert!(s.starts_with("p.yml:3:9: unknown filter 'tga'"), "{s}");
-        assert!(s.contains(" 3 |       - type: tga\n   |         ^^^"), "{s}");
+        assert!(s.starts_with("p.yml:3:9: unknown filter 'tga' (did you mean 'tag'?)\n"), "{s}");
+        assert!(
+            s.contains(" 3 |       - type: tga\n   |         ^^^\n   = help: did you mean 'tag'?"),
+            "{s}"
+        );
+        let w = Diagnostic {
+            severity: Severity::Warning,
+            help: None,
+            ..d
+        };
+        assert!(w.to_string().starts_with("p.yml:3:9: warning: unknown filter 'tga'\n"), "{w}");
     }
 }

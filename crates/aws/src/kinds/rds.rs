@@ -1,8 +1,22 @@
-//! RDS DB instances, as `DescribeDBInstances` prints them in the AWS CLI.
+//! `aws.rds`: every page of `DescribeDBInstances`, as the AWS CLI prints it.
 
+use crate::clients::{failure, AwsFailure, Clients, RDS_PAGE};
 use crate::json::{tags, Obj};
 use aws_sdk_rds::types::DbInstance;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// Every page of `DescribeDBInstances`; and the pages fetched.
+pub async fn describe(c: &Clients) -> Result<(Value, u64), AwsFailure> {
+    let mut calls = 0u64;
+    let mut pages = c.rds.describe_db_instances().max_records(RDS_PAGE).into_paginator().send();
+    let mut dbs = Vec::new();
+    while let Some(page) = pages.next().await {
+        calls += 1;
+        let page = page.map_err(|e| failure(&e))?;
+        dbs.extend(page.db_instances().iter().map(db_instance));
+    }
+    Ok((json!({ "DBInstances": dbs }), calls))
+}
 
 /// One DB instance.
 pub fn db_instance(d: &DbInstance) -> Value {

@@ -1,0 +1,39 @@
+//! What the provider and the request sender share: per-region SDK clients, page sizes, and
+//! AWS's error code and message of a failed call.
+
+/// Page sizes: the largest each API allows.
+pub const EC2_PAGE: i32 = 1000;
+/// `DescribeDBInstances` allows at most 100 records a page.
+pub const RDS_PAGE: i32 = 100;
+
+/// Per-region SDK clients.
+#[derive(Clone)]
+pub struct Clients {
+    /// EC2.
+    pub ec2: aws_sdk_ec2::Client,
+    /// RDS.
+    pub rds: aws_sdk_rds::Client,
+}
+
+/// A describe or action call that failed, with AWS's error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsFailure {
+    /// AWS error code (e.g. `UnauthorizedOperation`), or `Unknown`.
+    pub code: String,
+    /// Message.
+    pub message: String,
+}
+
+/// Turns an SDK error into its code and message.
+pub fn failure<E>(e: &aws_sdk_ec2::error::SdkError<E>) -> AwsFailure
+where
+    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_sdk_ec2::error::ProvideErrorMetadata;
+    let code = e.code().unwrap_or("Unknown").to_string();
+    let message = e
+        .message()
+        .map(str::to_string)
+        .unwrap_or_else(|| aws_sdk_ec2::error::DisplayErrorContext(e).to_string());
+    AwsFailure { code, message }
+}

@@ -1,0 +1,24 @@
+//! One module per resource kind: its describe call (every page) and the mapping of the SDK's
+//! types into the JSON the AWS CLI prints, which the core shapes exactly as snapshots.
+
+pub mod ec2;
+pub mod rds;
+pub mod spot;
+
+use crate::clients::{AwsFailure, Clients};
+use custodian_core::resource::ResourceKind;
+use serde_json::Value;
+
+/// Every page of one kind's describe call, as the AWS CLI prints it; and the pages fetched.
+pub async fn describe(c: &Clients, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
+    match kind {
+        ResourceKind::Ec2 => ec2::describe(c).await,
+        ResourceKind::Rds => rds::describe(c).await,
+        ResourceKind::SpotRequest => spot::describe(c).await,
+    }
+}
+
+/// `service.Operation` of a kind's describe call, as c7n's `api-stats` names calls.
+pub fn operation_name(kind: ResourceKind) -> String {
+    kind.spec().describe_api.replacen(':', ".", 1)
+}

@@ -1,0 +1,63 @@
+//! `remove-tag` (aliases `unmark`, `untag`): remove tags by key (default `maid_status`).
+
+use super::plan::{batched, per_resource, PlanContext};
+use super::request::{Operation, Request};
+use super::tag::rds_arn;
+use super::{Action, ActionDef, ActionInput, ActionName, Behaviour, DEFAULT_MARK_TAG};
+use crate::input::{get, Checker};
+use crate::resource::ResourceKind;
+use serde_json::Value;
+
+/// The `remove-tag` row of the action table.
+pub const DEF: ActionDef = ActionDef {
+    name: ActionName::RemoveTag,
+    names: &["remove-tag", "unmark", "untag"],
+    summary: "Remove tags by key (aliases: unmark, untag); default maid_status.",
+    example: "- type: remove-tag\n  tags: [maid_status]",
+    kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
+    keys: |_| &["type", "tags"],
+    permissions,
+    parse,
+};
+
+fn permissions(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::Ec2 | ResourceKind::SpotRequest => &["ec2:DeleteTags"],
+        ResourceKind::Rds => &["rds:RemoveTagsFromResource"],
+    }
+}
+
+/// A validated `remove-tag`.
+#[derive(Debug, Clone)]
+pub struct RemoveTag {
+    /// Keys to remove.
+    pub keys: Vec<String>,
+}
+
+impl Behaviour for RemoveTag {
+    fn check(&self, _kind: ResourceKind, _doc: &Value) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
+        match cx.kind {
+            ResourceKind::Ec2 | ResourceKind::SpotRequest => batched(ids, Operation::Ec2DeleteTags { keys: self.keys.clone() }),
+            ResourceKind::Rds => per_resource(targets, ids, |doc, _| Operation::RdsRemoveTagsFromResource {
+                arn: rds_arn(doc),
+                keys: self.keys.clone(),
+            }),
+        }
+    }
+
+    fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
+        permissions(kind).to_vec()
+    }
+}
+
+fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
+    let keys = match get(a.entries, "tags") {
+        Some(t) => c.string_list(t, "tags"),
+        None => vec![DEFAULT_MARK_TAG.to_string()],
+    };
+    Some(Action::RemoveTag(RemoveTag { keys }))
+}

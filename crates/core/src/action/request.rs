@@ -1,0 +1,338 @@
+//! Typed AWS requests: one [`Operation`] variant per API call custodian sends, with its
+//! parameters, its IAM permissions and its effect on a resource document. A request is written
+//! to `metadata.json` as `{"api": "ec2:StopInstances", "ids": [...], "params": {...}}`.
+
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{json, Map, Value};
+
+/// One API request a real run sends: an operation on some resource ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The resource ids the request names (one for RDS calls).
+    pub ids: Vec<String>,
+    /// The operation and its parameters.
+    pub operation: Operation,
+}
+
+/// The AWS service a request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Amazon EC2 (its calls take `DryRun`).
+    Ec2,
+    /// Amazon RDS.
+    Rds,
+}
+
+/// Every API operation custodian sends, with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    /// `ec2:CreateTags`: set tags (EC2 instances, spot requests).
+    Ec2CreateTags {
+        /// `(key, value)` pairs.
+        tags: Vec<(String, String)>,
+    },
+    /// `ec2:DeleteTags`: remove tags by key.
+    Ec2DeleteTags {
+        /// Keys to remove.
+        keys: Vec<String>,
+    },
+    /// `ec2:StopInstances`.
+    Ec2StopInstances {
+        /// Hibernate instead of stopping.
+        hibernate: bool,
+        /// If refused for stop protection, clear it (`ec2:ModifyInstanceAttribute`) and retry.
+        force: bool,
+    },
+    /// `ec2:StartInstances`.
+    Ec2StartInstances,
+    /// `ec2:TerminateInstances`.
+    Ec2TerminateInstances {
+        /// If refused for termination protection, clear it and retry.
+        force: bool,
+    },
+    /// `ec2:CancelSpotInstanceRequests`.
+    Ec2CancelSpotInstanceRequests,
+    /// `rds:AddTagsToResource`.
+    RdsAddTagsToResource {
+        /// The instance's ARN (`ResourceName`).
+        arn: Option<String>,
+        /// `(key, value)` pairs.
+        tags: Vec<(String, String)>,
+    },
+    /// `rds:RemoveTagsFromResource`.
+    RdsRemoveTagsFromResource {
+        /// The instance's ARN (`ResourceName`).
+        arn: Option<String>,
+        /// Keys to remove.
+        keys: Vec<String>,
+    },
+    /// `rds:StopDBInstance`.
+    RdsStopDbInstance,
+    /// `rds:StartDBInstance`.
+    RdsStartDbInstance,
+    /// `rds:CreateDBSnapshot`.
+    RdsCreateDbSnapshot {
+        /// `DBSnapshotIdentifier`.
+        snapshot: String,
+    },
+    /// `rds:DeleteDBInstance`.
+    RdsDeleteDbInstance {
+        /// `FinalDBSnapshotIdentifier`; `None` sends `SkipFinalSnapshot`.
+        final_snapshot: Option<String>,
+    },
+}
+
+impl Operation {
+    /// `service:Operation`, as in IAM.
+    pub fn api(&self) -> &'static str {
+        match self {
+            Operation::Ec2CreateTags { .. } => "ec2:CreateTags",
+            Operation::Ec2DeleteTags { .. } => "ec2:DeleteTags",
+            Operation::Ec2StopInstances { .. } => "ec2:StopInstances",
+            Operation::Ec2StartInstances => "ec2:StartInstances",
+            Operation::Ec2TerminateInstances { .. } => "ec2:TerminateInstances",
+            Operation::Ec2CancelSpotInstanceRequests => "ec2:CancelSpotInstanceRequests",
+            Operation::RdsAddTagsToResource { .. } => "rds:AddTagsToResource",
+            Operation::RdsRemoveTagsFromResource { .. } => "rds:RemoveTagsFromResource",
+            Operation::RdsStopDbInstance => "rds:StopDBInstance",
+            Operation::RdsStartDbInstance => "rds:StartDBInstance",
+            Operation::RdsCreateDbSnapshot { .. } => "rds:CreateDBSnapshot",
+            Operation::RdsDeleteDbInstance { .. } => "rds:DeleteDBInstance",
+        }
+    }
+
+    /// The service it goes to.
+    pub fn service(&self) -> Service {
+        match self {
+            Operation::Ec2CreateTags { .. }
+            | Operation::Ec2DeleteTags { .. }
+            | Operation::Ec2StopInstances { .. }
+            | Operation::Ec2StartInstances
+            | Operation::Ec2TerminateInstances { .. }
+            | Operation::Ec2CancelSpotInstanceRequests => Service::Ec2,
+            Operation::RdsAddTagsToResource { .. }
+            | Operation::RdsRemoveTagsFromResource { .. }
+            | Operation::RdsStopDbInstance
+            | Operation::RdsStartDbInstance
+            | Operation::RdsCreateDbSnapshot { .. }
+            | Operation::RdsDeleteDbInstance { .. } => Service::Rds,
+        }
+    }
+
+    /// The IAM actions sending it may take: its own, plus `ec2:ModifyInstanceAttribute` for a
+    /// forced stop or terminate.
+    pub fn permissions(&self) -> Vec<&'static str> {
+        let mut out = vec![self.api()];
+        match self {
+            Operation::Ec2StopInstances { force: true, .. } | Operation::Ec2TerminateInstances { force: true } => {
+                out.push("ec2:ModifyInstanceAttribute")
+            }
+            Operation::Ec2CreateTags { .. }
+            | Operation::Ec2DeleteTags { .. }
+            | Operation::Ec2StopInstances { .. }
+            | Operation::Ec2StartInstances
+            | Operation::Ec2TerminateInstances { .. }
+            | Operation::Ec2CancelSpotInstanceRequests
+            | Operation::RdsAddTagsToResource { .. }
+            | Operation::RdsRemoveTagsFromResource { .. }
+            | Operation::RdsStopDbInstance
+            | Operation::RdsStartDbInstance
+            | Operation::RdsCreateDbSnapshot { .. }
+            | Operation::RdsDeleteDbInstance { .. } => {}
+        }
+        out
+    }
+
+    /// The parameters besides the ids, as `metadata.json` shows them (`Null`: none).
+    pub fn params(&self) -> Value {
+        match self {
+            Operation::Ec2CreateTags { tags } => json!({ "Tags": tag_list(tags) }),
+            Operation::Ec2DeleteTags { keys } => {
+                json!({"Tags": keys.iter().map(|k| json!({"Key": k})).collect::<Vec<_>>()})
+            }
+            Operation::Ec2StopInstances { hibernate, force } => {
+                let mut params = Map::new();
+                if *hibernate {
+                    params.insert("Hibernate".into(), json!(true));
+                }
+                if *force {
+                    params.insert("Force".into(), json!(true));
+                }
+                if params.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Object(params)
+                }
+            }
+            Operation::Ec2TerminateInstances { force: true } => json!({"Force": true}),
+            Operation::Ec2TerminateInstances { force: false }
+            | Operation::Ec2StartInstances
+            | Operation::Ec2CancelSpotInstanceRequests
+            | Operation::RdsStopDbInstance
+            | Operation::RdsStartDbInstance => Value::Null,
+            Operation::RdsAddTagsToResource { arn, tags } => json!({"ResourceName": arn, "Tags": tag_list(tags)}),
+            Operation::RdsRemoveTagsFromResource { arn, keys } => json!({"ResourceName": arn, "TagKeys": keys}),
+            Operation::RdsCreateDbSnapshot { snapshot } => json!({ "DBSnapshotIdentifier": snapshot }),
+            Operation::RdsDeleteDbInstance { final_snapshot: None } => json!({"SkipFinalSnapshot": true}),
+            Operation::RdsDeleteDbInstance { final_snapshot: Some(s) } => json!({ "FinalDBSnapshotIdentifier": s }),
+        }
+    }
+
+    /// What a successful call does to each named resource's document, as the next describe
+    /// would show it.
+    pub fn effect(&self, doc: &mut Map<String, Value>) {
+        let state = |code: i64, name: &str| json!({"Code": code, "Name": name});
+        match self {
+            Operation::Ec2CreateTags { tags } | Operation::RdsAddTagsToResource { tags, .. } => {
+                let mut current = crate::resource::tag_pairs(doc.get("Tags"));
+                for (k, v) in tags {
+                    match current.iter_mut().find(|(key, _)| key == k) {
+                        Some(existing) => existing.1 = v.clone(),
+                        None => current.push((k.clone(), v.clone())),
+                    }
+                }
+                doc.insert("Tags".into(), tag_list(&current));
+            }
+            Operation::Ec2DeleteTags { keys } | Operation::RdsRemoveTagsFromResource { keys, .. } => {
+                let mut current = crate::resource::tag_pairs(doc.get("Tags"));
+                current.retain(|(k, _)| !keys.contains(k));
+                doc.insert("Tags".into(), tag_list(&current));
+            }
+            Operation::Ec2StopInstances { .. } => {
+                doc.insert("State".into(), state(64, "stopping"));
+            }
+            Operation::Ec2StartInstances => {
+                doc.insert("State".into(), state(0, "pending"));
+            }
+            Operation::Ec2TerminateInstances { .. } => {
+                doc.insert("State".into(), state(32, "shutting-down"));
+            }
+            Operation::Ec2CancelSpotInstanceRequests => {
+                doc.insert("State".into(), Value::String("cancelled".into()));
+            }
+            Operation::RdsStopDbInstance => {
+                doc.insert("DBInstanceStatus".into(), Value::String("stopping".into()));
+            }
+            Operation::RdsStartDbInstance => {
+                doc.insert("DBInstanceStatus".into(), Value::String("starting".into()));
+            }
+            // RDS reports a DB instance as `backing-up` while a manual snapshot is taken.
+            Operation::RdsCreateDbSnapshot { .. } => {
+                doc.insert("DBInstanceStatus".into(), Value::String("backing-up".into()));
+            }
+            Operation::RdsDeleteDbInstance { .. } => {
+                doc.insert("DBInstanceStatus".into(), Value::String("deleting".into()));
+            }
+        }
+    }
+}
+
+impl Request {
+    /// `service:Operation`.
+    pub fn api(&self) -> &'static str {
+        self.operation.api()
+    }
+
+    /// The same operation on other ids (a failed batch is retried one id at a time).
+    pub fn with_ids(&self, ids: Vec<String>) -> Request {
+        Request {
+            ids,
+            operation: self.operation.clone(),
+        }
+    }
+
+    /// The record `metadata.json` holds.
+    pub fn record(&self) -> RequestRecord {
+        RequestRecord {
+            api: self.api().to_string(),
+            ids: self.ids.clone(),
+            params: self.operation.params(),
+        }
+    }
+}
+
+impl Serialize for Request {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let params = self.operation.params();
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("api", self.api())?;
+        m.serialize_entry("ids", &self.ids)?;
+        if !params.is_null() {
+            m.serialize_entry("params", &params)?;
+        }
+        m.end()
+    }
+}
+
+/// A request as `metadata.json` records it (written from a [`Request`], read back as is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// `service:Operation`.
+    pub api: String,
+    /// The resource ids.
+    pub ids: Vec<String>,
+    /// The other parameters.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub params: Value,
+}
+
+/// `[{"Key": k, "Value": v}, ...]`.
+pub fn tag_list(tags: &[(String, String)]) -> Value {
+    Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_api_ids_and_params() {
+        let r = Request {
+            ids: vec!["i-1".into()],
+            operation: Operation::Ec2StopInstances {
+                hibernate: true,
+                force: false,
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({"api": "ec2:StopInstances", "ids": ["i-1"], "params": {"Hibernate": true}})
+        );
+        let plain = r.with_ids(vec!["i-2".into()]);
+        let plain = Request {
+            operation: Operation::Ec2StartInstances,
+            ..plain
+        };
+        assert_eq!(
+            serde_json::to_value(&plain).unwrap(),
+            json!({"api": "ec2:StartInstances", "ids": ["i-2"]})
+        );
+        let back: RequestRecord = serde_json::from_value(serde_json::to_value(&r).unwrap()).unwrap();
+        assert_eq!(back, r.record());
+    }
+
+    #[test]
+    fn effects_change_what_the_next_describe_shows() {
+        let mut doc = json!({"Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]});
+        let m = doc.as_object_mut().unwrap();
+        Operation::Ec2CreateTags {
+            tags: vec![("a".into(), "9".into()), ("c".into(), "3".into())],
+        }
+        .effect(m);
+        Operation::RdsRemoveTagsFromResource {
+            arn: None,
+            keys: vec!["b".into()],
+        }
+        .effect(m);
+        Operation::Ec2StopInstances {
+            hibernate: false,
+            force: false,
+        }
+        .effect(m);
+        assert_eq!(
+            doc,
+            json!({"Tags": [{"Key": "a", "Value": "9"}, {"Key": "c", "Value": "3"}], "State": {"Code": 64, "Name": "stopping"}})
+        );
+    }
+}

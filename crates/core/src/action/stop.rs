@@ -1,0 +1,180 @@
+//! `stop`: EC2 instances that are `running` (c7n's implicit state filter; `hibernate`, `force`
+//! clears stop protection), RDS instances that are `available` and eligible
+//! (`c7n/resources/rds.py`, `Stop` and `_eligible_start_stop`).
+
+use super::plan::{batched, need_state, per_resource, PlanContext};
+use super::request::{Operation, Request};
+use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
+use crate::input::{get, Checker};
+use crate::resource::{resource_state, ResourceKind};
+use serde_json::Value;
+
+/// The `stop` row of the action table.
+pub const DEF: ActionDef = ActionDef {
+    name: ActionName::Stop,
+    names: &["stop"],
+    summary: "Stop instances. EC2: only running ones (hibernate, force). RDS: eligible engines, status available, not Aurora members or replicas.",
+    example: "- stop",
+    kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
+    keys: |kind| match kind {
+        ResourceKind::Ec2 => &["type", "hibernate", "force"],
+        ResourceKind::Rds | ResourceKind::SpotRequest => &["type"],
+    },
+    permissions: |kind| match kind {
+        ResourceKind::Ec2 => &["ec2:StopInstances", "ec2:ModifyInstanceAttribute"],
+        ResourceKind::Rds | ResourceKind::SpotRequest => &["rds:StopDBInstance"],
+    },
+    parse,
+};
+
+/// A validated `stop`.
+#[derive(Debug, Clone, Default)]
+pub struct Stop {
+    /// EC2: hibernate instead of stopping.
+    pub hibernate: bool,
+    /// EC2: clear stop protection first if the call is refused.
+    pub force: bool,
+}
+
+impl Behaviour for Stop {
+    fn check(&self, kind: ResourceKind, doc: &Value) -> Result<(), String> {
+        match kind {
+            ResourceKind::Ec2 => need_state(resource_state(kind, doc), &["running"], "stop"),
+            ResourceKind::Rds => {
+                rds_start_stop_eligible(doc)?;
+                need_state(resource_state(kind, doc), &["available"], "stop")
+            }
+            ResourceKind::SpotRequest => Err("stop does not apply to spot requests".into()),
+        }
+    }
+
+    fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
+        match cx.kind {
+            ResourceKind::Ec2 => batched(
+                ids,
+                Operation::Ec2StopInstances {
+                    hibernate: self.hibernate,
+                    force: self.force,
+                },
+            ),
+            ResourceKind::Rds => per_resource(targets, ids, |_, _| Operation::RdsStopDbInstance),
+            ResourceKind::SpotRequest => Vec::new(),
+        }
+    }
+
+    fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
+        let all = (DEF.permissions)(kind);
+        all.iter()
+            .copied()
+            .filter(|p| self.force || *p != "ec2:ModifyInstanceAttribute")
+            .collect()
+    }
+}
+
+fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
+    Some(Action::Stop(Stop {
+        hibernate: c.flag(get(a.entries, "hibernate")),
+        force: c.flag(get(a.entries, "force")),
+    }))
+}
+
+/// Engines RDS can stop and start (c7n's `START_STOP_ELIGIBLE_ENGINES`, prefixes included).
+const RDS_START_STOP_ENGINES: &[&str] = &["postgres", "mysql", "mariadb", "oracle-", "sqlserver-", "db2-"];
+
+/// c7n's RDS start/stop eligibility: engine, not an Aurora member, not Multi-AZ SQL Server,
+/// not a replica or a replica's source.
+pub fn rds_start_stop_eligible(doc: &Value) -> Result<(), String> {
+    let engine = doc.get("Engine").and_then(Value::as_str).unwrap_or("");
+    if !RDS_START_STOP_ENGINES
+        .iter()
+        .any(|e| if e.ends_with('-') { engine.starts_with(e) } else { engine == *e })
+    {
+        return Err(format!("engine '{engine}' cannot be stopped or started"));
+    }
+    if doc.get("DBClusterIdentifier").is_some_and(|c| !c.is_null()) {
+        return Err("Aurora cluster member: stop or start the cluster instead".into());
+    }
+    if engine.starts_with("sqlserver") && doc.get("MultiAZ").and_then(Value::as_bool) == Some(true) {
+        return Err("Multi-AZ SQL Server cannot be stopped or started".into());
+    }
+    if doc.get("ReadReplicaSourceDBInstanceIdentifier").is_some_and(|v| !v.is_null()) {
+        return Err("read replica cannot be stopped or started".into());
+    }
+    if doc
+        .get("ReadReplicaDBInstanceIdentifiers")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        return Err("source of read replicas cannot be stopped or started".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::plan::{plan, Candidate, EC2_BATCH};
+    use serde_json::json;
+
+    fn cx(kind: ResourceKind) -> PlanContext<'static> {
+        PlanContext {
+            kind,
+            region: "us-east-1",
+            now: "2026-06-15T12:00:00Z".parse().unwrap(),
+        }
+    }
+
+    fn fresh(docs: &[Value]) -> Vec<Candidate<'_>> {
+        docs.iter().map(Candidate::fresh).collect()
+    }
+
+    #[test]
+    fn ec2_stop_applies_the_implicit_running_filter() {
+        let docs = [
+            json!({"InstanceId": "i-1", "State": {"Name": "running"}}),
+            json!({"InstanceId": "i-2", "State": {"Name": "stopped"}}),
+            json!({"InstanceId": "i-3", "State": {"Name": "running"}}),
+        ];
+        let p = plan(&Action::Stop(Stop::default()), &fresh(&docs), &cx(ResourceKind::Ec2));
+        assert_eq!(p.targets, vec!["i-1", "i-3"]);
+        assert_eq!(
+            p.requests,
+            vec![Request {
+                ids: vec!["i-1".into(), "i-3".into()],
+                operation: Operation::Ec2StopInstances {
+                    hibernate: false,
+                    force: false
+                }
+            }]
+        );
+        assert_eq!(p.skipped[0].id, "i-2");
+        assert_eq!(p.skipped[0].reason, "state is 'stopped', stop needs 'running'");
+        let docs: Vec<Value> = (0..250)
+            .map(|i| json!({"InstanceId": format!("i-{i}"), "State": {"Name": "running"}}))
+            .collect();
+        let p = plan(&Action::Stop(Stop::default()), &fresh(&docs), &cx(ResourceKind::Ec2));
+        assert_eq!(
+            p.requests.iter().map(|r| r.ids.len()).collect::<Vec<_>>(),
+            vec![EC2_BATCH, EC2_BATCH, 50]
+        );
+    }
+
+    #[test]
+    fn rds_stop_eligibility() {
+        let docs = [
+            json!({"DBInstanceIdentifier": "a", "Engine": "postgres", "DBInstanceStatus": "available"}),
+            json!({"DBInstanceIdentifier": "b", "Engine": "aurora-postgresql", "DBInstanceStatus": "available", "DBClusterIdentifier": "c"}),
+            json!({"DBInstanceIdentifier": "c", "Engine": "mysql", "DBInstanceStatus": "available", "ReadReplicaSourceDBInstanceIdentifier": "a"}),
+            json!({"DBInstanceIdentifier": "d", "Engine": "sqlserver-se", "DBInstanceStatus": "available", "MultiAZ": true}),
+            json!({"DBInstanceIdentifier": "e", "Engine": "oracle-ee", "DBInstanceStatus": "stopped"}),
+        ];
+        let p = plan(&Action::Stop(Stop::default()), &fresh(&docs), &cx(ResourceKind::Rds));
+        assert_eq!(p.targets, vec!["a"]);
+        assert_eq!(p.skipped.len(), 4);
+        assert!(p.skipped[0].reason.contains("engine 'aurora-postgresql'"), "{:?}", p.skipped);
+        assert!(p.skipped[3].reason.contains("'available'"));
+        let p = plan(&Action::Start(crate::action::start::Start), &fresh(&docs), &cx(ResourceKind::Rds));
+        assert_eq!(p.targets, vec!["e"]);
+        assert_eq!(p.requests[0].api(), "rds:StartDBInstance");
+    }
+}

@@ -1,0 +1,390 @@
+//! `offhour` / `onhour`: Cloud Custodian's off-hours filters with its exact semantics
+//! (`c7n/filters/offhours.py`), plus opt-in extensions (a `lookback` window, cron schedules,
+//! holidays, `stay-off`). The schedule arithmetic lives in [`crate::schedule`].
+
+use super::{Filter, FilterDef, FilterInput};
+use crate::input::{get, Checker, NodeValue};
+use crate::resource::ResourceKind;
+use crate::schedule::{
+    cron_matches, exact_hour_matches, last_transition, lookback_matches, tag, Holidays, Rule, ScheduleNotes, TagOutcome, Transition,
+};
+use croner::Cron;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
+
+/// Keys both filters take.
+macro_rules! common_keys {
+    ($($extra:literal),*) => {
+        &[
+            "type",
+            $($extra,)*
+            "default_tz",
+            "tag",
+            "opt-out",
+            "weekends",
+            "weekends-only",
+            "skip-days",
+            "fallback-schedule",
+            "fallback_schedule",
+            "lookback",
+            "cron",
+            "holidays",
+            "holidays-file",
+            "state-filter",
+        ]
+    };
+}
+
+/// The `offhour` row of the filter table.
+pub const OFFHOUR: FilterDef = FilterDef {
+    name: "offhour",
+    summary: "Cloud Custodian's off-hours filter: matches during the scheduled off hour (default 19:00, Monday-Friday, zone default_tz, default et) of resources tagged maid_offhours, or per the tag's own schedule (off=(M-F,19);on=(M-F,7);tz=pt). Options: opt-out, weekends, weekends-only, skip-days, fallback-schedule, state-filter (EC2); beyond c7n: lookback (catch up a missed run), cron, holidays, holidays-file, stay-off.",
+    example: "- type: offhour\n  offhour: 19\n  default_tz: et\n  tag: maid_offhours",
+    kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
+    keys: common_keys!("offhour", "stay-off", "onhour"),
+    parse,
+};
+
+/// The `onhour` row of the filter table.
+pub const ONHOUR: FilterDef = FilterDef {
+    name: "onhour",
+    summary:
+        "Cloud Custodian's on-hours filter: matches during the scheduled on hour (default 07:00, Monday-Friday). Same options as offhour.",
+    example: "- type: onhour\n  onhour: 7\n  default_tz: et\n  lookback: 3h",
+    kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
+    keys: common_keys!("onhour"),
+    parse,
+};
+
+/// A validated `offhour` / `onhour` filter.
+#[derive(Debug, Clone)]
+pub struct OffHours {
+    /// Which transition.
+    pub transition: Transition,
+    /// Default hour (c7n: 19 off, 7 on).
+    pub hour: u8,
+    /// Default zone name as written (c7n default `et`).
+    pub default_tz_name: String,
+    /// Default zone.
+    pub default_tz: TimeZone,
+    /// Schedule tag key, lowercase (matched case-insensitively; default `maid_offhours`).
+    pub tag: String,
+    /// Resources without the tag use the defaults.
+    pub opt_out: bool,
+    /// Default days: Monday-Friday (true) or every day.
+    pub weekends: bool,
+    /// Default days: off Friday, on Monday only.
+    pub weekends_only: bool,
+    /// c7n `skip-days` and custodian holidays.
+    pub holidays: Holidays,
+    /// Tag value used when the tag is missing (normalized).
+    pub fallback: Option<String>,
+    /// EC2: offhour only considers running instances, onhour only stopped ones.
+    pub state_filter: bool,
+    /// Opt-in: match when the transition happened within this window before now.
+    pub lookback: Option<SignedDuration>,
+    /// Opt-in: the default schedule as a cron expression (in the default or tag zone).
+    pub cron: Option<Cron>,
+    /// Opt-in (offhour): match whenever the latest scheduled transition was "off", so a resource
+    /// started outside its schedule (RDS restarts stopped instances after seven days) is stopped again.
+    pub stay_off: bool,
+    /// With `stay_off`: the default on hour (c7n's onhour default, 7).
+    pub on_hour: u8,
+}
+
+impl OffHours {
+    /// The policy's default rules (c7n's `get_default_schedule`).
+    pub fn default_rules(&self) -> Vec<Rule> {
+        self.default_rules_for(self.transition, self.hour)
+    }
+
+    fn default_rules_for(&self, transition: Transition, hour: u8) -> Vec<Rule> {
+        let days: Vec<u8> = if self.weekends_only {
+            vec![if transition == Transition::Off { 4 } else { 0 }]
+        } else if self.weekends {
+            (0..5).collect()
+        } else {
+            (0..7).collect()
+        };
+        vec![Rule { days, hour }]
+    }
+
+    /// `stay-off`: the off rules' latest transition is more recent than the on rules' latest.
+    fn inside_off_period(&self, value: &str, off_rules: &[Rule], tz: &TimeZone, now: Timestamp) -> bool {
+        let on_rules = match tag::resolve(value, Transition::On) {
+            TagOutcome::Rules {
+                rules, defaults: false, ..
+            } => rules,
+            _ => self.default_rules_for(Transition::On, self.on_hour),
+        };
+        match (
+            last_transition(off_rules, tz, now, &self.holidays),
+            last_transition(&on_rules, tz, now, &self.holidays),
+        ) {
+            (Some(off), Some(on)) => off > on,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
+
+    /// Does the resource match at `now`? Records opt-outs, parse errors and lint in `notes`.
+    pub fn matches(&self, kind: ResourceKind, doc: &Value, now: Timestamp, notes: Option<&ScheduleNotes>) -> bool {
+        let has_state_filter = match kind {
+            ResourceKind::Ec2 => true,
+            ResourceKind::Rds | ResourceKind::SpotRequest => false,
+        };
+        if self.state_filter && has_state_filter {
+            let state = crate::resource::resource_state(kind, doc);
+            let wanted = if self.transition == Transition::Off { "running" } else { "stopped" };
+            if state != Some(wanted) {
+                return false;
+            }
+        }
+        let id = crate::resource::resource_id(kind, doc);
+        let raw = crate::resource::tags(doc)
+            .find(|(k, _)| k.to_lowercase() == self.tag)
+            .map(|(_, v)| v.to_string());
+        let value = match (raw, &self.fallback) {
+            (Some(v), _) => {
+                if let Some(n) = notes {
+                    n.record_lint(id, &v);
+                }
+                tag::normalize(&v)
+            }
+            (None, Some(fallback)) => fallback.clone(),
+            (None, None) if self.opt_out => String::new(),
+            (None, None) => return false,
+        };
+        match tag::resolve(&value, self.transition) {
+            TagOutcome::OptedOut => {
+                if let Some(n) = notes {
+                    n.record_opt_out(id);
+                }
+                false
+            }
+            TagOutcome::Invalid(reason) => {
+                if let Some(n) = notes {
+                    n.record_parse_error(id, &value, reason);
+                }
+                false
+            }
+            TagOutcome::Rules { rules, tz, defaults } => {
+                let zone = match &tz {
+                    None => self.default_tz.clone(),
+                    Some(name) => match crate::time::resolve_tz(name) {
+                        Some((z, _)) => z,
+                        None => {
+                            if let Some(n) = notes {
+                                n.record_parse_error(id, &value, format!("unknown time zone '{name}'"));
+                            }
+                            return false;
+                        }
+                    },
+                };
+                if self.stay_off && self.transition == Transition::Off {
+                    let rules = if defaults { self.default_rules() } else { rules };
+                    return self.inside_off_period(&value, &rules, &zone, now);
+                }
+                match (&self.cron, defaults) {
+                    (Some(cron), true) => cron_matches(
+                        cron,
+                        &zone,
+                        now,
+                        self.lookback.unwrap_or(SignedDuration::from_hours(1)),
+                        &self.holidays,
+                    ),
+                    _ => {
+                        let rules = if defaults { self.default_rules() } else { rules };
+                        match self.lookback {
+                            None => exact_hour_matches(&rules, &zone, now, &self.holidays),
+                            Some(window) => lookback_matches(&rules, &zone, now, window, &self.holidays),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
+    let name = f.name;
+    let transition = if name == OFFHOUR.name { Transition::Off } else { Transition::On };
+    let entries = f.entries;
+    let before = c.errors();
+    if let (Some((key, _)), true) = (entries.iter().find(|(k, _)| k.name == "state-filter"), f.kind != ResourceKind::Ec2) {
+        c.at_key(key, format!("'state-filter' applies to aws.ec2 only, not {}", f.kind.spec().name));
+    }
+    if let Some(v) = get(entries, "skip-days-from") {
+        c.at_node(
+            v,
+            "'skip-days-from' is not supported by custodian; list the dates in 'skip-days' or 'holidays-file'",
+        );
+    }
+    let hour = match get(entries, name) {
+        None => match transition {
+            Transition::Off => 19,
+            Transition::On => 7,
+        },
+        Some(h) => match h.value {
+            NodeValue::Int(n) if (0..=23).contains(&n) => n as u8,
+            _ => {
+                c.at_node(h, format!("'{name}' must be an hour from 0 to 23"));
+                0
+            }
+        },
+    };
+    let (default_tz, default_tz_name) = match get(entries, "default_tz") {
+        // c7n's default zone.
+        None => crate::time::resolve_tz("et").unwrap_or((TimeZone::UTC, "et".into())),
+        Some(node) => match c.timezone(Some(node)) {
+            Some(tz) => (tz, node.as_str().unwrap_or("").to_string()),
+            None => (TimeZone::UTC, String::new()),
+        },
+    };
+    let tag = c
+        .opt_string(get(entries, "tag"), "tag")
+        .flatten()
+        .unwrap_or_else(|| "maid_offhours".into())
+        .to_lowercase();
+    let opt_out = c.flag(get(entries, "opt-out"));
+    let weekends = c.flag_or(get(entries, "weekends"), true);
+    let weekends_only = c.flag(get(entries, "weekends-only"));
+    let state_filter = c.flag_or(get(entries, "state-filter"), true);
+    let mut holidays = Holidays::default();
+    for key in ["skip-days", "holidays"] {
+        if let Some(list) = get(entries, key) {
+            match &list.value {
+                NodeValue::Seq(items) => {
+                    for item in items {
+                        match item.as_str() {
+                            Some(d) if key == "skip-days" && d.parse::<jiff::civil::Date>().is_err() => {
+                                c.at_node(item, format!("skip-days entries are dates (YYYY-MM-DD), not '{d}'"))
+                            }
+                            Some(d) => {
+                                if let Err(e) = holidays.add(d) {
+                                    c.at_node(item, e);
+                                }
+                            }
+                            None => c.at_node(item, format!("'{key}' entries must be strings such as \"2026-12-25\" or \"12-25\"")),
+                        }
+                    }
+                }
+                _ => c.at_node(list, format!("'{key}' must be a list of dates")),
+            }
+        }
+    }
+    if let Some(node) = get(entries, "holidays-file") {
+        match node.as_str() {
+            None => c.at_node(node, "'holidays-file' must be a path"),
+            // The loader read the file (validation does no I/O).
+            Some(rel) => match c.include(rel) {
+                Some(Ok((path, text))) => {
+                    if let Err((line, e)) = holidays.add_file(text) {
+                        let message = format!("{path}:{line}: {e}");
+                        c.at_node(node, message);
+                    }
+                }
+                Some(Err(e)) => {
+                    let message = e.clone();
+                    c.at_node(node, message);
+                }
+                None => c.at_node(
+                    node,
+                    format!("holidays file '{rel}' was not loaded (policies given as text cannot name files)"),
+                ),
+            },
+        }
+    }
+    let fallback = match get(entries, "fallback-schedule").or(get(entries, "fallback_schedule")) {
+        None => None,
+        Some(node) => match node.as_str() {
+            None => {
+                c.at_node(
+                    node,
+                    "'fallback-schedule' must be a schedule tag value such as 'off=(M-F,19);on=(M-F,7)'",
+                );
+                None
+            }
+            Some(text) => {
+                let problems = tag::lint(text);
+                let normalized = tag::normalize(text);
+                if let Some(p) = problems.first() {
+                    c.at_node(node, format!("schedule '{text}': {p}"));
+                } else if let TagOutcome::Invalid(e) = tag::resolve(&normalized, transition) {
+                    c.at_node(node, format!("schedule '{text}': {e}"));
+                }
+                Some(normalized)
+            }
+        },
+    };
+    let lookback = match get(entries, "lookback") {
+        None => None,
+        Some(node) => match node.as_str().map(crate::schedule::parse_window) {
+            Some(Ok(w)) => Some(w),
+            Some(Err(e)) => {
+                c.at_node(node, e);
+                None
+            }
+            None => {
+                c.at_node(node, "'lookback' must be a duration such as '3h'");
+                None
+            }
+        },
+    };
+    let cron = match get(entries, "cron") {
+        None => None,
+        Some(node) => match node.as_str().map(|text| text.parse::<Cron>()) {
+            Some(Ok(cron)) => Some(cron),
+            Some(Err(e)) => {
+                c.at_node(node, format!("invalid cron expression: {e}"));
+                None
+            }
+            None => {
+                c.at_node(node, "'cron' must be a cron expression such as '30 19 * * MON-FRI'");
+                None
+            }
+        },
+    };
+    let stay_off = c.flag(get(entries, "stay-off"));
+    let on_hour = match get(entries, "onhour") {
+        Some(h) if transition == Transition::Off => match h.value {
+            NodeValue::Int(n) if (0..=23).contains(&n) && stay_off => n as u8,
+            NodeValue::Int(_) if !stay_off => {
+                c.at_node(h, "'onhour' in an offhour filter only applies with 'stay-off: true'");
+                7
+            }
+            _ => {
+                c.at_node(h, "'onhour' must be an hour from 0 to 23");
+                7
+            }
+        },
+        _ => 7,
+    };
+    if let (true, Some(node)) = (stay_off, get(entries, "cron")) {
+        c.at_node(node, "'stay-off' works with hour schedules, not 'cron'");
+    }
+    if c.errors() > before {
+        return None;
+    }
+    Some(Filter::OffHours(Box::new(OffHours {
+        stay_off,
+        on_hour,
+        transition,
+        hour,
+        default_tz_name,
+        default_tz,
+        tag,
+        opt_out,
+        weekends,
+        weekends_only,
+        holidays,
+        fallback,
+        state_filter,
+        lookback,
+        cron,
+    })))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,102 @@
+//! `aws.ec2`: EC2 instances, as `DescribeInstances` returns them (flattened out of their
+//! reservations, with c7n's added `ReservationId` / `OwnerId`).
+
+use super::super::{Envelope, KindSpec, ResourceKind};
+use jiff::Timestamp;
+use serde_json::Value;
+
+/// The instance's top-level attributes (AWS's `Instance` shape plus c7n's added keys).
+const ATTRIBUTES: &[&str] = &[
+    "AmiLaunchIndex",
+    "Architecture",
+    "BlockDeviceMappings",
+    "BootMode",
+    "CapacityReservationSpecification",
+    "ClientToken",
+    "CpuOptions",
+    "CurrentInstanceBootMode",
+    "EbsOptimized",
+    "ElasticGpuAssociations",
+    "EnaSupport",
+    "EnclaveOptions",
+    "HibernationOptions",
+    "Hypervisor",
+    "IamInstanceProfile",
+    "ImageId",
+    "InstanceId",
+    "InstanceLifecycle",
+    "InstanceType",
+    "KernelId",
+    "KeyName",
+    "LaunchTime",
+    "Licenses",
+    "MaintenanceOptions",
+    "MetadataOptions",
+    "Monitoring",
+    "NetworkInterfaces",
+    "NetworkPerformanceOptions",
+    "Operator",
+    "OwnerId",
+    "Placement",
+    "Platform",
+    "PlatformDetails",
+    "PrivateDnsName",
+    "PrivateDnsNameOptions",
+    "PrivateIpAddress",
+    "ProductCodes",
+    "PublicDnsName",
+    "PublicIpAddress",
+    "RamdiskId",
+    "RequesterId",
+    "ReservationId",
+    "RootDeviceName",
+    "RootDeviceType",
+    "SecurityGroups",
+    "SourceDestCheck",
+    "SpotInstanceRequestId",
+    "SriovNetSupport",
+    "State",
+    "StateReason",
+    "StateTransitionReason",
+    "SubnetId",
+    "Tags",
+    "TpmSupport",
+    "UsageOperation",
+    "UsageOperationUpdateTime",
+    "VirtualizationType",
+    "VpcId",
+];
+
+/// The `aws.ec2` row of the kind table.
+pub const SPEC: KindSpec = KindSpec {
+    kind: ResourceKind::Ec2,
+    name: "aws.ec2",
+    aliases: &["ec2"],
+    description: "EC2 instances (DescribeInstances, flattened out of Reservations)",
+    id_field: "InstanceId",
+    date_field: "LaunchTime",
+    age_fields: &["LaunchTime", "BlockDeviceMappings"],
+    age_date,
+    state_path: &["State", "Name"],
+    core_fields: &["InstanceId", "State"],
+    attributes: ATTRIBUTES,
+    envelope: Envelope::Reservations,
+    tag_mirror: None,
+    describe_api: "ec2:DescribeInstances",
+    snapshot_file: "describe-instances.json",
+    report_fields: &["InstanceId", "tag:Name", "InstanceType", "LaunchTime", "VpcId", "PrivateIpAddress"],
+};
+
+/// c7n's `instance-age` date for EC2: the oldest EBS `AttachTime` (it survives stop and start),
+/// falling back to `LaunchTime` (`c7n/resources/ec2.py`, `InstanceAgeFilter`).
+fn age_date(doc: &Value) -> Option<Timestamp> {
+    let oldest_attach = doc
+        .get("BlockDeviceMappings")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.get("Ebs")?.get("AttachTime")?.as_str())
+        .filter_map(crate::time::parse_date)
+        .min();
+    oldest_attach.or_else(|| crate::time::parse_date(doc.get("LaunchTime")?.as_str()?))
+}
