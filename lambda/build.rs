@@ -13,7 +13,7 @@ fn main() {
     let mut code = String::from("/// The policy files bundled at build time: (name, text).\npub const BUNDLED: &[(&str, &str)] = &[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let name = format!("policies/{}", f.file_name().unwrap().to_string_lossy());
+        let name = format!("policies/{}", f.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
         let path = f.canonicalize().expect("policy file path");
         code.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
     }

@@ -13,6 +13,11 @@ use std::sync::Arc;
 /// Loads configuration and policies, connects to AWS, and returns the handler.
 pub fn setup(config: &Config) -> Result<Handler, InitError> {
     let policies = crate::policies::load(config.policies_path.as_deref())?;
+    for warning in policies.iter().flat_map(|p| &p.warnings) {
+        let location = warning.to_string();
+        let location = location.lines().next().unwrap_or_default();
+        tracing::warn!(warning = %location, "policy key has no effect");
+    }
     let provider = AwsProvider::connect(&AwsOptions {
         regions: config.regions.clone(),
         profile: None,

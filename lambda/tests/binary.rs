@@ -3,6 +3,9 @@
 //! invocations over HTTP, with moto behind the AWS SDK. `CUSTODIAN_BOOTSTRAP` tests another
 //! build of it (the musl binary inside the zip, from scripts/test-lambda-zip.sh).
 
+// Test helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{fixture, id, moto, seed, state};

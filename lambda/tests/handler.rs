@@ -2,6 +2,9 @@
 //! the cold-start setup and the real AWS SDK, asserting AWS's state and the returned summary.
 //! Each test takes its own region (moto keeps them apart).
 
+// Test helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{fixture, id, seed, state, use_moto};

@@ -96,3 +96,35 @@ fn missing_paths_are_input_errors() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("no/such/dir: no such file or directory"), "{}", out.stderr);
 }
+
+#[test]
+fn accepted_keys_without_effect_are_located_warnings_not_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.yml");
+    std::fs::write(
+        &file,
+        "policies:\n  - name: periodic\n    resource: ec2\n    mode:\n      type: periodic\n      schedule: rate(1 hour)\n      role: arn:aws:iam::123456789012:role/custodian\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = custodian(["validate", path]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "{path}:7:7: warning: mode key 'role' configures Cloud Custodian's own Lambda deployment"
+        )),
+        "{}",
+        out.stderr
+    );
+    let out = custodian([
+        "run",
+        "--dryrun",
+        "--snapshot",
+        "examples/account",
+        "-s",
+        dir.path().join("o").to_str().unwrap(),
+        path,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("warning: mode key 'role'"), "{}", out.stderr);
+}

@@ -1,5 +1,8 @@
 //! Integration tests through the `custodian` binary (one test binary, several modules).
 
+// Test helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod deploy;
 mod invalid_policies;
 mod live;

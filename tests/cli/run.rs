@@ -280,3 +280,80 @@ fn invalid_policies_stop_the_run_before_anything_is_fetched() {
     assert!(out.stderr.contains("tests/invalid/unknown-op.yml:8:13: unknown op 'equals'"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
 }
+
+/// Two policies over the same instances, in both orders: each policy's `resources.json` is the
+/// same byte for byte (filters see the fetched state, as Cloud Custodian), and the later
+/// policy's actions skip what the earlier one already changed, naming it.
+#[test]
+fn matches_do_not_depend_on_policy_order_and_later_skips_name_the_earlier_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let stop = dir.path().join("stop-gpu.yml");
+    let terminate = dir.path().join("terminate-ml.yml");
+    std::fs::write(
+        &stop,
+        "policies:\n  - name: stop-gpu\n    resource: ec2\n    filters:\n      - type: value\n        key: InstanceType\n        op: regex\n        value: '^(p|g)[0-9]'\n    actions:\n      - stop\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &terminate,
+        "policies:\n  - name: terminate-running-ml\n    resource: ec2\n    filters:\n      - State.Name: running\n      - tag:Owner: ml@example.com\n    actions:\n      - terminate\n",
+    )
+    .unwrap();
+    let run = |first: &std::path::Path, second: &std::path::Path, out: &str| {
+        let o = dir.path().join(out);
+        let r = custodian([
+            "run",
+            "--dryrun",
+            "--snapshot",
+            "examples/account",
+            "-r",
+            "us-east-1",
+            "--now",
+            "2026-11-23T15:00:00Z",
+            "-s",
+            o.to_str().unwrap(),
+            first.to_str().unwrap(),
+            second.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        o
+    };
+    let stop_first = run(&stop, &terminate, "a");
+    let terminate_first = run(&terminate, &stop, "b");
+    let gpus = ["i-0gpu000000000001", "i-0gpu000000000002", "i-0gpu000000000003"];
+    for policy in ["stop-gpu", "terminate-running-ml"] {
+        let a = std::fs::read(stop_first.join(policy).join("resources.json")).unwrap();
+        let b = std::fs::read(terminate_first.join(policy).join("resources.json")).unwrap();
+        assert_eq!(a, b, "{policy}: resources.json depends on the order of the files");
+        let ids: Vec<String> = read_json(&stop_first.join(policy).join("resources.json"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["InstanceId"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids, gpus, "{policy}");
+    }
+    let skips = |dir: &std::path::Path, policy: &str| read_json(&dir.join(policy).join("metadata.json"))["actions"][0].clone();
+    // Stop first: the three GPU instances are stopping, so they no longer match
+    // `State.Name: running`; the terminate policy skips them, naming stop-gpu.
+    let later = skips(&stop_first, "terminate-running-ml");
+    assert_eq!(later["requests"], json!([]));
+    for (s, id) in later["skipped"].as_array().unwrap().iter().zip(gpus) {
+        assert_eq!(s["id"], id);
+        assert_eq!(s["earlier_policy"], "stop-gpu");
+        assert_eq!(s["reason"], "no longer matches the filters after policy 'stop-gpu' (stop)");
+    }
+    assert_eq!(skips(&stop_first, "stop-gpu")["requests"][0]["ids"], json!(gpus));
+    // Terminate first: they are shutting down, so stopping them is moot.
+    let later = skips(&terminate_first, "stop-gpu");
+    assert_eq!(later["requests"], json!([]));
+    for s in later["skipped"].as_array().unwrap() {
+        assert_eq!(s["earlier_policy"], "terminate-running-ml");
+        assert_eq!(
+            s["reason"],
+            "after policy 'terminate-running-ml' (terminate): state is 'shutting-down', stop needs 'running'"
+        );
+    }
+    assert_eq!(later["skipped"].as_array().unwrap().len(), 3);
+    assert_eq!(skips(&terminate_first, "terminate-running-ml")["requests"][0]["ids"], json!(gpus));
+}

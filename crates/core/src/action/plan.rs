@@ -136,8 +136,10 @@ fn decide(action: &Action, c: &Candidate, cx: &PlanContext) -> Result<(), (Strin
         Err(reason) => return Err((reason, None)),
         Ok(()) => {}
     }
-    // Moot: the earlier policy already brought about what this action would.
-    if !changes(action, c.current, cx) && changes(action, c.fetched, cx) {
+    // Moot: an earlier policy already brought about what this action would, or already took
+    // this very action (some leave no trace in the document, e.g. a reboot).
+    let repeated = c.changed_by.iter().any(|ch| ch.action == action.name().as_str());
+    if !changes(action, c.current, cx) && (repeated || changes(action, c.fetched, cx)) {
         return Err((format!("already done by {by}"), earlier));
     }
     Ok(())

@@ -13,7 +13,10 @@ pub enum Segment {
     /// `[N]` (negative counts from the end)
     Index(i64),
     /// `[]` flatten projection or `[*]` list projection
-    Project { flatten: bool },
+    Project {
+        /// `[]`: nested lists are flattened into one.
+        flatten: bool,
+    },
 }
 
 /// A parsed filter key.
@@ -22,7 +25,12 @@ pub enum KeyPath {
     /// `tag:Name`
     Tag(String),
     /// Any other key: the literal text (tried first as a top-level key) and its parsed path.
-    Path { text: String, segments: Vec<Segment> },
+    Path {
+        /// The key as written.
+        text: String,
+        /// Its parsed segments.
+        segments: Vec<Segment>,
+    },
 }
 
 impl KeyPath {

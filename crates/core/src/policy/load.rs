@@ -198,3 +198,32 @@ fn load_all<'t>(files: impl Iterator<Item = (&'t str, &'t str, Includes)>) -> Re
         Err(errors)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::Filter;
+
+    #[test]
+    fn the_loader_reads_holidays_files_so_validation_does_no_io() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = "policies:\n  - name: off\n    resource: ec2\n    filters:\n      - type: offhour\n        holidays-file: days.txt\n";
+        std::fs::write(dir.path().join("p.yml"), policy).unwrap();
+        std::fs::write(dir.path().join("days.txt"), "# company days\n2026-12-24\n12-31\n").unwrap();
+        let loaded = load(&[dir.path().join("p.yml")]).unwrap();
+        let Filter::OffHours(o) = &loaded[0].filters[0] else {
+            panic!("not an offhour filter")
+        };
+        assert!(o.holidays.contains(jiff::civil::date(2026, 12, 24)));
+        assert!(o.holidays.contains(jiff::civil::date(2027, 12, 31)));
+        // The same text without the loader: nothing is read, and it says so.
+        let e = load_text("p.yml", policy).unwrap_err();
+        assert!(e[0].message.contains("holidays file 'days.txt' was not loaded"), "{}", e[0]);
+        std::fs::write(dir.path().join("days.txt"), "2026-13-40\n").unwrap();
+        let e = load(&[dir.path().join("p.yml")]).unwrap_err();
+        assert!(e[0].message.contains("days.txt:1:"), "{}", e[0]);
+        std::fs::remove_file(dir.path().join("days.txt")).unwrap();
+        let e = load(&[dir.path().join("p.yml")]).unwrap_err();
+        assert!(e[0].message.starts_with("cannot read holidays file"), "{}", e[0]);
+    }
+}

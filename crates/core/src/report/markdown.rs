@@ -3,7 +3,6 @@
 //! kept under GitHub's 65,536-character limit.
 
 use super::{describe_actions, field_text, ReportEntry};
-use serde_json::Value;
 use std::fmt::Write;
 
 /// GitHub's limit on a comment body, in characters.
@@ -40,9 +39,7 @@ pub fn escape_cell(s: &str) -> String {
 
 /// Renders the summary, never longer than `limit` characters.
 pub fn render(entries: &[ReportEntry], limit: usize) -> String {
-    let dry_run = entries
-        .iter()
-        .any(|e| e.metadata.pointer("/config/dryrun").and_then(Value::as_bool).unwrap_or(true));
+    let dry_run = entries.iter().any(|e| e.metadata.as_ref().is_none_or(|m| m.config.dryrun));
     let total: usize = entries.iter().map(|e| e.resources.len()).sum();
     let mut out = String::new();
     let _ = writeln!(out, "## custodian {}\n", if dry_run { "dry run" } else { "run" });
@@ -68,7 +65,7 @@ pub fn render(entries: &[ReportEntry], limit: usize) -> String {
 
 fn section(e: &ReportEntry, dry_run: bool) -> String {
     let mut s = String::new();
-    let status = e.metadata.get("status").and_then(Value::as_str).unwrap_or("ok");
+    let status = e.metadata.as_ref().map(|m| m.status.as_str()).unwrap_or("ok");
     let _ = writeln!(
         s,
         "### `{}` ({}, {}): {} matched",
@@ -78,21 +75,20 @@ fn section(e: &ReportEntry, dry_run: bool) -> String {
         e.resources.len()
     );
     if status != "ok" {
-        let err = e.metadata.get("error").and_then(Value::as_str).unwrap_or("");
+        let err = e.metadata.as_ref().and_then(|m| m.error.as_deref()).unwrap_or("");
         let _ = writeln!(s, "\n**{}**: {}\n", status, escape_cell(err));
     }
-    let actions = e.metadata.get("actions").and_then(Value::as_array).cloned().unwrap_or_default();
+    let actions = e.metadata.as_ref().map(|m| m.actions.as_slice()).unwrap_or_default();
     if !actions.is_empty() {
         s.push('\n');
-        for line in describe_actions(&actions, dry_run) {
+        for line in describe_actions(actions, dry_run) {
             let _ = writeln!(s, "- {line}");
         }
     }
-    let schedule = e.metadata.get("schedule");
-    for (key, what) in [("parse_errors", "does not parse"), ("tag_lint", "has problems")] {
-        for item in schedule.and_then(|x| x.get(key)).and_then(Value::as_array).into_iter().flatten() {
-            let id = item.get("id").and_then(Value::as_str).unwrap_or("");
-            let value = item.get("value").and_then(Value::as_str).unwrap_or("");
+    if let Some(m) = &e.metadata {
+        let unparsable = m.schedule.parse_errors.iter().map(|f| (&f.id, &f.value, "does not parse"));
+        let questionable = m.schedule.tag_lint.iter().map(|f| (&f.id, &f.value, "has problems"));
+        for (id, value, what) in unparsable.chain(questionable) {
             let _ = writeln!(s, "- warning: schedule tag on {} ({}) {what}", escape_cell(id), escape_cell(value));
         }
     }
@@ -128,7 +124,18 @@ mod tests {
             resources: (0..n)
                 .map(|i| json!({"InstanceId": format!("i-{i:05}"), "Tags": [{"Key": "Name", "Value": tag}]}))
                 .collect(),
-            metadata: json!({"status": "ok", "config": {"dryrun": true}, "actions": [{"action": "stop", "targets": n, "requests": [{}], "skipped": []}]}),
+            metadata: Some(
+                serde_json::from_value(json!({
+                    "status": "ok", "error": null, "name": name, "policy": {}, "region": "us-east-1",
+                    "resource": "aws.ec2", "version": "0", "api-stats": {},
+                    "config": {"dryrun": true, "output_dir": "o", "provider": "p", "regions": []},
+                    "counts": {"fetched": n, "matched": n},
+                    "execution": {"end_time": "", "eval_seconds": 0.0, "fetch_seconds": 0.0, "now": "", "start": ""},
+                    "schedule": {"opted_out": 0, "parse_errors": [], "tag_lint": []},
+                    "actions": [{"action": "stop", "applied": false, "targets": n, "requests": [{"api": "ec2:StopInstances", "ids": []}], "skipped": []}]
+                }))
+                .unwrap(),
+            ),
         }
     }
 

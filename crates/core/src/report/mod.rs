@@ -1,6 +1,7 @@
 //! Reports: the run summary table, and `custodian report` in table, CSV, JSON and Markdown.
 
 pub mod markdown;
+pub mod metadata;
 pub mod output;
 
 use crate::engine::{PolicyRun, Status};
@@ -19,8 +20,8 @@ pub struct ReportEntry {
     pub region: String,
     /// Matched resources.
     pub resources: Vec<Value>,
-    /// The policy's `metadata.json`.
-    pub metadata: Value,
+    /// The policy's `metadata.json`, when present.
+    pub metadata: Option<metadata::Metadata>,
 }
 
 /// Output formats of `custodian report`.
@@ -138,15 +139,15 @@ fn json(entries: &[ReportEntry]) -> String {
 }
 
 /// One line per action describing the plan, e.g. `stop: 2 instances (1 skipped)`.
-pub fn describe_actions(actions: &[Value], dry_run: bool) -> Vec<String> {
+pub fn describe_actions(actions: &[metadata::ActionRecord], dry_run: bool) -> Vec<String> {
     actions
         .iter()
         .map(|a| {
-            let name = a.get("action").and_then(Value::as_str).unwrap_or("?");
-            let targets = a.get("targets").and_then(Value::as_u64).unwrap_or(0);
-            let skipped = a.get("skipped").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
-            let calls = a.get("requests").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
-            let applied = a.get("applied").and_then(Value::as_bool).unwrap_or(false);
+            let name = &a.action;
+            let targets = a.targets;
+            let skipped = a.skipped.len();
+            let calls = a.requests.len();
+            let applied = a.applied;
             let verb = if applied {
                 "did"
             } else if dry_run {
@@ -228,7 +229,7 @@ mod tests {
             kind: ResourceKind::Ec2,
             region: "us-east-1".into(),
             resources: vec![json!({"InstanceId": "i-1", "Tags": [{"Key": "Name", "Value": "=cmd|' /C calc'!A0"}]})],
-            metadata: Value::Null,
+            metadata: None,
         };
         let out = render(Format::Csv, &[e]);
         let mut lines = out.lines();

@@ -1,9 +1,9 @@
 //! The output directory, in c7n's layout: `OUT/<policy>/` for one region, `OUT/<region>/<policy>/`
 //! for several; each holding `resources.json` (matched documents) and `metadata.json`.
 
+use super::metadata::Metadata;
 use crate::engine::{PolicyRun, Status};
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -36,60 +36,8 @@ pub fn policy_dir(info: &RunInfo, region: &str, policy: &str) -> PathBuf {
 }
 
 /// The `metadata.json` document of one policy run.
-pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Value {
-    let (status, error) = (run.status.word(), run.status.message());
-    let mut api_stats: BTreeMap<String, u64> = BTreeMap::new();
-    for (api, n) in run.api_calls.iter().map(|(k, v)| (k, v)).chain(run.action_calls.iter()) {
-        *api_stats.entry(api.clone()).or_default() += n;
-    }
-    let end = jiff::Timestamp::now();
-    json!({
-        "policy": run.policy.data,
-        "name": run.policy.name,
-        "resource": run.policy.kind.spec().name,
-        "region": run.region,
-        "version": env!("CARGO_PKG_VERSION"),
-        "execution": {
-            "start": info.started.to_string(),
-            "end_time": end.to_string(),
-            "now": info.now.to_string(),
-            "fetch_seconds": run.fetch_time.as_secs_f64(),
-            "eval_seconds": run.eval_time.as_secs_f64(),
-        },
-        "config": {
-            "dryrun": info.dry_run,
-            "provider": info.provider,
-            "output_dir": info.output_dir.display().to_string(),
-            "regions": info.regions,
-        },
-        "status": status,
-        "error": error,
-        "counts": {"fetched": run.population, "matched": run.matched.len()},
-        "schedule": {
-            "opted_out": run.schedule.opted_out.len(),
-            "parse_errors": run.schedule.parse_errors.iter().map(|(id, v, why)| json!({"id": id, "value": v, "error": why})).collect::<Vec<_>>(),
-            "tag_lint": run.schedule.lint.iter().map(|(id, v, problems)| json!({"id": id, "value": v, "problems": problems})).collect::<Vec<_>>(),
-        },
-        "api-stats": api_stats,
-        "actions": run.plans.iter().enumerate().map(|(i, p)| {
-            let mut action = json!({
-                "action": p.action,
-                "applied": info.applied && !info.dry_run,
-                "targets": p.targets.len(),
-                "requests": p.requests,
-                "skipped": p.skipped,
-            });
-            if let Some(checks) = run.permission_checks.get(i) {
-                action["permissions"] = json!(checks);
-            }
-            if let Some(outcomes) = run.outcomes.get(i) {
-                let failed: Vec<_> = outcomes.iter().filter(|o| o.error.is_some()).collect();
-                action["succeeded"] = json!(outcomes.len() - failed.len());
-                action["failed"] = json!(failed);
-            }
-            action
-        }).collect::<Vec<_>>(),
-    })
+pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Metadata {
+    Metadata::of(run, info)
 }
 
 /// Writes every policy run's outputs (in parallel); one result per run, in order.
@@ -170,8 +118,8 @@ pub struct PolicyOutput {
     pub region: String,
     /// `resources.json` (empty when absent).
     pub resources: Vec<Value>,
-    /// `metadata.json` (null when absent).
-    pub metadata: Value,
+    /// `metadata.json` (`None` when absent).
+    pub metadata: Option<Metadata>,
 }
 
 /// Finds a policy's outputs: `OUT/<policy>/` and every `OUT/<region>/<policy>/`.
@@ -204,15 +152,16 @@ pub fn read_policy_outputs(output_dir: &Path, policy: &str) -> Result<Vec<Policy
                     Err(e) => Err(format!("{}: {e}", path.display())),
                 }
             };
-            let metadata = read("metadata.json")?.unwrap_or(Value::Null);
+            let metadata: Option<Metadata> = match read("metadata.json")? {
+                Some(v) => Some(serde_json::from_value(v).map_err(|e| format!("{}: {e}", dir.join("metadata.json").display()))?),
+                None => None,
+            };
             let resources = match read("resources.json")? {
                 Some(Value::Array(items)) => items,
                 Some(_) => return Err(format!("{}: expected a list", dir.join("resources.json").display())),
                 None => Vec::new(),
             };
-            let region = region
-                .or_else(|| metadata.get("region").and_then(Value::as_str).map(str::to_string))
-                .unwrap_or_default();
+            let region = region.or_else(|| metadata.as_ref().map(|m| m.region.clone())).unwrap_or_default();
             Ok(PolicyOutput {
                 region,
                 resources,

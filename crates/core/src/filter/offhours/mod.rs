@@ -130,11 +130,7 @@ impl OffHours {
 
     /// Does the resource match at `now`? Records opt-outs, parse errors and lint in `notes`.
     pub fn matches(&self, kind: ResourceKind, doc: &Value, now: Timestamp, notes: Option<&ScheduleNotes>) -> bool {
-        let has_state_filter = match kind {
-            ResourceKind::Ec2 => true,
-            ResourceKind::Rds | ResourceKind::SpotRequest => false,
-        };
-        if self.state_filter && has_state_filter {
+        if self.state_filter && has_state_filter(kind) {
             let state = crate::resource::resource_state(kind, doc);
             let wanted = if self.transition == Transition::Off { "running" } else { "stopped" };
             if state != Some(wanted) {
@@ -207,12 +203,20 @@ impl OffHours {
     }
 }
 
+/// c7n's `state-filter`: EC2 offhour considers only running instances, onhour only stopped ones.
+fn has_state_filter(kind: ResourceKind) -> bool {
+    match kind {
+        ResourceKind::Ec2 => true,
+        ResourceKind::Rds | ResourceKind::SpotRequest => false,
+    }
+}
+
 fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
     let name = f.name;
     let transition = if name == OFFHOUR.name { Transition::Off } else { Transition::On };
     let entries = f.entries;
     let before = c.errors();
-    if let (Some((key, _)), true) = (entries.iter().find(|(k, _)| k.name == "state-filter"), f.kind != ResourceKind::Ec2) {
+    if let (Some((key, _)), false) = (entries.iter().find(|(k, _)| k.name == "state-filter"), has_state_filter(f.kind)) {
         c.at_key(key, format!("'state-filter' applies to aws.ec2 only, not {}", f.kind.spec().name));
     }
     if let Some(v) = get(entries, "skip-days-from") {

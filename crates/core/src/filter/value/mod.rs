@@ -435,7 +435,6 @@ pub struct ValueFilter {
 }
 
 impl ValueFilter {
-    /// Does the resource match? `now` feeds `age` and `expiration`.
     /// Adds the top-level document keys the filter reads to `out`.
     pub fn read_fields(&self, out: &mut std::collections::BTreeSet<String>) {
         match &self.key {
@@ -451,6 +450,7 @@ impl ValueFilter {
         }
     }
 
+    /// Does the resource match? `now` feeds `age` and `expiration`.
     pub fn matches(&self, doc: &Value, now: Timestamp) -> bool {
         let mut r = match self.key.resolve(doc) {
             Some(v) => Operand::of_cow(v),
