@@ -22,6 +22,11 @@ fn lists_resources_filters_actions_and_examples() {
         "{}",
         out.stdout
     );
+    let out = custodian(["schema", "ec2.filters.instance-uptime"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("- type: instance-uptime"), "{}", out.stdout);
+    let out = custodian(["schema", "rds.filters.instance-uptime"]);
+    assert_eq!(out.code, 1, "instance-uptime is EC2 only");
     let out = custodian(["schema", "rds.filters.state-age"]);
     assert_eq!(out.code, 1, "state-age is EC2 only");
     let out = custodian(["schema", "aws.ec2.filters.instance-agee"]);

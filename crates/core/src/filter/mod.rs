@@ -8,6 +8,7 @@ pub mod marked;
 pub mod offhours;
 pub mod path;
 pub mod tag_count;
+pub mod uptime;
 pub mod value;
 
 use crate::input::{get, hint, Checker, Entries, Node, NodeValue};
@@ -41,6 +42,7 @@ pub struct FilterDef {
 pub const FILTERS: &[FilterDef] = &[
     boolean::AND,
     age::INSTANCE_AGE,
+    uptime::INSTANCE_UPTIME,
     marked::MARKED_FOR_OP,
     boolean::NOT,
     offhours::OFFHOUR,
@@ -74,7 +76,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "image",
     "image-age",
     "instance-attribute",
-    "instance-uptime",
     "kms-alias",
     "kms-key",
     "list-item",
@@ -111,6 +112,8 @@ pub enum Filter {
     InstanceAge(age::AgeFilter),
     /// `state-age`: time since the last state transition (EC2 `StateTransitionReason`).
     StateAge(age::AgeFilter),
+    /// `instance-uptime`: time since the EC2 instance last started.
+    InstanceUptime(uptime::Uptime),
     /// `tag-count`: number of tags, not counting `aws:` ones.
     TagCount(tag_count::TagCount),
     /// `marked-for-op`: the resource carries a `mark-for-op` tag whose date has come.
@@ -140,6 +143,7 @@ impl Filter {
             Filter::Not(children) => !children.iter().all(|f| f.matches(doc, cx)),
             Filter::InstanceAge(a) => a.matches_resource_age(doc, cx),
             Filter::StateAge(a) => a.matches_state_age(doc, cx),
+            Filter::InstanceUptime(u) => u.matches(doc, cx.now),
             Filter::TagCount(t) => t.matches(doc),
             Filter::MarkedForOp(m) => m.matches(doc, cx.now),
             Filter::OffHours(o) => o.matches(cx.kind, doc, cx.now, cx.notes),
@@ -154,6 +158,9 @@ impl Filter {
             Filter::InstanceAge(_) => out.extend(kind.spec().age_fields.iter().map(|f| f.to_string())),
             Filter::StateAge(_) => {
                 out.insert("StateTransitionReason".into());
+            }
+            Filter::InstanceUptime(_) => {
+                out.insert("LaunchTime".into());
             }
             Filter::TagCount(_) | Filter::MarkedForOp(_) => {
                 out.insert("Tags".into());
