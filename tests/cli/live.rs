@@ -242,3 +242,57 @@ fn all_regions_come_from_describe_regions() {
     );
     assert_eq!(found.len(), 1, "the seeded GPU spot request");
 }
+
+#[test]
+fn reboot_sends_one_reboot_instances_call_for_the_running_instances() {
+    let region = "eu-north-1";
+    seed(region);
+    let before = state(region);
+    let running: Vec<&str> = before["instances"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, i)| i["state"] == "running")
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert!(!running.is_empty() && running.len() < before["instances"].as_object().unwrap().len());
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("reboot.yml");
+    std::fs::write(
+        &policy,
+        "policies:\n  - name: reboot-all\n    resource: ec2\n    actions:\n      - reboot\n",
+    )
+    .unwrap();
+    let out = live(&[
+        "run",
+        "-r",
+        region,
+        "-s",
+        dir.path().join("o").to_str().unwrap(),
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let meta = read_json(&dir.path().join("o/reboot-all/metadata.json"));
+    let action = &meta["actions"][0];
+    assert_eq!(action["action"], "reboot");
+    let mut sent: Vec<&str> = action["requests"][0]["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    sent.sort();
+    let mut want = running.clone();
+    want.sort();
+    assert_eq!(sent, want, "exactly the running instances");
+    assert_eq!(action["succeeded"], running.len());
+    assert_eq!(action["failed"], serde_json::json!([]));
+    assert_eq!(meta["api-stats"]["ec2.RebootInstances"], 1);
+    for s in action["skipped"].as_array().unwrap() {
+        assert!(s["reason"].as_str().unwrap().ends_with("reboot needs 'running'"), "{s}");
+    }
+    let after = state(region);
+    for id in &running {
+        assert_eq!(after["instances"][*id]["state"], "running", "a reboot leaves {id} running");
+    }
+}

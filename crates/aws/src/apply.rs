@@ -148,6 +148,15 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
+        Operation::Ec2RebootInstances => c
+            .ec2
+            .reboot_instances()
+            .dry_run(dry_run)
+            .set_instance_ids(ids_vec)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
         Operation::Ec2TerminateInstances { force } => {
             let terminate = || {
                 c.ec2

@@ -7,6 +7,7 @@ pub mod cancel;
 pub mod delete;
 pub mod mark_for_op;
 pub mod plan;
+pub mod reboot;
 pub mod remove_tag;
 pub mod request;
 pub mod snapshot;
@@ -36,6 +37,8 @@ pub enum ActionName {
     Start,
     /// `terminate`
     Terminate,
+    /// `reboot` (EC2)
+    Reboot,
     /// `snapshot` (RDS)
     Snapshot,
     /// `delete` (RDS)
@@ -73,6 +76,7 @@ pub const ACTIONS: &[ActionDef] = &[
     stop::DEF,
     start::DEF,
     terminate::DEF,
+    reboot::DEF,
     snapshot::DEF,
     delete::DEF,
     cancel::DEF,
@@ -91,7 +95,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "post-finding",
     "propagate-spot-tags",
     "put-metric",
-    "reboot",
     "rename-tag",
     "resize",
     "retention",
@@ -117,6 +120,7 @@ impl ActionName {
             ActionName::Cancel => &cancel::DEF,
             ActionName::Delete => &delete::DEF,
             ActionName::MarkForOp => &mark_for_op::DEF,
+            ActionName::Reboot => &reboot::DEF,
             ActionName::RemoveTag => &remove_tag::DEF,
             ActionName::Snapshot => &snapshot::DEF,
             ActionName::Start => &start::DEF,
@@ -182,6 +186,8 @@ pub enum Action {
     Start(start::Start),
     /// Terminate EC2 instances.
     Terminate(terminate::Terminate),
+    /// Reboot EC2 instances.
+    Reboot(reboot::Reboot),
     /// RDS: take a manual snapshot.
     Snapshot(snapshot::Snapshot),
     /// RDS: delete the instance.
@@ -200,6 +206,7 @@ impl Action {
             Action::Stop(a) => a,
             Action::Start(a) => a,
             Action::Terminate(a) => a,
+            Action::Reboot(a) => a,
             Action::Snapshot(a) => a,
             Action::Delete(a) => a,
             Action::Cancel(a) => a,
@@ -215,6 +222,7 @@ impl Action {
             Action::Stop(_) => ActionName::Stop,
             Action::Start(_) => ActionName::Start,
             Action::Terminate(_) => ActionName::Terminate,
+            Action::Reboot(_) => ActionName::Reboot,
             Action::Snapshot(_) => ActionName::Snapshot,
             Action::Delete(_) => ActionName::Delete,
             Action::Cancel(_) => ActionName::Cancel,
@@ -412,7 +420,9 @@ mod tests {
                     }
                     let mut doc = serde_json::Map::new();
                     r.operation.effect(&mut doc);
-                    assert!(!doc.is_empty(), "{} has an effect", r.api());
+                    // A reboot is the one call DescribeInstances does not show.
+                    let invisible = matches!(r.operation, request::Operation::Ec2RebootInstances);
+                    assert!(!doc.is_empty() || invisible, "{} has an effect", r.api());
                 }
             }
         }

@@ -46,6 +46,8 @@ pub enum Operation {
     },
     /// `ec2:StartInstances`.
     Ec2StartInstances,
+    /// `ec2:RebootInstances`.
+    Ec2RebootInstances,
     /// `ec2:TerminateInstances`.
     Ec2TerminateInstances {
         /// If refused for termination protection, clear it and retry.
@@ -91,6 +93,7 @@ impl Operation {
             Operation::Ec2DeleteTags { .. } => "ec2:DeleteTags",
             Operation::Ec2StopInstances { .. } => "ec2:StopInstances",
             Operation::Ec2StartInstances => "ec2:StartInstances",
+            Operation::Ec2RebootInstances => "ec2:RebootInstances",
             Operation::Ec2TerminateInstances { .. } => "ec2:TerminateInstances",
             Operation::Ec2CancelSpotInstanceRequests => "ec2:CancelSpotInstanceRequests",
             Operation::RdsAddTagsToResource { .. } => "rds:AddTagsToResource",
@@ -109,6 +112,7 @@ impl Operation {
             | Operation::Ec2DeleteTags { .. }
             | Operation::Ec2StopInstances { .. }
             | Operation::Ec2StartInstances
+            | Operation::Ec2RebootInstances
             | Operation::Ec2TerminateInstances { .. }
             | Operation::Ec2CancelSpotInstanceRequests => Service::Ec2,
             Operation::RdsAddTagsToResource { .. }
@@ -132,6 +136,7 @@ impl Operation {
             | Operation::Ec2DeleteTags { .. }
             | Operation::Ec2StopInstances { .. }
             | Operation::Ec2StartInstances
+            | Operation::Ec2RebootInstances
             | Operation::Ec2TerminateInstances { .. }
             | Operation::Ec2CancelSpotInstanceRequests
             | Operation::RdsAddTagsToResource { .. }
@@ -168,6 +173,7 @@ impl Operation {
             Operation::Ec2TerminateInstances { force: true } => json!({"Force": true}),
             Operation::Ec2TerminateInstances { force: false }
             | Operation::Ec2StartInstances
+            | Operation::Ec2RebootInstances
             | Operation::Ec2CancelSpotInstanceRequests
             | Operation::RdsStopDbInstance
             | Operation::RdsStartDbInstance => Value::Null,
@@ -208,6 +214,8 @@ impl Operation {
             Operation::Ec2TerminateInstances { .. } => {
                 doc.insert("State".into(), state(32, "shutting-down"));
             }
+            // An instance stays `running` through a reboot: nothing a describe shows changes.
+            Operation::Ec2RebootInstances => {}
             Operation::Ec2CancelSpotInstanceRequests => {
                 doc.insert("State".into(), Value::String("cancelled".into()));
             }
