@@ -4,7 +4,7 @@
 
 use super::plan::{batched, need_state, PlanContext};
 use super::request::{Operation, Request};
-use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
+use super::{permissions_except, Action, ActionDef, ActionInput, ActionName, Behaviour};
 use crate::input::{get, Checker};
 use crate::resource::{resource_state, ResourceKind};
 use serde_json::Value;
@@ -47,11 +47,12 @@ impl Behaviour for Cancel {
     }
 
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
-        let all = (DEF.permissions)(kind);
-        all.iter()
-            .copied()
-            .filter(|p| self.terminate_instances || *p != "ec2:TerminateInstances")
-            .collect()
+        let unused: &[&str] = if self.terminate_instances {
+            &[]
+        } else {
+            &["ec2:TerminateInstances"]
+        };
+        permissions_except((DEF.permissions)(kind), unused)
     }
 }
 

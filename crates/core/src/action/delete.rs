@@ -3,7 +3,7 @@
 
 use super::plan::{per_resource, PlanContext};
 use super::request::{Operation, Request};
-use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
+use super::{permissions_except, Action, ActionDef, ActionInput, ActionName, Behaviour};
 use crate::input::{get, Checker};
 use crate::resource::ResourceKind;
 use serde_json::Value;
@@ -43,11 +43,8 @@ impl Behaviour for Delete {
     }
 
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
-        let all = (DEF.permissions)(kind);
-        all.iter()
-            .copied()
-            .filter(|p| !self.skip_snapshot || *p != "rds:CreateDBSnapshot")
-            .collect()
+        let unused: &[&str] = if self.skip_snapshot { &["rds:CreateDBSnapshot"] } else { &[] };
+        permissions_except((DEF.permissions)(kind), unused)
     }
 }
 

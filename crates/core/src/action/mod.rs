@@ -161,6 +161,11 @@ pub fn example_for(example: &str, kind: ResourceKind) -> String {
     }
 }
 
+/// `all` without the permissions of options not in use (`unused`).
+pub fn permissions_except(all: &[&'static str], unused: &[&str]) -> Vec<&'static str> {
+    all.iter().copied().filter(|p| !unused.contains(p)).collect()
+}
+
 /// What every action does, each in its own file.
 pub trait Behaviour {
     /// c7n's implicit state filter and eligibility rules: `Err(reason)` leaves the resource alone.

@@ -4,7 +4,7 @@
 
 use super::plan::{batched, need_state, per_resource, PlanContext};
 use super::request::{Operation, Request};
-use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
+use super::{permissions_except, Action, ActionDef, ActionInput, ActionName, Behaviour};
 use crate::input::{get, Checker};
 use crate::resource::{resource_state, ResourceKind};
 use serde_json::Value;
@@ -63,11 +63,8 @@ impl Behaviour for Stop {
     }
 
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
-        let all = (DEF.permissions)(kind);
-        all.iter()
-            .copied()
-            .filter(|p| self.force || *p != "ec2:ModifyInstanceAttribute")
-            .collect()
+        let unused: &[&str] = if self.force { &[] } else { &["ec2:ModifyInstanceAttribute"] };
+        permissions_except((DEF.permissions)(kind), unused)
     }
 }
 

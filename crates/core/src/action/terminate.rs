@@ -3,7 +3,7 @@
 
 use super::plan::{batched, need_state, PlanContext};
 use super::request::{Operation, Request};
-use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
+use super::{permissions_except, Action, ActionDef, ActionInput, ActionName, Behaviour};
 use crate::input::{get, Checker};
 use crate::resource::{resource_state, ResourceKind};
 use serde_json::Value;
@@ -41,11 +41,8 @@ impl Behaviour for Terminate {
     }
 
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
-        let all = (DEF.permissions)(kind);
-        all.iter()
-            .copied()
-            .filter(|p| self.force || *p != "ec2:ModifyInstanceAttribute")
-            .collect()
+        let unused: &[&str] = if self.force { &[] } else { &["ec2:ModifyInstanceAttribute"] };
+        permissions_except((DEF.permissions)(kind), unused)
     }
 }
 
