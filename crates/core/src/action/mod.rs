@@ -357,7 +357,6 @@ pub fn parse_op(c: &mut Checker, node: &Node, kind: ResourceKind, kind_known: bo
 mod tests {
     use super::plan::{plan, Candidate};
     use super::*;
-    use crate::filter::ALL_KINDS;
 
     #[test]
     fn the_table_is_unique_and_documented() {
@@ -431,7 +430,6 @@ mod tests {
                 }
             }
         }
-        let _ = ALL_KINDS;
     }
 
     fn sample(kind: ResourceKind, state: &str) -> Value {
