@@ -81,8 +81,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "list-item",
     "metrics",
     "network-location",
-    "offhours",
-    "onhours",
     "ops-item",
     "reduce",
     "security-group",

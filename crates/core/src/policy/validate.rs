@@ -422,5 +422,7 @@ mod tests {
         );
         let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: offhuor\n");
         assert_eq!(e, vec!["p.yml:5:15: unknown filter 'offhuor' (did you mean 'offhour'?)"]);
+        let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: offhours\n");
+        assert_eq!(e, vec!["p.yml:5:15: unknown filter 'offhours' (did you mean 'offhour'?)"]);
     }
 }
