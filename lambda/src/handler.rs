@@ -87,6 +87,7 @@ impl Handler {
                 regions: regions.clone(),
                 now,
                 started,
+                prices: std::sync::Arc::new(custodian_core::pricing::PriceTable::embedded().clone()),
             };
             // Outputs are written only to be uploaded; without a bucket the summary is the record.
             let write_errors: Vec<String> = if write_outputs {

@@ -117,6 +117,16 @@ pub fn load_selected(paths: &[PathBuf], globs: &[String]) -> Result<Vec<Policy>,
     Ok(selected)
 }
 
+/// The embedded price table, extended by `--prices FILE` when given.
+pub fn load_prices(file: Option<&std::path::Path>) -> Result<std::sync::Arc<crate::pricing::PriceTable>, String> {
+    let mut table = crate::pricing::PriceTable::embedded().clone();
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        table.extend(&f.display().to_string(), &text)?;
+    }
+    Ok(std::sync::Arc::new(table))
+}
+
 /// Prints the policies' warnings (accepted Cloud Custodian keys that have no effect) to `err`.
 pub fn print_warnings(policies: &[Policy], err: &mut dyn std::io::Write) {
     for w in policies.iter().flat_map(|p| &p.warnings) {

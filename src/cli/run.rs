@@ -45,6 +45,9 @@ pub struct RunArgs {
     /// Exit with code 3 when any policy matched resources (for CI gating).
     #[arg(long)]
     pub fail_on_findings: bool,
+    /// Extra or overriding prices (TSV in the embedded tables' format; see README).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
 }
 
 /// Runs `custodian run`.
@@ -105,6 +108,13 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         chosen
     };
 
+    let prices = match super::load_prices(args.prices.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(err, "--prices: {e}");
+            return ExitCode::InvalidInput;
+        }
+    };
     super::print_warnings(&policies, err);
     let started = jiff::Timestamp::now();
     let inventory = Inventory::fetch(provider.as_ref(), &regions, &policies, Deadline::none());
@@ -124,6 +134,7 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         regions: regions.clone(),
         now: clock.now(),
         started,
+        prices,
     };
     let mut code = ExitCode::Success;
     let written = write_all(&runs, &info);
@@ -154,7 +165,7 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             }
         }
     }
-    let _ = write!(out, "{}", crate::report::summary_table(&runs));
+    let _ = write!(out, "{}", crate::report::summary_table(&runs, &info.prices, info.now));
     let t = totals(&runs);
     let mode = if args.dry_run { "dry run" } else { "run" };
     let _ = writeln!(
@@ -178,6 +189,11 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             if t.requests == 1 { "" } else { "s" }
         );
     }
+    let _ = writeln!(
+        out,
+        "costs: estimated compute per month (hourly x 730) from {}; {}; storage not estimated; regions without their own prices use us-east-1's.",
+        info.prices.ec2_source, info.prices.rds_source
+    );
     print_schedule_warnings(&runs, out);
     if code == ExitCode::Success && args.fail_on_findings && t.matched > 0 {
         code = ExitCode::Findings;

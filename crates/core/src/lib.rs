@@ -9,6 +9,7 @@ pub mod engine;
 pub mod filter;
 pub mod input;
 pub mod policy;
+pub mod pricing;
 pub mod provider;
 pub mod report;
 pub mod resource;

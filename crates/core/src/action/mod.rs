@@ -59,6 +59,9 @@ pub struct ActionDef {
     pub example: &'static str,
     /// The kinds it applies to.
     pub kinds: &'static [ResourceKind],
+    /// Whether it ends the resource's compute spend (stop, terminate, delete, cancel): what its
+    /// targets cost is what it saves.
+    pub ends_compute: bool,
     /// The keys it accepts on a kind (`type` included).
     pub keys: fn(ResourceKind) -> &'static [&'static str],
     /// Every IAM action it may call on a kind, whatever its options.

@@ -15,6 +15,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Remove tags by key (aliases: unmark, untag); default maid_status.",
     example: "- type: remove-tag\n  tags: [maid_status]",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
+    ends_compute: false,
     keys: |_| &["type", "tags"],
     permissions,
     parse,

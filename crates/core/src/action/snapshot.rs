@@ -15,6 +15,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "RDS: take a manual snapshot named Backup-<id>-<timestamp> (available instances, not Aurora members).",
     example: "- snapshot",
     kinds: &[ResourceKind::Rds],
+    ends_compute: false,
     keys: |_| &["type"],
     permissions: |_| &["rds:CreateDBSnapshot"],
     parse,

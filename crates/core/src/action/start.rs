@@ -15,6 +15,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Start instances. EC2: only stopped ones. RDS: eligible and stopped.",
     example: "- start",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
+    ends_compute: false,
     keys: |_| &["type"],
     permissions: |kind| match kind {
         ResourceKind::Ec2 => &["ec2:StartInstances"],

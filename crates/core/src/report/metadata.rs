@@ -2,6 +2,7 @@
 //! `custodian report` and the pull-request comment). Fields are declared in alphabetical order,
 //! so the file keeps its key order.
 
+use super::cost::{policy_cost, PolicyCost};
 use crate::action::plan::Skipped;
 use crate::action::request::RequestRecord;
 use crate::engine::PolicyRun;
@@ -20,6 +21,9 @@ pub struct Metadata {
     pub api_stats: BTreeMap<String, u64>,
     /// How the run was configured.
     pub config: RunConfig,
+    /// What the matched resources cost and the actions save, per month.
+    #[serde(default)]
+    pub cost: PolicyCost,
     /// Resources fetched and matched.
     pub counts: Counts,
     /// Why the run is not `ok` (`null` when it is).
@@ -170,6 +174,7 @@ impl Metadata {
                 provider: info.provider.clone(),
                 regions: info.regions.clone(),
             },
+            cost: policy_cost(run, &info.prices, info.now),
             counts: Counts {
                 fetched: run.population,
                 matched: run.matched.len(),

@@ -1,5 +1,6 @@
 //! Reports: the run summary table, and `custodian report` in table, CSV, JSON and Markdown.
 
+pub mod cost;
 pub mod markdown;
 pub mod metadata;
 pub mod output;
@@ -168,11 +169,28 @@ pub fn describe_actions(actions: &[metadata::ActionRecord], dry_run: bool) -> Ve
 }
 
 /// The short per-policy summary printed after `custodian run`.
-pub fn summary_table(runs: &[PolicyRun]) -> String {
+pub fn summary_table(runs: &[PolicyRun], prices: &crate::pricing::PriceTable, now: jiff::Timestamp) -> String {
     let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::ASCII_MARKDOWN)
-        .set_header(vec!["Region", "Policy", "Resource", "Fetched", "Matched", "Actions", "Status"]);
+    t.load_preset(comfy_table::presets::ASCII_MARKDOWN).set_header(vec![
+        "Region",
+        "Policy",
+        "Resource",
+        "Fetched",
+        "Matched",
+        "Cost/month",
+        "Saves/month",
+        "Actions",
+        "Status",
+    ]);
     for r in runs {
+        let cost = cost::policy_cost(r, prices, now);
+        let bound = if cost.upper_bound { "up to " } else { "" };
+        let unknown = if cost.unknown.is_empty() {
+            String::new()
+        } else {
+            format!(" (+{} unknown)", cost.unknown.len())
+        };
+        let fallback = if cost.us_east_1_prices { " (us-east-1 prices)" } else { "" };
         let actions: Vec<String> = r
             .plans
             .iter()
@@ -205,6 +223,8 @@ pub fn summary_table(runs: &[PolicyRun]) -> String {
             r.policy.kind.spec().name.to_string(),
             r.population.to_string(),
             r.matched.len().to_string(),
+            format!("{bound}{}{unknown}{fallback}", crate::pricing::dollars(cost.matched_monthly_usd)),
+            format!("{bound}{}", crate::pricing::dollars(cost.saving_monthly_usd)),
             if actions.is_empty() { "-".into() } else { actions.join(", ") },
             status,
         ]);

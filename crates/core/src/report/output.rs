@@ -24,6 +24,8 @@ pub struct RunInfo {
     pub now: jiff::Timestamp,
     /// Wall-clock start of the run.
     pub started: jiff::Timestamp,
+    /// The price table costs are estimated with.
+    pub prices: std::sync::Arc<crate::pricing::PriceTable>,
 }
 
 /// The directory for one policy run.

@@ -51,7 +51,7 @@ pub struct KindSpec {
     pub age_date: fn(&Value) -> Option<Timestamp>,
     /// The status attribute path, for reports.
     pub state_path: &'static [&'static str],
-    /// Keys every resource view keeps: what planning and reporting read besides the filters.
+    /// Keys every resource view keeps: what planning, pricing and reporting read besides the filters.
     pub core_fields: &'static [&'static str],
     /// Attributes of the document (top level, sorted), for key validation and suggestions.
     pub attributes: &'static [&'static str],

@@ -128,6 +128,37 @@ impl OffHours {
         }
     }
 
+    /// For an `offhour` filter: how many of the 168 hours from `from` the resource's schedule
+    /// (its tag, the fallback or the defaults) keeps it off, by the same rules `stay-off` uses.
+    /// `None` when it has no hour schedule (no tag and no fallback, opted out, unparsable, cron).
+    pub fn off_hours_per_week(&self, doc: &Value, from: Timestamp) -> Option<u32> {
+        if self.transition != Transition::Off || self.cron.is_some() {
+            return None;
+        }
+        let raw = crate::resource::tags(doc)
+            .find(|(k, _)| k.to_lowercase() == self.tag)
+            .map(|(_, v)| tag::normalize(v));
+        let value = match (raw, &self.fallback) {
+            (Some(v), _) => v,
+            (None, Some(fallback)) => fallback.clone(),
+            (None, None) if self.opt_out => String::new(),
+            (None, None) => return None,
+        };
+        let TagOutcome::Rules { rules, tz, defaults } = tag::resolve(&value, Transition::Off) else {
+            return None;
+        };
+        let zone = match &tz {
+            None => self.default_tz.clone(),
+            Some(name) => crate::time::resolve_tz(name)?.0,
+        };
+        let rules = if defaults { self.default_rules() } else { rules };
+        let off = (0..168)
+            .filter_map(|h| from.checked_add(SignedDuration::from_hours(h)).ok())
+            .filter(|t| self.inside_off_period(&value, &rules, &zone, *t))
+            .count();
+        Some(off as u32)
+    }
+
     /// Does the resource match at `now`? Records opt-outs, parse errors and lint in `notes`.
     pub fn matches(&self, kind: ResourceKind, doc: &Value, now: Timestamp, notes: Option<&ScheduleNotes>) -> bool {
         if self.state_filter && has_state_filter(kind) {

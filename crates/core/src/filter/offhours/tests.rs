@@ -263,3 +263,22 @@ fn stay_off_matches_for_the_whole_off_period() {
     assert!(!m(&off, "off=(M-F,19);on=(M-F,9)", "2026-11-24T09:00:00Z"));
     assert!(!m(&off, "off", "2026-11-28T12:00:00Z"), "opted out");
 }
+
+#[test]
+fn off_hours_per_week_follow_the_schedule() {
+    let off = filter(Transition::Off, "et");
+    let monday = at("2026-11-23T05:00:00Z");
+    // Defaults: off 19:00, on 07:00, Monday to Friday: four 12-hour nights and a 60-hour weekend.
+    assert_eq!(off.off_hours_per_week(&ec2("running", Some("")), monday), Some(4 * 12 + 60));
+    // Its own schedule: off at 18, on at 8 every day: 14 hours a day.
+    assert_eq!(
+        off.off_hours_per_week(&ec2("running", Some("off=(M-U,18);on=(M-U,8);tz=et")), monday),
+        Some(7 * 14)
+    );
+    assert_eq!(off.off_hours_per_week(&ec2("running", None), monday), None, "no tag: not scheduled");
+    assert_eq!(off.off_hours_per_week(&ec2("running", Some("off")), monday), None, "opted out");
+    assert_eq!(
+        filter(Transition::On, "et").off_hours_per_week(&ec2("running", Some("")), monday),
+        None
+    );
+}

@@ -78,7 +78,7 @@ pub const SPEC: KindSpec = KindSpec {
     age_fields: &["LaunchTime", "BlockDeviceMappings"],
     age_date,
     state_path: &["State", "Name"],
-    core_fields: &["InstanceId", "State"],
+    core_fields: &["InstanceId", "State", "InstanceType"],
     attributes: ATTRIBUTES,
     envelope: Envelope::Reservations,
     tag_mirror: None,

@@ -100,6 +100,7 @@ pub const SPEC: KindSpec = KindSpec {
         "MultiAZ",
         "ReadReplicaSourceDBInstanceIdentifier",
         "ReadReplicaDBInstanceIdentifiers",
+        "DBInstanceClass",
     ],
     attributes: ATTRIBUTES,
     envelope: Envelope::List("DBInstances"),

@@ -40,7 +40,7 @@ pub const SPEC: KindSpec = KindSpec {
     age_fields: &["CreateTime"],
     age_date,
     state_path: &["State"],
-    core_fields: &["SpotInstanceRequestId", "State", "InstanceId"],
+    core_fields: &["SpotInstanceRequestId", "State", "InstanceId", "LaunchSpecification"],
     attributes: ATTRIBUTES,
     envelope: Envelope::List("SpotInstanceRequests"),
     tag_mirror: None,
