@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, and the documented exit codes.
 
 pub mod deploy;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod schedule;
@@ -51,6 +52,8 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Record the live account (describe output) into a snapshot directory.
     Snapshot(snapshot::SnapshotArgs),
+    /// Compare two policy sets as dry runs over the same inventory: what a change would do, in dollars.
+    Plan(plan::PlanArgs),
     /// Print the least-privilege IAM policy document the policies need.
     Iam(deploy::IamArgs),
     /// The scheduled Lambda function: `lambda template` writes its CloudFormation template.
@@ -68,6 +71,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Schema(a) => schema::schema(a, &mut out, &mut err),
         Command::Schedule(a) => schedule::schedule(a, &mut out, &mut err),
         Command::Snapshot(a) => snapshot::snapshot(a, &mut out, &mut err),
+        Command::Plan(a) => plan::plan(a, &mut out, &mut err),
         Command::Iam(a) => deploy::iam(a, &mut out, &mut err),
         Command::Lambda(a) => deploy::lambda(a, &mut out, &mut err),
     }
@@ -115,6 +119,48 @@ pub fn load_selected(paths: &[PathBuf], globs: &[String]) -> Result<Vec<Policy>,
         return Err(vec![Diagnostic::file("-p", format!("no policy name matches {}", globs.join(", ")))]);
     }
     Ok(selected)
+}
+
+/// `--now`: the clock (the system's when absent).
+pub fn parse_now(now: Option<&str>) -> Result<crate::time::Clock, String> {
+    match now {
+        None => Ok(crate::time::Clock::System),
+        Some(text) => text
+            .parse::<jiff::Timestamp>()
+            .map(crate::time::Clock::Fixed)
+            .map_err(|e| format!("--now: '{text}' is not an RFC 3339 instant such as 2026-11-23T19:00:00Z ({e})")),
+    }
+}
+
+/// The provider (a snapshot directory, or AWS) and the regions to evaluate: a snapshot's `-r`
+/// must name regions it holds; AWS resolves `-r` itself.
+pub fn open_provider(
+    snapshot: Option<&std::path::Path>,
+    aws: &AwsArgs,
+) -> Result<(Box<dyn crate::provider::Provider>, Vec<String>), String> {
+    let provider: Box<dyn crate::provider::Provider> = match snapshot {
+        Some(dir) => Box::new(crate::provider::snapshot::SnapshotProvider::open(dir).map_err(|e| e.to_string())?),
+        None => Box::new(aws.connect()?),
+    };
+    let available = provider.regions();
+    if snapshot.is_none() || aws.regions.is_empty() || aws.regions.iter().any(|r| r == "all") {
+        return Ok((provider, available));
+    }
+    let mut chosen = Vec::new();
+    for r in &aws.regions {
+        if !available.contains(r) {
+            return Err(format!(
+                "-r {r}: no such region in {}{} (regions: {})",
+                provider.describe(),
+                crate::input::suggestion(r, available.iter().map(String::as_str)),
+                available.join(", ")
+            ));
+        }
+        if !chosen.contains(r) {
+            chosen.push(r.clone());
+        }
+    }
+    Ok((provider, chosen))
 }
 
 /// The embedded price table, extended by `--prices FILE` when given.

@@ -3,11 +3,7 @@
 
 use super::{load_selected, print_diagnostics, ExitCode};
 use crate::engine::{totals, Deadline, Inventory, RunMode, RunSpec, Status};
-use crate::input::suggestion;
-use crate::provider::snapshot::SnapshotProvider;
-use crate::provider::Provider;
 use crate::report::output::{write_all, RunInfo};
-use crate::time::Clock;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -59,55 +55,20 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             return ExitCode::InvalidInput;
         }
     };
-    let clock = match &args.now {
-        None => Clock::System,
-        Some(text) => match text.parse::<jiff::Timestamp>() {
-            Ok(t) => Clock::Fixed(t),
-            Err(e) => {
-                let _ = writeln!(err, "--now: '{text}' is not an RFC 3339 instant such as 2026-11-23T19:00:00Z ({e})");
-                return ExitCode::InvalidInput;
-            }
-        },
-    };
-    let provider: Box<dyn Provider> = match &args.snapshot {
-        Some(dir) => match SnapshotProvider::open(dir) {
-            Ok(p) => Box::new(p),
-            Err(e) => {
-                let _ = writeln!(err, "{e}");
-                return ExitCode::InvalidInput;
-            }
-        },
-        None => match args.aws.connect() {
-            Ok(p) => Box::new(p),
-            Err(e) => {
-                let _ = writeln!(err, "{e}");
-                return ExitCode::InvalidInput;
-            }
-        },
-    };
-    let available = provider.regions();
-    let regions = if args.snapshot.is_none() || args.aws.regions.is_empty() || args.aws.regions.iter().any(|r| r == "all") {
-        available.clone()
-    } else {
-        let mut chosen = Vec::new();
-        for r in &args.aws.regions {
-            if !available.contains(r) {
-                let _ = writeln!(
-                    err,
-                    "-r {r}: no such region in {}{} (regions: {})",
-                    provider.describe(),
-                    suggestion(r, available.iter().map(String::as_str)),
-                    available.join(", ")
-                );
-                return ExitCode::InvalidInput;
-            }
-            if !chosen.contains(r) {
-                chosen.push(r.clone());
-            }
+    let clock = match super::parse_now(args.now.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return ExitCode::InvalidInput;
         }
-        chosen
     };
-
+    let (provider, regions) = match super::open_provider(args.snapshot.as_deref(), &args.aws) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return ExitCode::InvalidInput;
+        }
+    };
     let prices = match super::load_prices(args.prices.as_deref()) {
         Ok(p) => p,
         Err(e) => {

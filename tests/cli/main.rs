@@ -7,6 +7,7 @@ mod deploy;
 mod invalid_policies;
 mod live;
 mod offhours;
+mod plan;
 mod report;
 mod run;
 mod schema;

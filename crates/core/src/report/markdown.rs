@@ -14,9 +14,18 @@ const CELL_MAX: usize = 64;
 /// Escapes text for a Markdown table cell: no HTML, no mentions, no links, no emphasis, no
 /// cell breaks; control characters become spaces; long text is cut with an ellipsis.
 pub fn escape_cell(s: &str) -> String {
+    escape(s, CELL_MAX)
+}
+
+/// [`escape_cell`] without the length limit, for prose (headlines).
+pub fn escape_text(s: &str) -> String {
+    escape(s, usize::MAX)
+}
+
+fn escape(s: &str, max: usize) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i >= CELL_MAX {
+        if i >= max {
             out.push('…');
             break;
         }

@@ -1,9 +1,11 @@
 //! Reports: the run summary table, and `custodian report` in table, CSV, JSON and Markdown.
 
+pub mod compare;
 pub mod cost;
 pub mod markdown;
 pub mod metadata;
 pub mod output;
+pub mod plan_comment;
 
 use crate::engine::{PolicyRun, Status};
 use crate::filter::path::KeyPath;
