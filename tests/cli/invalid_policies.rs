@@ -128,3 +128,22 @@ fn accepted_keys_without_effect_are_located_warnings_not_silence() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("warning: mode key 'role'"), "{}", out.stderr);
 }
+
+#[test]
+fn validate_speaks_sarif_github_and_json_for_ci() {
+    let out = custodian(["validate", "--format", "github", "tests/invalid/unknown-filter.yml"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "::error file=tests/invalid/unknown-filter.yml,line=6,col=15,endColumn=28,title=custodian unknown-filter::unknown filter 'instance-agee' (did you mean 'instance-age'?)\n"
+    );
+    let out = custodian(["validate", "--format", "sarif", "tests/invalid/many-errors.yml"]);
+    assert_eq!(out.code, 1);
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let text = std::fs::read_to_string(crate::util::root().join("tests/invalid/many-errors.yml")).unwrap();
+    assert_eq!(results.len(), text.lines().filter(|l| l.starts_with("# expect: ")).count());
+    let out = custodian(["validate", "--format", "json", "policies/"]);
+    assert_eq!((out.code, out.stdout.trim()), (0, "[]"), "valid policies: an empty list");
+}

@@ -58,6 +58,32 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// A stable id of the kind of problem, for SARIF rules: the message's leading words with
+    /// the quoted parts (names, values) left out, e.g. `unknown-filter`, `policy-key-is-not-supported`.
+    pub fn rule_id(&self) -> String {
+        let mut words = Vec::new();
+        let mut quoted = false;
+        for part in self.message.split('\'') {
+            if !quoted {
+                words.extend(
+                    part.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                        .filter(|w| !w.is_empty() && w.chars().any(|c| c.is_ascii_alphabetic()))
+                        .map(str::to_lowercase),
+                );
+            }
+            quoted = !quoted;
+            if words.len() >= 4 {
+                break;
+            }
+        }
+        words.truncate(4);
+        if words.is_empty() {
+            "invalid-input".to_string()
+        } else {
+            words.join("-")
+        }
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -133,6 +159,19 @@ pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_ids_name_the_kind_of_problem_not_the_values() {
+        let d = |m: &str| Diagnostic {
+            message: m.into(),
+            ..Diagnostic::file("f", "")
+        };
+        assert_eq!(d("unknown filter 'tga'").rule_id(), "unknown-filter");
+        assert_eq!(d("unknown filter 'zzz'").rule_id(), "unknown-filter");
+        assert_eq!(d("policy key 'query' is not supported by custodian").rule_id(), "policy-key-is-not");
+        assert_eq!(d("'value_from' is not supported by custodian").rule_id(), "is-not-supported-by");
+        assert_eq!(d("invalid YAML: did not find expected key").rule_id(), "invalid-yaml-did-not");
+    }
 
     #[test]
     fn suggests_close_words_only() {

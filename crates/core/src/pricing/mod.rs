@@ -6,7 +6,7 @@
 use crate::resource::{resource_state, ResourceKind};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Hours in a month, the convention Infracost uses.
@@ -25,10 +25,10 @@ pub const RDS_PRICES_AS_OF: &str = "2026-08-17";
 /// On-demand prices in USD per hour.
 #[derive(Debug, Clone, Default)]
 pub struct PriceTable {
-    ec2: HashMap<(String, String), f64>,
-    rds: HashMap<(String, String, String, String), f64>,
-    ec2_regions: BTreeSet<String>,
-    rds_regions: BTreeSet<String>,
+    /// region -> instance type -> USD/h (nested, so lookups by `&str` allocate nothing).
+    ec2: HashMap<String, HashMap<String, f64>>,
+    /// region -> "class engine deployment" -> USD/h.
+    rds: HashMap<String, HashMap<String, f64>>,
     /// Where the EC2 prices come from and their date, for every report.
     pub ec2_source: String,
     /// Where the RDS prices come from and their date.
@@ -144,12 +144,10 @@ impl PriceTable {
             };
             let region = cells[0].to_string();
             if ec2 {
-                self.ec2_regions.insert(region.clone());
-                self.ec2.insert((region, cells[1].to_string()), price);
+                self.ec2.entry(region).or_default().insert(cells[1].to_string(), price);
             } else {
-                self.rds_regions.insert(region.clone());
-                self.rds
-                    .insert((region, cells[1].to_string(), cells[2].to_string(), cells[3].to_string()), price);
+                let key = format!("{} {} {}", cells[1], cells[2], cells[3]);
+                self.rds.entry(region).or_default().insert(key, price);
             }
         }
         let source = format!("{name}{}", date.map(|d| format!(" (prices of {d})")).unwrap_or_default());
@@ -163,12 +161,11 @@ impl PriceTable {
 
     /// The price of an EC2 instance type in a region (falling back to us-east-1's).
     pub fn ec2_price(&self, region: &str, instance_type: &str) -> Estimate {
-        let (lookup, basis) = if self.ec2_regions.contains(region) {
-            (region, Basis::Region)
-        } else {
-            (FALLBACK_REGION, Basis::UsEast1Fallback)
+        let (prices, basis) = match self.ec2.get(region) {
+            Some(p) => (Some(p), Basis::Region),
+            None => (self.ec2.get(FALLBACK_REGION), Basis::UsEast1Fallback),
         };
-        match self.ec2.get(&(lookup.to_string(), instance_type.to_string())) {
+        match prices.and_then(|p| p.get(instance_type)) {
             Some(p) => Estimate {
                 hourly: Some(*p),
                 upper_bound: false,
@@ -181,14 +178,12 @@ impl PriceTable {
 
     /// The price of an RDS class for an engine and deployment (`single-az`, `multi-az`).
     pub fn rds_price(&self, region: &str, class: &str, engine: &str, deployment: &str) -> Estimate {
-        let (lookup, basis) = if self.rds_regions.contains(region) {
-            (region, Basis::Region)
-        } else {
-            (FALLBACK_REGION, Basis::UsEast1Fallback)
+        let (prices, basis) = match self.rds.get(region) {
+            Some(p) => (Some(p), Basis::Region),
+            None => (self.rds.get(FALLBACK_REGION), Basis::UsEast1Fallback),
         };
         let priced = format!("{class} {engine} {deployment}");
-        let key = (lookup.to_string(), class.to_string(), engine.to_string(), deployment.to_string());
-        match self.rds.get(&key) {
+        match prices.and_then(|p| p.get(&priced)) {
             Some(p) => Estimate {
                 hourly: Some(*p),
                 upper_bound: false,
@@ -313,8 +308,8 @@ mod tests {
         let mut t = PriceTable::default();
         t.extend("ec2", EC2_TABLE).unwrap();
         t.extend("rds", RDS_TABLE).unwrap();
-        assert_eq!(t.ec2.len(), 2686);
-        assert_eq!(t.rds.len(), 1850);
+        assert_eq!(t.ec2.values().map(HashMap::len).sum::<usize>(), 2686);
+        assert_eq!(t.rds.values().map(HashMap::len).sum::<usize>(), 1850);
     }
 
     #[test]

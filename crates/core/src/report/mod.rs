@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod cost;
+pub mod diagnostics;
 pub mod markdown;
 pub mod metadata;
 pub mod output;
