@@ -8,7 +8,7 @@ use crate::summary::{summarize, Summary};
 use custodian_core::engine::{Deadline, Inventory, RunMode, RunSpec};
 use custodian_core::policy::Policy;
 use custodian_core::provider::Provider;
-use custodian_core::report::output::{write_all, RunInfo};
+use custodian_core::report::output::{costs, write_all, RunInfo};
 use custodian_core::time::Clock;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
@@ -92,7 +92,7 @@ impl Handler {
             // Outputs are written only to be uploaded; without a bucket the summary is the record.
             let write_errors: Vec<String> = if write_outputs {
                 runs.iter()
-                    .zip(write_all(&runs, &info))
+                    .zip(write_all(&runs, &costs(&runs, &info), &info))
                     .filter_map(|(r, w)| w.err().map(|e| format!("{}: {e}", r.policy.name)))
                     .collect()
             } else {

@@ -3,7 +3,7 @@
 
 use super::{load_selected, print_diagnostics, ExitCode};
 use crate::engine::{totals, Deadline, Inventory, RunMode, RunSpec, Status};
-use crate::report::output::{write_all, RunInfo};
+use crate::report::output::{costs, write_all, RunInfo};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -98,7 +98,8 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         prices,
     };
     let mut code = ExitCode::Success;
-    let written = write_all(&runs, &info);
+    let costs = costs(&runs, &info);
+    let written = write_all(&runs, &costs, &info);
     for (r, result) in runs.iter().zip(written) {
         if let Err(e) = result {
             let _ = writeln!(err, "{}: cannot write output to {}: {e}", r.policy.name, info.output_dir.display());
@@ -126,7 +127,7 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             }
         }
     }
-    let _ = write!(out, "{}", crate::report::summary_table(&runs, &info.prices, info.now));
+    let _ = write!(out, "{}", crate::report::summary_table(&runs, &costs));
     let t = totals(&runs);
     let mode = if args.dry_run { "dry run" } else { "run" };
     let _ = writeln!(

@@ -49,6 +49,24 @@ pub enum Basis {
     Unknown,
 }
 
+/// A resource's price, without naming what was priced (no allocation: the hot path).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quote {
+    /// USD per hour; `None` when unknown.
+    pub hourly: Option<f64>,
+    /// An upper bound (spot requests).
+    pub upper_bound: bool,
+    /// How it was made.
+    pub basis: Basis,
+}
+
+impl Quote {
+    /// USD per month (hourly x 730).
+    pub fn monthly(&self) -> Option<f64> {
+        self.hourly.map(|h| h * HOURS_PER_MONTH)
+    }
+}
+
 /// A resource's estimated compute cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Estimate {
@@ -194,6 +212,63 @@ impl PriceTable {
         }
     }
 
+    /// A resource's price now, for sums over many resources.
+    pub fn quote(&self, kind: ResourceKind, region: &str, doc: &Value) -> Quote {
+        let state = resource_state(kind, doc).unwrap_or("");
+        let text = |key: &str| doc.get(key).and_then(Value::as_str).unwrap_or("");
+        let off = Quote {
+            hourly: Some(0.0),
+            upper_bound: false,
+            basis: Basis::NotRunning,
+        };
+        let ec2 = |t: &str, upper_bound: bool| {
+            let (prices, basis) = match self.ec2.get(region) {
+                Some(p) => (Some(p), Basis::Region),
+                None => (self.ec2.get(FALLBACK_REGION), Basis::UsEast1Fallback),
+            };
+            match prices.and_then(|p| p.get(t)) {
+                Some(h) => Quote {
+                    hourly: Some(*h),
+                    upper_bound,
+                    basis,
+                },
+                None => Quote {
+                    hourly: None,
+                    upper_bound,
+                    basis: Basis::Unknown,
+                },
+            }
+        };
+        match kind {
+            ResourceKind::Ec2 => match state {
+                "pending" | "running" => ec2(text("InstanceType"), false),
+                _ => off,
+            },
+            ResourceKind::Rds => match state {
+                "stopped" | "stopping" | "deleting" => off,
+                _ => {
+                    let e = self.estimate(kind, region, doc);
+                    Quote {
+                        hourly: e.hourly,
+                        upper_bound: e.upper_bound,
+                        basis: e.basis,
+                    }
+                }
+            },
+            ResourceKind::SpotRequest => match state {
+                "open" | "active" | "disabled" => {
+                    let t = doc
+                        .get("LaunchSpecification")
+                        .and_then(|l| l.get("InstanceType"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    ec2(t, true)
+                }
+                _ => off,
+            },
+        }
+    }
+
     /// A resource's estimated compute cost now.
     pub fn estimate(&self, kind: ResourceKind, region: &str, doc: &Value) -> Estimate {
         let text = |key: &str| doc.get(key).and_then(Value::as_str).unwrap_or("");
@@ -331,6 +406,12 @@ mod tests {
         assert_eq!(t.estimate(ResourceKind::Rds, "us-east-1", &db).hourly, Some(0.899));
         let spot = json!({"State": "open", "LaunchSpecification": {"InstanceType": "p4d.24xlarge"}, "SpotPrice": "5.0"});
         let e = t.estimate(ResourceKind::SpotRequest, "us-east-1", &spot);
+        let q = t.quote(ResourceKind::SpotRequest, "us-east-1", &spot);
+        assert_eq!(
+            (q.hourly, q.upper_bound, q.basis),
+            (e.hourly, e.upper_bound, e.basis),
+            "quote and estimate agree"
+        );
         assert!(e.upper_bound, "SpotPrice is the bid: on-demand is the bound");
         assert_eq!(e.hourly, Some(21.957642));
         assert_eq!(e.to_string(), "up to $21.96/h (up to $16,029.08/month)");

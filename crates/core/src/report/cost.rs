@@ -10,7 +10,7 @@ use crate::pricing::{Basis, PriceTable, HOURS_PER_MONTH};
 use crate::resource::{resource_id, Resource};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A policy run's money, in USD per month.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -36,10 +36,8 @@ pub fn policy_cost(run: &PolicyRun, prices: &PriceTable, now: Timestamp) -> Poli
         prices: format!("{}; {}", prices.ec2_source, prices.rds_source),
         ..PolicyCost::default()
     };
-    let mut by_id: HashMap<&str, &Resource> = HashMap::new();
     for r in &run.matched {
-        by_id.insert(resource_id(kind, &r.view), r);
-        let e = prices.estimate(kind, &run.region, &r.view);
+        let e = prices.quote(kind, &run.region, &r.view);
         match e.monthly() {
             Some(m) => cost.matched_monthly_usd += m,
             None => cost.unknown.push(resource_id(kind, &r.view).to_string()),
@@ -59,19 +57,23 @@ pub fn policy_cost(run: &PolicyRun, prices: &PriceTable, now: Timestamp) -> Poli
         | Filter::TagCount(_)
         | Filter::MarkedForOp(_) => None,
     });
-    let mut saved: Vec<&str> = Vec::new();
+    let ending = |a: &&Action| a.name().def().ends_compute;
+    if !run.policy.actions.iter().any(|a| ending(&a)) || run.plans.is_empty() {
+        return cost;
+    }
+    let by_id: HashMap<&str, &Resource> = run.matched.iter().map(|r| (resource_id(kind, &r.view), *r)).collect();
+    let mut saved: HashSet<&str> = HashSet::new();
     for (plan, action) in run.plans.iter().zip(&run.policy.actions) {
-        if !action.name().def().ends_compute {
+        if !ending(&action) {
             continue;
         }
         for id in &plan.targets {
             // Each resource's spend ends once, whichever action ends it.
-            if saved.contains(&id.as_str()) {
+            if !saved.insert(id.as_str()) {
                 continue;
             }
             let Some(r) = by_id.get(id.as_str()) else { continue };
-            saved.push(id);
-            let hourly = prices.estimate(kind, &run.region, &r.view).hourly.unwrap_or(0.0);
+            let hourly = prices.quote(kind, &run.region, &r.view).hourly.unwrap_or(0.0);
             let hours = match (offhour, action) {
                 (Some(o), Action::Stop(_)) => o
                     .off_hours_per_week(&r.view, now)

@@ -2,7 +2,7 @@
 //! `custodian report` and the pull-request comment). Fields are declared in alphabetical order,
 //! so the file keeps its key order.
 
-use super::cost::{policy_cost, PolicyCost};
+use super::cost::PolicyCost;
 use crate::action::plan::Skipped;
 use crate::action::request::RequestRecord;
 use crate::engine::PolicyRun;
@@ -141,8 +141,8 @@ pub struct TagLint {
 }
 
 impl Metadata {
-    /// The metadata of one policy run.
-    pub fn of(run: &PolicyRun, info: &super::output::RunInfo) -> Metadata {
+    /// The metadata of one policy run, with its costs (see [`super::cost::policy_cost`]).
+    pub fn of(run: &PolicyRun, info: &super::output::RunInfo, cost: &PolicyCost) -> Metadata {
         let mut api_stats: BTreeMap<String, u64> = BTreeMap::new();
         for (api, n) in run.api_calls.iter().map(|(k, v)| (k, v)).chain(run.action_calls.iter()) {
             *api_stats.entry(api.clone()).or_default() += n;
@@ -174,7 +174,7 @@ impl Metadata {
                 provider: info.provider.clone(),
                 regions: info.regions.clone(),
             },
-            cost: policy_cost(run, &info.prices, info.now),
+            cost: cost.clone(),
             counts: Counts {
                 fetched: run.population,
                 matched: run.matched.len(),

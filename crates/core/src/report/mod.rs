@@ -172,7 +172,7 @@ pub fn describe_actions(actions: &[metadata::ActionRecord], dry_run: bool) -> Ve
 }
 
 /// The short per-policy summary printed after `custodian run`.
-pub fn summary_table(runs: &[PolicyRun], prices: &crate::pricing::PriceTable, now: jiff::Timestamp) -> String {
+pub fn summary_table(runs: &[PolicyRun], costs: &[cost::PolicyCost]) -> String {
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::ASCII_MARKDOWN).set_header(vec![
         "Region",
@@ -185,8 +185,7 @@ pub fn summary_table(runs: &[PolicyRun], prices: &crate::pricing::PriceTable, no
         "Actions",
         "Status",
     ]);
-    for r in runs {
-        let cost = cost::policy_cost(r, prices, now);
+    for (r, cost) in runs.iter().zip(costs) {
         let bound = if cost.upper_bound { "up to " } else { "" };
         let unknown = if cost.unknown.is_empty() {
             String::new()

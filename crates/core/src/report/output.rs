@@ -1,6 +1,7 @@
 //! The output directory, in c7n's layout: `OUT/<policy>/` for one region, `OUT/<region>/<policy>/`
 //! for several; each holding `resources.json` (matched documents) and `metadata.json`.
 
+use super::cost::PolicyCost;
 use super::metadata::Metadata;
 use crate::engine::{PolicyRun, Status};
 use serde_json::Value;
@@ -38,18 +39,24 @@ pub fn policy_dir(info: &RunInfo, region: &str, policy: &str) -> PathBuf {
 }
 
 /// The `metadata.json` document of one policy run.
-pub fn metadata(run: &PolicyRun, info: &RunInfo) -> Metadata {
-    Metadata::of(run, info)
+pub fn metadata(run: &PolicyRun, info: &RunInfo, cost: &PolicyCost) -> Metadata {
+    Metadata::of(run, info, cost)
+}
+
+/// Every run's costs, computed once (in parallel) for the summary and the metadata.
+pub fn costs(runs: &[PolicyRun], info: &RunInfo) -> Vec<PolicyCost> {
+    crate::engine::parallel_map(runs, |r| super::cost::policy_cost(r, &info.prices, info.now))
 }
 
 /// Writes every policy run's outputs (in parallel); one result per run, in order.
-pub fn write_all(runs: &[PolicyRun], info: &RunInfo) -> Vec<std::io::Result<PathBuf>> {
-    crate::engine::parallel_map(runs, |r| write_policy_output(r, info))
+pub fn write_all(runs: &[PolicyRun], costs: &[PolicyCost], info: &RunInfo) -> Vec<std::io::Result<PathBuf>> {
+    let pairs: Vec<(&PolicyRun, &PolicyCost)> = runs.iter().zip(costs).collect();
+    crate::engine::parallel_map(&pairs, |(r, c)| write_policy_output(r, c, info))
 }
 
 /// Writes one policy run's `resources.json` (unless the guard tripped or the fetch failed, as c7n)
 /// and `metadata.json`.
-pub fn write_policy_output(run: &PolicyRun, info: &RunInfo) -> std::io::Result<PathBuf> {
+pub fn write_policy_output(run: &PolicyRun, cost: &PolicyCost, info: &RunInfo) -> std::io::Result<PathBuf> {
     let dir = policy_dir(info, &run.region, &run.policy.name);
     std::fs::create_dir_all(&dir)?;
     // c7n's off-hours side files, written only when there is something to say.
@@ -68,7 +75,7 @@ pub fn write_policy_output(run: &PolicyRun, info: &RunInfo) -> std::io::Result<P
     } else {
         let _ = std::fs::remove_file(dir.join("resources.json"));
     }
-    write_json(&dir.join("metadata.json"), &metadata(run, info))?;
+    write_json(&dir.join("metadata.json"), &metadata(run, info, cost))?;
     Ok(dir)
 }
 
