@@ -162,3 +162,33 @@ fn report_only_deployment_asks_for_dry_runs_and_can_only_describe() {
     let doc: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["Statement"], *statements);
 }
+
+/// The example pull-request workflow passes actionlint (and actionlint does catch a broken one).
+#[test]
+fn the_example_github_workflow_passes_actionlint() {
+    let lint = std::env::var("CUSTODIAN_ACTIONLINT")
+        .expect("CUSTODIAN_ACTIONLINT is unset: run the tests with ./scripts/test.sh, which installs actionlint");
+    let workflow = crate::util::root().join("examples/github/custodian-pr.yml");
+    let out = Command::new(&lint).arg(&workflow).output().expect("actionlint runs");
+    assert!(
+        out.status.success(),
+        "actionlint rejected the workflow:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&workflow).unwrap();
+    for needed in [
+        "custodian validate --format github",
+        "custodian validate --format sarif",
+        "custodian plan --base-ref",
+        "gh api",
+        "aws-actions/configure-aws-credentials",
+    ] {
+        assert!(text.contains(needed), "the workflow uses {needed}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yml");
+    std::fs::write(&broken, text.replace("github.base_ref", "github.base_reff")).unwrap();
+    let out = Command::new(&lint).arg(&broken).output().expect("actionlint runs");
+    assert!(!out.status.success(), "actionlint must reject an unknown context property");
+}
