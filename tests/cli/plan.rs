@@ -262,3 +262,47 @@ fn base_ref_reads_the_policies_from_git_without_checking_out() {
     assert_eq!(bad.code, 1);
     assert!(bad.stderr.contains("--base-ref: git ls-tree"), "{}", bad.stderr);
 }
+
+/// A hostile `Name` tag in the account cannot inject Markdown, HTML or mentions into the comment.
+#[test]
+fn hostile_tag_values_are_escaped_in_the_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap/us-east-1");
+    std::fs::create_dir_all(&snap).unwrap();
+    let src = crate::util::root().join("examples/account/us-east-1");
+    for f in [
+        "describe-instances.json",
+        "describe-db-instances.json",
+        "describe-spot-instance-requests.json",
+    ] {
+        let text = std::fs::read_to_string(src.join(f)).unwrap();
+        let hostile = serde_json::to_string("<img src=x onerror=alert(1)> @org/team | ```\nfence").unwrap();
+        std::fs::write(snap.join(f), text.replace("\"inference\"", &hostile)).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("base")).unwrap();
+    std::fs::create_dir_all(dir.path().join("head")).unwrap();
+    std::fs::write(dir.path().join("base/p.yml"), BASE).unwrap();
+    std::fs::write(dir.path().join("head/p.yml"), HEAD).unwrap();
+    let out = custodian([
+        "plan",
+        "--base",
+        dir.path().join("base").to_str().unwrap(),
+        "--head",
+        dir.path().join("head").to_str().unwrap(),
+        "--snapshot",
+        dir.path().join("snap").to_str().unwrap(),
+        "--now",
+        "2026-11-23T15:00:00Z",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let body = out.stdout.split_once('\n').unwrap().1;
+    assert!(
+        body.contains("| i-0gpu000000000002 | &lt;img src=x onerror=alert&#40;1&#41;&gt; &#64;org/team &#124; &#96;&#96;&#96; fence |"),
+        "{body}"
+    );
+    for bad in ["<img", "@org", "```"] {
+        assert!(!body.contains(bad), "{bad} leaked:\n{body}");
+    }
+}

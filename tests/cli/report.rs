@@ -60,6 +60,12 @@ fn markdown_is_a_pull_request_summary() {
         "{md}"
     );
     assert!(md.contains("- cancel: would act on 2 in 2 calls"), "{md}");
+    // Two p4d.24xlarge requests (one open, one active), at most on-demand: 2 x 21.957642 x 730.
+    assert!(
+        md.contains("- cost: up to $32,058.16/month matched, up to $32,058.16/month saved"),
+        "{md}"
+    );
+    assert!(md.contains("prices: AWS on-demand list prices of 2026-07-20"), "{md}");
     assert!(md.contains("| sir-0forgotten00001 | open | one-time | p4d.24xlarge |"), "{md}");
     assert!(!md.contains("@example.com"), "resource strings are escaped");
 }

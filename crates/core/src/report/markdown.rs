@@ -53,6 +53,18 @@ pub fn render(entries: &[ReportEntry], limit: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## custodian {}\n", if dry_run { "dry run" } else { "run" });
     let _ = writeln!(out, "{} policy result(s), {} matched resource(s).\n", entries.len(), total);
+    if let Some(prices) = entries
+        .iter()
+        .filter_map(|e| e.metadata.as_ref())
+        .map(|m| &m.cost.prices)
+        .find(|p| !p.is_empty())
+    {
+        let _ = writeln!(
+            out,
+            "_Costs: estimated compute per month (hourly x 730); prices: {}._\n",
+            escape_text(prices)
+        );
+    }
     let footer_reserve = 200;
     let mut omitted_policies = 0;
     for (i, e) in entries.iter().enumerate() {
@@ -93,6 +105,19 @@ fn section(e: &ReportEntry, dry_run: bool) -> String {
         for line in describe_actions(actions, dry_run) {
             let _ = writeln!(s, "- {line}");
         }
+    }
+    if let Some(c) = e.metadata.as_ref().map(|m| &m.cost).filter(|c| !c.prices.is_empty()) {
+        let bound = if c.upper_bound { "up to " } else { "" };
+        let unknown = match c.unknown.len() {
+            0 => String::new(),
+            n => format!(", {n} with no known price"),
+        };
+        let _ = writeln!(
+            s,
+            "- cost: {bound}{}/month matched, {bound}{}/month saved{unknown}",
+            crate::pricing::dollars(c.matched_monthly_usd),
+            crate::pricing::dollars(c.saving_monthly_usd)
+        );
     }
     if let Some(m) = &e.metadata {
         let unparsable = m.schedule.parse_errors.iter().map(|f| (&f.id, &f.value, "does not parse"));
