@@ -121,6 +121,36 @@ pub fn load_selected(paths: &[PathBuf], globs: &[String]) -> Result<Vec<Policy>,
     Ok(selected)
 }
 
+/// What `run` and `plan` set up before fetching: the clock, the prices, the provider and regions.
+pub struct Setup {
+    /// "Now".
+    pub clock: crate::time::Clock,
+    /// The price table (embedded, extended by `--prices`).
+    pub prices: std::sync::Arc<crate::pricing::PriceTable>,
+    /// Where resources come from.
+    pub provider: Box<dyn crate::provider::Provider>,
+    /// The regions to evaluate.
+    pub regions: Vec<String>,
+}
+
+/// Sets up a run from its flags; the error is the message to print (invalid input).
+pub fn setup(
+    now: Option<&str>,
+    prices: Option<&std::path::Path>,
+    snapshot: Option<&std::path::Path>,
+    aws: &AwsArgs,
+) -> Result<Setup, String> {
+    let clock = parse_now(now)?;
+    let prices = load_prices(prices).map_err(|e| format!("--prices: {e}"))?;
+    let (provider, regions) = open_provider(snapshot, aws)?;
+    Ok(Setup {
+        clock,
+        prices,
+        provider,
+        regions,
+    })
+}
+
 /// `--now`: the clock (the system's when absent).
 pub fn parse_now(now: Option<&str>) -> Result<crate::time::Clock, String> {
     match now {

@@ -128,22 +128,13 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
             return ExitCode::InvalidInput;
         }
     };
-    let clock = match super::parse_now(args.now.as_deref()) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(err, "{e}");
-            return ExitCode::InvalidInput;
-        }
-    };
-    let prices = match super::load_prices(args.prices.as_deref()) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = writeln!(err, "--prices: {e}");
-            return ExitCode::InvalidInput;
-        }
-    };
-    let (provider, regions) = match super::open_provider(args.snapshot.as_deref(), &args.aws) {
-        Ok(p) => p,
+    let super::Setup {
+        clock,
+        prices,
+        provider,
+        regions,
+    } = match super::setup(args.now.as_deref(), args.prices.as_deref(), args.snapshot.as_deref(), &args.aws) {
+        Ok(s) => s,
         Err(e) => {
             let _ = writeln!(err, "{e}");
             return ExitCode::InvalidInput;

@@ -179,18 +179,32 @@ impl PriceTable {
 
     /// The price of an EC2 instance type in a region (falling back to us-east-1's).
     pub fn ec2_price(&self, region: &str, instance_type: &str) -> Estimate {
+        let q = self.ec2_quote(region, instance_type, false);
+        Estimate {
+            hourly: q.hourly,
+            upper_bound: q.upper_bound,
+            basis: q.basis,
+            priced: instance_type.to_string(),
+        }
+    }
+
+    /// [`PriceTable::ec2_price`] without naming what was priced.
+    fn ec2_quote(&self, region: &str, instance_type: &str, upper_bound: bool) -> Quote {
         let (prices, basis) = match self.ec2.get(region) {
             Some(p) => (Some(p), Basis::Region),
             None => (self.ec2.get(FALLBACK_REGION), Basis::UsEast1Fallback),
         };
         match prices.and_then(|p| p.get(instance_type)) {
-            Some(p) => Estimate {
-                hourly: Some(*p),
-                upper_bound: false,
+            Some(h) => Quote {
+                hourly: Some(*h),
+                upper_bound,
                 basis,
-                priced: instance_type.to_string(),
             },
-            None => Estimate::unknown(instance_type.to_string()),
+            None => Quote {
+                hourly: None,
+                upper_bound,
+                basis: Basis::Unknown,
+            },
         }
     }
 
@@ -221,24 +235,7 @@ impl PriceTable {
             upper_bound: false,
             basis: Basis::NotRunning,
         };
-        let ec2 = |t: &str, upper_bound: bool| {
-            let (prices, basis) = match self.ec2.get(region) {
-                Some(p) => (Some(p), Basis::Region),
-                None => (self.ec2.get(FALLBACK_REGION), Basis::UsEast1Fallback),
-            };
-            match prices.and_then(|p| p.get(t)) {
-                Some(h) => Quote {
-                    hourly: Some(*h),
-                    upper_bound,
-                    basis,
-                },
-                None => Quote {
-                    hourly: None,
-                    upper_bound,
-                    basis: Basis::Unknown,
-                },
-            }
-        };
+        let ec2 = |t: &str, upper_bound: bool| self.ec2_quote(region, t, upper_bound);
         match kind {
             ResourceKind::Ec2 => match state {
                 "pending" | "running" => ec2(text("InstanceType"), false),
