@@ -112,6 +112,9 @@ fn names(runs: &[&crate::engine::PolicyRun], wanted: &std::collections::BTreeSet
 
 /// Runs `custodian plan`.
 pub fn plan(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    // The comment's marker carries when this run started, so a slower run that started
+    // earlier never overwrites the comment of one that started later.
+    let started = jiff::Timestamp::now();
     let head = load_selected(&args.head, &[]);
     let base: Result<Vec<Policy>, Vec<Diagnostic>> = match &args.base_ref {
         Some(rev) => match files_at_revision(rev, &args.head) {
@@ -175,12 +178,7 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
         .collect();
     let all_runs: Vec<&crate::engine::PolicyRun> = head_runs.iter().chain(&base_runs).collect();
     let names = names(&all_runs, &wanted);
-    let comment = plan_comment::render(
-        &comparison,
-        &names,
-        jiff::Timestamp::now(),
-        crate::report::markdown::GITHUB_COMMENT_LIMIT,
-    );
+    let comment = plan_comment::render(&comparison, &names, started, crate::report::markdown::GITHUB_COMMENT_LIMIT);
     let json = serde_json::to_string_pretty(&comparison).unwrap_or_default();
     if let Some(dir) = &args.output_dir {
         let written = std::fs::create_dir_all(dir)

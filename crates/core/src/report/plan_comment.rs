@@ -52,7 +52,7 @@ pub fn render(c: &Comparison, names: &Names, generated: Timestamp, limit: usize)
         );
     }
     let footer = format!(
-        "\n{} unchanged policy result(s). _Estimated compute per month (hourly x 730); storage not estimated. Prices: {}._\n",
+        "\n{} unchanged policy result(s). _Estimated compute per month (hourly x 730); storage not estimated; regions without their own prices use us-east-1's. Prices: {}._\n",
         c.unchanged,
         escape_text(&c.prices)
     );
