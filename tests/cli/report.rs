@@ -66,6 +66,8 @@ fn markdown_is_a_pull_request_summary() {
         "{md}"
     );
     assert!(md.contains("prices: AWS on-demand list prices of 2026-07-20"), "{md}");
+    let row = md.lines().find(|l| l.starts_with("| sir-0forgotten00001 |")).unwrap();
+    assert!(row.ends_with("| up to $16,029.08 |"), "each finding carries its cost: {row}");
     assert!(md.contains("| sir-0forgotten00001 | open | one-time | p4d.24xlarge |"), "{md}");
     assert!(!md.contains("@example.com"), "resource strings are escaped");
 }

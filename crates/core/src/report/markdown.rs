@@ -131,10 +131,15 @@ fn section(e: &ReportEntry, dry_run: bool) -> String {
         return s;
     }
     let fields = e.kind.spec().report_fields;
-    let _ = writeln!(s, "\n| {} |", fields.iter().map(|f| escape_cell(f)).collect::<Vec<_>>().join(" | "));
-    let _ = writeln!(s, "|{}", "---|".repeat(fields.len()));
+    let _ = writeln!(
+        s,
+        "\n| {} | Cost/month |",
+        fields.iter().map(|f| escape_cell(f)).collect::<Vec<_>>().join(" | ")
+    );
+    let _ = writeln!(s, "|{}", "---|".repeat(fields.len() + 1));
     for doc in e.resources.iter().take(ROWS_PER_POLICY) {
-        let cells: Vec<String> = fields.iter().map(|f| escape_cell(&field_text(doc, f))).collect();
+        let mut cells: Vec<String> = fields.iter().map(|f| escape_cell(&field_text(doc, f))).collect();
+        cells.push(escape_cell(&super::cost_text(e.kind, &e.region, doc)));
         let _ = writeln!(s, "| {} |", cells.join(" | "));
     }
     if e.resources.len() > ROWS_PER_POLICY {

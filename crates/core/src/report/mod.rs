@@ -77,10 +77,36 @@ fn columns(entries: &[ReportEntry]) -> Vec<&'static str> {
     cols
 }
 
-fn rows(entries: &[ReportEntry]) -> (Vec<String>, Vec<Vec<String>>) {
+/// A resource's estimated monthly compute cost as report text (embedded price table):
+/// `$2,233.80`, `up to $16,029.08`, `$0 (not running)`, `unknown`.
+pub fn cost_text(kind: ResourceKind, region: &str, doc: &Value) -> String {
+    use crate::pricing::{dollars, Basis, PriceTable};
+    let e = PriceTable::embedded().estimate(kind, region, doc);
+    match (e.monthly(), e.basis) {
+        (None, _) => "unknown".into(),
+        (Some(_), Basis::NotRunning) => "$0 (not running)".into(),
+        (Some(m), basis) => format!(
+            "{}{}{}",
+            if e.upper_bound { "up to " } else { "" },
+            dollars(m),
+            if basis == Basis::UsEast1Fallback {
+                " (us-east-1 prices)"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+/// The rows of `report`: c7n's default columns, and the estimated cost when `with_cost` (the
+/// CSV keeps exactly c7n's columns, so scripts reading Cloud Custodian's reports keep working).
+fn rows(entries: &[ReportEntry], with_cost: bool) -> (Vec<String>, Vec<Vec<String>>) {
     let cols = columns(entries);
     let mut header = vec!["Policy".to_string(), "Region".to_string()];
     header.extend(cols.iter().map(|c| c.to_string()));
+    if with_cost {
+        header.push("Cost/month".to_string());
+    }
     let rows = entries
         .iter()
         .flat_map(|e| {
@@ -88,6 +114,9 @@ fn rows(entries: &[ReportEntry]) -> (Vec<String>, Vec<Vec<String>>) {
             e.resources.iter().map(move |doc| {
                 let mut row = vec![e.policy.clone(), e.region.clone()];
                 row.extend(cols.iter().map(|c| field_text(doc, c)));
+                if with_cost {
+                    row.push(cost_text(e.kind, &e.region, doc));
+                }
                 row
             })
         })
@@ -96,7 +125,7 @@ fn rows(entries: &[ReportEntry]) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 fn table(entries: &[ReportEntry]) -> String {
-    let (header, rows) = rows(entries);
+    let (header, rows) = rows(entries, true);
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::ASCII_MARKDOWN).set_header(header);
     for r in rows {
@@ -119,7 +148,7 @@ pub fn csv_cell(s: &str) -> String {
 }
 
 fn csv(entries: &[ReportEntry]) -> String {
-    let (header, rows) = rows(entries);
+    let (header, rows) = rows(entries, false);
     let mut w = ::csv::WriterBuilder::new()
         .quote_style(::csv::QuoteStyle::Always)
         .from_writer(Vec::new());
@@ -136,7 +165,15 @@ fn json(entries: &[ReportEntry]) -> String {
         .flat_map(|e| {
             e.resources
                 .iter()
-                .map(move |r| serde_json::json!({"policy": e.policy, "region": e.region, "resource": r}))
+                .map(move |r| {
+                    let cost = crate::pricing::PriceTable::embedded().estimate(e.kind, &e.region, r);
+                    serde_json::json!({
+                        "policy": e.policy,
+                        "region": e.region,
+                        "resource": r,
+                        "cost": {"hourly_usd": cost.hourly, "monthly_usd": cost.monthly(), "basis": cost.basis, "upper_bound": cost.upper_bound},
+                    })
+                })
         })
         .collect();
     serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
