@@ -90,15 +90,16 @@ impl Handler {
                 prices: std::sync::Arc::new(custodian_core::pricing::PriceTable::embedded().clone()),
             };
             // Outputs are written only to be uploaded; without a bucket the summary is the record.
+            let costs = costs(&runs, &info);
             let write_errors: Vec<String> = if write_outputs {
                 runs.iter()
-                    .zip(write_all(&runs, &costs(&runs, &info), &info))
+                    .zip(write_all(&runs, &costs, &info))
                     .filter_map(|(r, w)| w.err().map(|e| format!("{}: {e}", r.policy.name)))
                     .collect()
             } else {
                 Vec::new()
             };
-            (summarize(&rid, &inv, &regions, now, &runs), write_errors)
+            (summarize(&rid, &inv, &regions, now, &runs, &costs), write_errors)
         })
         .await
         .map_err(|e| InvocationError::Retryable {

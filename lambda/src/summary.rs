@@ -3,6 +3,7 @@
 
 use crate::event::{Invocation, Trigger};
 use custodian_core::engine::{totals, PolicyRun, Status};
+use custodian_core::report::cost::PolicyCost;
 use custodian_core::resource::resource_id;
 use serde::Serialize;
 
@@ -53,6 +54,8 @@ pub struct PolicySummary {
     pub matched: Vec<String>,
     /// Per action.
     pub actions: Vec<ActionSummary>,
+    /// What the matched resources cost and the actions save, per month.
+    pub cost: PolicyCost,
 }
 
 /// One action of one policy run.
@@ -71,7 +74,7 @@ pub struct ActionSummary {
 }
 
 /// Totals over a run.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct SummaryTotals {
     /// Policy runs (policies x regions).
     pub runs: usize,
@@ -87,14 +90,27 @@ pub struct SummaryTotals {
     pub not_reached: usize,
     /// Resources whose action AWS refused.
     pub action_failures: usize,
+    /// The matched resources' estimated compute cost per month (known prices).
+    pub matched_monthly_usd: f64,
+    /// What the actions save per month (known prices).
+    pub saving_monthly_usd: f64,
 }
 
-/// Summarises the runs of one invocation (`output` and `duration_ms` are filled in later).
-pub fn summarize(request_id: &str, invocation: &Invocation, regions: &[String], now: jiff::Timestamp, runs: &[PolicyRun]) -> Summary {
+/// Summarises the runs of one invocation, with each run's costs (`output` and `duration_ms`
+/// are filled in later).
+pub fn summarize(
+    request_id: &str,
+    invocation: &Invocation,
+    regions: &[String],
+    now: jiff::Timestamp,
+    runs: &[PolicyRun],
+    costs: &[PolicyCost],
+) -> Summary {
     let t = totals(runs);
     let policies: Vec<PolicySummary> = runs
         .iter()
-        .map(|r| {
+        .zip(costs)
+        .map(|(r, cost)| {
             let (status, error) = (r.status.word(), r.status.message().map(str::to_string));
             let actions = r
                 .plans
@@ -122,6 +138,7 @@ pub fn summarize(request_id: &str, invocation: &Invocation, regions: &[String], 
                 fetched: r.population,
                 matched: r.matched.iter().map(|m| resource_id(r.policy.kind, &m.view).to_string()).collect(),
                 actions,
+                cost: cost.clone(),
             }
         })
         .collect();
@@ -149,6 +166,8 @@ pub fn summarize(request_id: &str, invocation: &Invocation, regions: &[String], 
             limit_exceeded: t.limited,
             not_reached: t.not_reached,
             action_failures: runs.iter().map(|r| r.failures()).sum(),
+            matched_monthly_usd: costs.iter().map(|c| c.matched_monthly_usd).sum(),
+            saving_monthly_usd: costs.iter().map(|c| c.saving_monthly_usd).sum(),
         },
         policies,
         output: None,

@@ -130,6 +130,15 @@ fn a_scheduled_event_runs_its_rules_policies_and_writes_outputs_to_s3() {
     assert!(stop[1].failed.is_empty());
     assert_eq!(summary.totals.runs, 2);
     assert!(summary.not_reached.is_empty());
+    // Money (embedded prices): the p3.2xlarge stopped saves 3.06 x 730; the g5.xlarge spot
+    // request cancelled saves up to its on-demand 1.006 x 730.
+    let (gpu, spot) = (&summary.policies[0].cost, &summary.policies[1].cost);
+    assert!((gpu.saving_monthly_usd - 3.06 * 730.0).abs() < 1e-6, "{gpu:?}");
+    assert!(
+        (spot.saving_monthly_usd - 1.006 * 730.0).abs() < 1e-6 && spot.upper_bound,
+        "{spot:?}"
+    );
+    assert!((summary.totals.saving_monthly_usd - (3.06 + 1.006) * 730.0).abs() < 1e-6);
 
     // Outputs under a time-partitioned prefix named by the request.
     let location = summary.output.clone().expect("outputs written");
