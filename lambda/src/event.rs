@@ -1,12 +1,14 @@
-//! The two events the function accepts: EventBridge's scheduled event (the rule's input names
-//! the policies in `detail.policies`) and a manual payload (`{"policies": [...], "dryrun": true}`).
+//! The events the function accepts: EventBridge's scheduled event (the rule's input names
+//! the policies in `detail.policies`), the events event-mode policies react to (CloudTrail API
+//! calls, EC2 state changes, spot fulfilments), and a manual payload
+//! (`{"policies": [...], "dryrun": true}`).
 
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
 /// Where an invocation came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Trigger {
     /// An EventBridge schedule rule (its ARN).
     Schedule {
@@ -15,10 +17,12 @@ pub enum Trigger {
     },
     /// A direct invocation (`aws lambda invoke`, the console, a test).
     Manual,
+    /// An event that event-mode policies react to.
+    Event(Box<custodian_core::event::Event>),
 }
 
 /// One invocation's request, whatever its event shape.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Invocation {
     /// Where it came from.
     pub trigger: Trigger,
@@ -76,6 +80,17 @@ pub fn parse(event: &Value) -> Result<Invocation, String> {
             policies: detail.policies,
             dry_run: detail.dryrun,
             now: Some(s.time),
+        });
+    }
+    let is_trail_record = event.get("eventName").is_some() && event.get("eventSource").is_some();
+    if event.get("detail-type").is_some() || is_trail_record {
+        let e = custodian_core::event::Event::parse(event.clone())?;
+        let now = event.get("time").and_then(Value::as_str).and_then(|t| t.parse().ok());
+        return Ok(Invocation {
+            trigger: Trigger::Event(Box::new(e)),
+            policies: None,
+            dry_run: false,
+            now,
         });
     }
     if !event.is_object() {
@@ -145,5 +160,16 @@ mod tests {
         assert!(e.contains("invalid type"), "{e}");
         let e = parse(&json!("run")).unwrap_err();
         assert!(e.contains("expected a scheduled event or a payload"), "{e}");
+    }
+
+    #[test]
+    fn policy_events_are_recognised() {
+        let e = json!({"detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2", "time": "2026-11-24T09:14:54Z",
+                       "region": "us-east-1", "detail": {"instance-id": "i-1", "state": "running"}});
+        let i = parse(&e).unwrap();
+        assert!(matches!(i.trigger, Trigger::Event(_)));
+        assert_eq!(i.now, Some("2026-11-24T09:14:54Z".parse().unwrap()));
+        let e = parse(&json!({"detail-type": "GuardDuty Finding", "detail": {}})).unwrap_err();
+        assert!(e.contains("run no policy"), "{e}");
     }
 }

@@ -2,10 +2,10 @@
 //! Lambda deadline, write outputs, summarise, and map what happened to a result.
 
 use crate::error::InvocationError;
-use crate::event::{self, Invocation};
+use crate::event::{self, Invocation, Trigger};
 use crate::output::{run_prefix, S3Output};
-use crate::summary::{summarize, Summary};
-use custodian_core::engine::{Deadline, Inventory, RunMode, RunSpec};
+use crate::summary::{summarize, SkippedPolicy, Summary};
+use custodian_core::engine::{Deadline, EventScope, Inventory, RunMode, RunSpec};
 use custodian_core::policy::Policy;
 use custodian_core::provider::Provider;
 use custodian_core::report::output::{costs, write_all, RunInfo};
@@ -49,7 +49,18 @@ impl Handler {
         let start = Instant::now();
         let started = jiff::Timestamp::now();
         let invocation = event::parse(&event.payload).map_err(InvocationError::InvalidRequest)?;
-        let selected = self.select(&invocation)?;
+        let (selected, scope) = match &invocation.trigger {
+            Trigger::Event(e) => {
+                let routing = custodian_core::event::route(&self.policies, e).map_err(InvocationError::InvalidRequest)?;
+                let selected: Vec<Policy> = self.policies.iter().filter(|p| routing.ids.contains_key(&p.name)).cloned().collect();
+                let scope = EventScope {
+                    event: (**e).clone(),
+                    routing,
+                };
+                (selected, Some(scope))
+            }
+            Trigger::Schedule { .. } | Trigger::Manual => (self.select(&invocation)?, None),
+        };
         let deadline = self.deadline(&event.context);
         let now = invocation.now.unwrap_or(started);
         let request_id = match event.context.request_id.as_str() {
@@ -69,14 +80,31 @@ impl Handler {
         let (inv, rid, out_dir) = (invocation.clone(), request_id.clone(), dir.clone());
         let write_outputs = self.output.is_some();
         let mut summary = tokio::task::spawn_blocking(move || {
-            let regions = provider.regions();
-            let inventory = Inventory::fetch(provider.as_ref(), &regions, &selected, deadline);
+            let (regions, inventory) = match &scope {
+                Some(s) => {
+                    // `mode.delay`: tags applied just after launch are seen.
+                    std::thread::sleep(s.delay(&selected));
+                    let region = s.event.region.clone().or_else(|| provider.regions().into_iter().next()).unwrap_or_default();
+                    let inventory = Inventory::fetch_event(provider.as_ref(), &region, &selected, s, deadline);
+                    (vec![region], inventory)
+                }
+                None => {
+                    let regions = provider.regions();
+                    let inventory = Inventory::fetch(provider.as_ref(), &regions, &selected, deadline);
+                    (regions, inventory)
+                }
+            };
+            let account = custodian_core::engine::account_for(provider.as_ref(), &selected, scope.as_ref());
             let spec = RunSpec {
                 policies: &selected,
                 regions: &regions,
                 clock: Clock::Fixed(now),
                 mode: RunMode::choose(provider.as_ref(), inv.dry_run, false),
                 deadline,
+                event: scope.as_ref(),
+                account_id: account.as_deref(),
+                run_id: &rid,
+                started,
             };
             let runs = custodian_core::engine::run(&spec, &inventory);
             let info = RunInfo {
@@ -99,7 +127,19 @@ impl Handler {
             } else {
                 Vec::new()
             };
-            (summarize(&rid, &inv, &regions, now, &runs, &costs), write_errors)
+            let mut summary = summarize(&rid, &inv, &regions, now, &runs, &costs);
+            if let Some(s) = &scope {
+                summary.skipped = s
+                    .routing
+                    .skipped
+                    .iter()
+                    .map(|(name, reason)| SkippedPolicy {
+                        name: name.clone(),
+                        reason: reason.clone(),
+                    })
+                    .collect();
+            }
+            (summary, write_errors)
         })
         .await
         .map_err(|e| InvocationError::Retryable {
@@ -141,7 +181,8 @@ impl Handler {
     /// listing the ones this function has.
     fn select(&self, invocation: &Invocation) -> Result<Vec<Policy>, InvocationError> {
         let Some(names) = &invocation.policies else {
-            return Ok(self.policies.to_vec());
+            // Event policies run on their events only.
+            return Ok(self.policies.iter().filter(|p| p.mode.event().is_none()).cloned().collect());
         };
         if names.is_empty() {
             return Err(InvocationError::InvalidRequest(
@@ -163,6 +204,18 @@ impl Handler {
                 if unknown.len() == 1 { "y" } else { "ies" },
                 unknown.join(", "),
                 known.join(", ")
+            )));
+        }
+        let on_events: Vec<&str> = names
+            .iter()
+            .filter(|n| self.policies.iter().any(|p| &p.name == *n && p.mode.event().is_some()))
+            .map(String::as_str)
+            .collect();
+        if !on_events.is_empty() {
+            return Err(InvocationError::InvalidRequest(format!(
+                "{} run{} on events, not on request: invoke the function with the event (e.g. a recorded CloudTrail event)",
+                on_events.join(", "),
+                if on_events.len() == 1 { "s" } else { "" }
             )));
         }
         // In the function's order (the order of the policy files), so later policies see what

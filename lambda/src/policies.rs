@@ -1,24 +1,24 @@
-//! The policies the function runs: the periodic ones bundled at build time from `policies/`,
-//! or those under `CUSTODIAN_POLICIES`.
+//! The policies the function runs: the periodic and event-mode ones bundled at build time from
+//! `policies/`, or those under `CUSTODIAN_POLICIES`.
 
 use crate::error::InitError;
-use custodian_core::policy::{Mode, Policy};
+use custodian_core::policy::Policy;
 use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_policies.rs"));
 
-/// Loads and validates the periodic policies: from `path` when given, else the bundled ones.
-/// Every error is reported at once; a set with no periodic policy is an error too.
+/// Loads and validates the periodic and event-mode policies: from `path` when given, else the
+/// bundled ones. Every error is reported at once; a set with none of them is an error too.
 pub fn load(path: Option<&Path>) -> Result<Vec<Policy>, InitError> {
     let loaded = match path {
         Some(p) => custodian_core::policy::load(&[p.to_path_buf()]),
         None => custodian_core::policy::load_texts(BUNDLED),
     };
     let policies = loaded.map_err(|diagnostics| InitError::InvalidPolicy(diagnostics.iter().map(|d| d.to_string()).collect()))?;
-    let periodic: Vec<Policy> = policies.into_iter().filter(|p| matches!(p.mode, Mode::Periodic { .. })).collect();
+    let periodic: Vec<Policy> = policies.into_iter().filter(custodian_core::deploy::template::deployed).collect();
     if periodic.is_empty() {
         return Err(InitError::InvalidPolicy(vec![format!(
-            "{}: no policy has 'mode: {{type: periodic, schedule: ...}}'",
+            "{}: no policy has 'mode: {{type: periodic, schedule: ...}}' or an event mode",
             path.map(|p| p.display().to_string()).unwrap_or_else(|| "bundled policies".into())
         )]));
     }

@@ -17,6 +17,12 @@ pub struct Summary {
     /// The schedule rule's ARN, for scheduled invocations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// What the triggering event reported, for event invocations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// Event policies the event concerns but that had nothing to do, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedPolicy>,
     /// Plan only?
     pub dryrun: bool,
     /// The instant policies were evaluated at.
@@ -34,6 +40,15 @@ pub struct Summary {
     pub output: Option<String>,
     /// Wall time of the invocation, in milliseconds.
     pub duration_ms: u64,
+}
+
+/// An event policy that did not run on this event.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SkippedPolicy {
+    /// Policy name.
+    pub name: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// One policy in one region.
@@ -142,14 +157,17 @@ pub fn summarize(
             }
         })
         .collect();
-    let (trigger, rule) = match &invocation.trigger {
-        Trigger::Schedule { rule } => ("schedule", rule.clone()),
-        Trigger::Manual => ("manual", None),
+    let (trigger, rule, event) = match &invocation.trigger {
+        Trigger::Schedule { rule } => ("schedule", rule.clone(), None),
+        Trigger::Manual => ("manual", None, None),
+        Trigger::Event(e) => ("event", None, Some(e.describe())),
     };
     Summary {
         request_id: request_id.to_string(),
         trigger: trigger.into(),
         rule,
+        event,
+        skipped: Vec::new(),
         dryrun: invocation.dry_run,
         now: now.to_string(),
         regions: regions.to_vec(),

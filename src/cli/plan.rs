@@ -123,8 +123,11 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
         },
         None => load_selected(&args.base, &[]),
     };
+    // Event-mode policies act on the resources an event names, not on the account as it is:
+    // they are not evaluated here.
+    let periodic = |ps: Vec<Policy>| -> Vec<Policy> { ps.into_iter().filter(|p| p.mode.event().is_none()).collect() };
     let (base, head) = match (base, head) {
-        (Ok(b), Ok(h)) => (b, h),
+        (Ok(b), Ok(h)) => (periodic(b), periodic(h)),
         (b, h) => {
             let diags: Vec<Diagnostic> = b.err().into_iter().chain(h.err()).flatten().collect();
             print_diagnostics(&diags, err);
@@ -146,13 +149,7 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
     // One fetch for both sets: the kinds and fields either reads.
     let both: Vec<Policy> = base.iter().chain(head.iter()).cloned().collect();
     let inventory = Inventory::fetch(provider.as_ref(), &regions, &both, Deadline::none());
-    let spec = |policies| RunSpec {
-        policies,
-        regions: &regions,
-        clock,
-        mode: RunMode::Plan,
-        deadline: Deadline::none(),
-    };
+    let spec = |policies| RunSpec::new(policies, &regions, clock, RunMode::Plan);
     let base_runs = crate::engine::run(&spec(&base), &inventory);
     let head_runs = crate::engine::run(&spec(&head), &inventory);
     let now = clock.now();

@@ -2,7 +2,7 @@
 //! guard, plan (and, on a live provider, apply), write c7n's output layout, print a summary.
 
 use super::{load_selected, print_diagnostics, ExitCode};
-use crate::engine::{totals, Deadline, Inventory, RunMode, RunSpec, Status};
+use crate::engine::{totals, Deadline, EventScope, Inventory, RunMode, RunSpec, Status};
 use crate::report::output::{costs, write_all, RunInfo};
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,6 +44,11 @@ pub struct RunArgs {
     /// Extra or overriding prices (TSV in the embedded tables' format; see README).
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+    /// Run the event-mode policies this recorded event triggers (an EventBridge event, or a
+    /// bare CloudTrail record), on the resources it names, in its region. The policies'
+    /// `delay` is not waited for: the event is already recorded.
+    #[arg(long, value_name = "FILE.json")]
+    pub event: Option<PathBuf>,
 }
 
 /// Runs `custodian run`.
@@ -68,14 +73,27 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         }
     };
     super::print_warnings(&policies, err);
+    let (policies, scope, regions) = match select_for_event(policies, args.event.as_deref(), regions, out, err) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let started = jiff::Timestamp::now();
-    let inventory = Inventory::fetch(provider.as_ref(), &regions, &policies, Deadline::none());
+    let inventory = match &scope {
+        Some(s) => Inventory::fetch_event(provider.as_ref(), &regions[0], &policies, s, Deadline::none()),
+        None => Inventory::fetch(provider.as_ref(), &regions, &policies, Deadline::none()),
+    };
+    let account = crate::engine::account_for(provider.as_ref(), &policies, scope.as_ref());
+    let run_id = format!("run-{}", started.as_millisecond());
     let spec = RunSpec {
         policies: &policies,
         regions: &regions,
         clock,
         mode: RunMode::choose(provider.as_ref(), args.dry_run, args.check_permissions),
         deadline: Deadline::none(),
+        event: scope.as_ref(),
+        account_id: account.as_deref(),
+        run_id: &run_id,
+        started,
     };
     let runs = crate::engine::run(&spec, &inventory);
     let info = RunInfo {
@@ -152,6 +170,61 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         code = ExitCode::Findings;
     }
     code
+}
+
+/// The policies to run and, with `--event`, the event's scope and region. Without an event,
+/// event-mode policies are left out with a note, and asking for nothing but them is an error.
+#[allow(clippy::type_complexity)]
+fn select_for_event(
+    policies: Vec<crate::policy::Policy>,
+    event: Option<&std::path::Path>,
+    regions: Vec<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(Vec<crate::policy::Policy>, Option<EventScope>, Vec<String>), ExitCode> {
+    let Some(path) = event else {
+        let (on_events, rest): (Vec<_>, Vec<_>) = policies.into_iter().partition(|p| p.mode.event().is_some());
+        if !on_events.is_empty() {
+            let names: Vec<&str> = on_events.iter().map(|p| p.name.as_str()).collect();
+            if rest.is_empty() {
+                let _ = writeln!(
+                    err,
+                    "{} run{} on events: pass a recorded event with --event FILE.json (see examples/events/)",
+                    names.join(", "),
+                    if names.len() == 1 { "s" } else { "" }
+                );
+                return Err(ExitCode::InvalidInput);
+            }
+            let _ = writeln!(err, "note: event-mode policies not run without --event: {}", names.join(", "));
+        }
+        return Ok((rest, None, regions));
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let _ = writeln!(err, "{}: {e}", path.display());
+        ExitCode::InvalidInput
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        let _ = writeln!(err, "{}:{}:{}: not JSON: {e}", path.display(), e.line(), e.column());
+        ExitCode::InvalidInput
+    })?;
+    let event = crate::event::Event::parse(value).map_err(|e| {
+        let _ = writeln!(err, "{}: {e}", path.display());
+        ExitCode::InvalidInput
+    })?;
+    let routing = crate::event::route(&policies, &event).map_err(|e| {
+        let _ = writeln!(err, "{}: {e}", path.display());
+        ExitCode::InvalidInput
+    })?;
+    let region = event.region.clone().or_else(|| regions.first().cloned()).unwrap_or_default();
+    let _ = writeln!(out, "event: {} in {region}", event.describe());
+    for (name, why) in &routing.skipped {
+        let _ = writeln!(out, "skipped: policy '{name}': {why}");
+    }
+    let selected: Vec<crate::policy::Policy> = policies.into_iter().filter(|p| routing.ids.contains_key(&p.name)).collect();
+    if selected.is_empty() && routing.skipped.is_empty() {
+        let _ = writeln!(out, "no policy reacts to this event");
+    }
+    Ok((selected, Some(EventScope { event, routing }), vec![region]))
 }
 
 /// One warning per resource whose schedule tag does not parse or has problems (not silent, as in c7n).

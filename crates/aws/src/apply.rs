@@ -12,9 +12,11 @@ use std::collections::BTreeMap;
 /// Sends `request`; returns each id's outcome and the calls made by `service.Operation`.
 pub async fn send(c: &Clients, request: &Request) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
     let mut calls = BTreeMap::new();
+    let notification = matches!(request.operation.service(), Service::Sns | Service::Sqs | Service::Slack);
     let outcomes = match call(c, &request.operation, &request.ids, &mut calls, false).await {
         Ok(()) => request.ids.iter().map(|id| IdOutcome::applied(id)).collect(),
-        Err(_) if request.ids.len() > 1 => {
+        // One message names many resources: it is sent whole or reported failed for all.
+        Err(_) if request.ids.len() > 1 && !notification => {
             let mut v = Vec::new();
             for id in &request.ids {
                 v.push(
@@ -35,7 +37,7 @@ pub async fn send(c: &Clients, request: &Request) -> (Vec<IdOutcome>, BTreeMap<S
 /// the call would succeed, `UnauthorizedOperation` when it is denied. RDS has no dry run: `None`.
 pub async fn check(c: &Clients, r: &Request) -> Option<String> {
     match r.operation.service() {
-        Service::Rds => return None,
+        Service::Rds | Service::Sns | Service::Sqs | Service::Slack => return None,
         Service::Ec2 => {}
     }
     let mut calls = BTreeMap::new();
@@ -229,5 +231,25 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
+        Operation::SnsPublish {
+            topic_arn,
+            message,
+            subject,
+            attributes,
+        } => crate::notify::publish(c, topic_arn, message, subject.as_deref(), attributes).await,
+        Operation::SqsSendMessage {
+            queue_url,
+            body,
+            attributes,
+        } => crate::notify::send_message(c, queue_url, body, attributes).await,
+        Operation::SlackPost { webhook, payload } => {
+            let attempts = crate::notify::post_slack(c, webhook, payload).await;
+            if let Ok(n) = attempts {
+                for _ in 1..n {
+                    count(calls, op.api());
+                }
+            }
+            attempts.map(|_| ())
+        }
     }
 }

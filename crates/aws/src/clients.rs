@@ -13,6 +13,12 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     /// RDS.
     pub rds: aws_sdk_rds::Client,
+    /// SNS (notifications).
+    pub sns: aws_sdk_sns::Client,
+    /// SQS (notifications).
+    pub sqs: aws_sdk_sqs::Client,
+    /// SSM (Slack webhook URLs kept as SecureString parameters).
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 /// A describe or action call that failed, with AWS's error code.

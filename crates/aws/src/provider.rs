@@ -6,7 +6,8 @@ use crate::clients::{failure, AwsFailure, Clients};
 use crate::{apply, kinds};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use custodian_core::action::request::Request;
+use custodian_core::action::notify::message::region_of;
+use custodian_core::action::request::{Operation, Request};
 use custodian_core::provider::{FetchError, Fetched, IdOutcome, Provider};
 use custodian_core::resource::{parse_describe, FieldSet, ResourceKind};
 use serde_json::Value;
@@ -30,6 +31,7 @@ pub struct AwsProvider {
     config: SdkConfig,
     regions: Vec<String>,
     clients: Mutex<HashMap<String, Clients>>,
+    account: Mutex<Option<Option<String>>>,
 }
 
 impl AwsProvider {
@@ -72,6 +74,7 @@ impl AwsProvider {
             config,
             regions: Vec::new(),
             clients: Mutex::new(HashMap::new()),
+            account: Mutex::new(None),
         };
         provider.regions = provider.resolve_regions(&options.regions)?;
         Ok(provider)
@@ -120,9 +123,21 @@ impl AwsProvider {
                 let rds = aws_sdk_rds::config::Builder::from(&self.config)
                     .region(Region::new(region.to_string()))
                     .build();
+                let sns = aws_sdk_sns::config::Builder::from(&self.config)
+                    .region(Region::new(region.to_string()))
+                    .build();
+                let sqs = aws_sdk_sqs::config::Builder::from(&self.config)
+                    .region(Region::new(region.to_string()))
+                    .build();
+                let ssm = aws_sdk_ssm::config::Builder::from(&self.config)
+                    .region(Region::new(region.to_string()))
+                    .build();
                 Clients {
+                    ssm: aws_sdk_ssm::Client::from_conf(ssm),
                     ec2: aws_sdk_ec2::Client::from_conf(ec2),
                     rds: aws_sdk_rds::Client::from_conf(rds),
+                    sns: aws_sdk_sns::Client::from_conf(sns),
+                    sqs: aws_sdk_sqs::Client::from_conf(sqs),
                 }
             })
             .clone()
@@ -160,6 +175,30 @@ impl Provider for AwsProvider {
         true
     }
 
+    fn fetch_ids(&self, region: &str, kind: ResourceKind, ids: &[String], fields: &FieldSet) -> Result<Fetched, FetchError> {
+        let c = self.clients(region);
+        let (response, calls) = self
+            .runtime
+            .block_on(kinds::describe_ids(&c, kind, ids))
+            .map_err(|f| FetchError::Other(format!("{} in {region}: {}: {}", kinds::operation_name(kind), f.code, f.message)))?;
+        let text = serde_json::to_string(&response).map_err(|e| FetchError::Other(e.to_string()))?;
+        let resources =
+            parse_describe(kind, &text, fields).map_err(|e| FetchError::Other(format!("{}: {e}", kinds::operation_name(kind))))?;
+        Ok(Fetched {
+            resources,
+            api_calls: vec![(kinds::operation_name(kind).to_string(), calls)],
+        })
+    }
+
+    fn account_id(&self) -> Option<String> {
+        let mut cached = self.account.lock().expect("account lock");
+        if cached.is_none() {
+            let sts = aws_sdk_sts::Client::new(&self.config);
+            *cached = Some(self.runtime.block_on(sts.get_caller_identity().send()).ok().and_then(|o| o.account().map(str::to_string)));
+        }
+        cached.clone().flatten()
+    }
+
     fn concurrency(&self) -> usize {
         8
     }
@@ -170,7 +209,13 @@ impl Provider for AwsProvider {
     }
 
     fn apply(&self, region: &str, request: &Request) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
-        let c = self.clients(region);
+        // A topic or queue in another region is reached through that region's client.
+        let destination = match &request.operation {
+            Operation::SnsPublish { topic_arn, .. } => region_of(topic_arn),
+            Operation::SqsSendMessage { queue_url, .. } => region_of(queue_url),
+            _ => None,
+        };
+        let c = self.clients(destination.as_deref().unwrap_or(region));
         self.runtime.block_on(apply::send(&c, request))
     }
 }

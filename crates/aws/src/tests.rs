@@ -31,6 +31,19 @@ fn reservation(id: &str, instances: &[&str]) -> Reservation {
         .build()
 }
 
+/// Clients whose notification services are never called here.
+fn clients(ec2: aws_sdk_ec2::Client, rds: aws_sdk_rds::Client) -> Clients {
+    let region = aws_sdk_sns::config::Region::new("us-east-1");
+    let v = aws_sdk_sns::config::BehaviorVersion::latest();
+    Clients {
+        ec2,
+        rds,
+        sns: aws_sdk_sns::Client::from_conf(aws_sdk_sns::Config::builder().behavior_version(v).region(region.clone()).build()),
+        sqs: aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::Config::builder().behavior_version(v).region(region.clone()).build()),
+        ssm: aws_sdk_ssm::Client::from_conf(aws_sdk_ssm::Config::builder().behavior_version(v).region(region).build()),
+    }
+}
+
 fn rds_client(rules: &[&aws_smithy_mocks::Rule]) -> aws_sdk_rds::Client {
     mock_client!(aws_sdk_rds, RuleMode::Sequential, rules, |c| c.retry_config(
         aws_sdk_rds::config::retry::RetryConfig::standard()
@@ -57,7 +70,7 @@ async fn describe_follows_every_page_at_the_largest_page_size() {
                 .build()
         });
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&page1, &page2]);
-    let c = Clients { ec2, rds: rds_client(&[]) };
+    let c = clients(ec2, rds_client(&[]));
     let (doc, calls) = describe_kind(&c, ResourceKind::Ec2).await.unwrap();
     assert_eq!(calls, 2);
     assert_eq!(page1.num_calls() + page2.num_calls(), 2);
@@ -89,10 +102,7 @@ async fn throttling_is_retried_until_success() {
                 .build()
         })
         .build();
-    let c = Clients {
-        ec2: mock_client!(aws_sdk_ec2, []),
-        rds: rds_client(&[&throttled]),
-    };
+    let c = clients(mock_client!(aws_sdk_ec2, []), rds_client(&[&throttled]));
     let (doc, calls) = describe_kind(&c, ResourceKind::Rds).await.unwrap();
     assert_eq!(throttled.num_calls(), 3, "two throttled attempts, then success");
     assert_eq!(calls, 1, "one page");
@@ -103,10 +113,7 @@ async fn throttling_is_retried_until_success() {
 async fn errors_that_persist_carry_the_aws_error_code() {
     let denied = mock!(aws_sdk_rds::Client::describe_db_instances)
         .then_error(|| DescribeDBInstancesError::generic(ErrorMetadata::builder().code("AccessDenied").message("no").build()));
-    let c = Clients {
-        ec2: mock_client!(aws_sdk_ec2, []),
-        rds: rds_client(&[&denied]),
-    };
+    let c = clients(mock_client!(aws_sdk_ec2, []), rds_client(&[&denied]));
     let f = describe_kind(&c, ResourceKind::Rds).await.unwrap_err();
     assert_eq!(f.code, "AccessDenied");
 }
@@ -126,7 +133,7 @@ async fn a_failing_id_in_a_batch_does_not_stop_the_others() {
         }
     });
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&stop]);
-    let c = Clients { ec2, rds: rds_client(&[]) };
+    let c = clients(ec2, rds_client(&[]));
     let request = Request {
         ids: vec!["i-1".into(), "i-bad".into(), "i-3".into()],
         operation: Operation::Ec2StopInstances {

@@ -2,7 +2,7 @@
 //! policies use it; then every (region, policy) is filtered, guarded by max-resources, and its
 //! actions planned. A failure in one policy never stops the others.
 
-use crate::action::plan::{plan, ActionPlan, Candidate, Change, PlanContext};
+use crate::action::plan::{plan, ActionPlan, Candidate, Change, PlanContext, RunFacts};
 use crate::action::request::Request;
 use crate::filter::EvalContext;
 use crate::policy::Policy;
@@ -203,6 +203,33 @@ impl Inventory {
         }
     }
 
+    /// Fetches only what an event names: for each kind its policies use, the ids the event
+    /// names for them (`DescribeInstances` with `InstanceIds`, ...), in the event's region.
+    pub fn fetch_event(provider: &dyn Provider, region: &str, policies: &[Policy], scope: &EventScope, deadline: Deadline) -> Inventory {
+        let mut ids: BTreeMap<ResourceKind, Vec<String>> = BTreeMap::new();
+        for p in policies {
+            if let Some(named) = scope.ids(&p.name) {
+                let list = ids.entry(p.kind).or_default();
+                for id in named {
+                    if !list.contains(id) {
+                        list.push(id.clone());
+                    }
+                }
+            }
+        }
+        let mut fetched = HashMap::new();
+        for (kind, ids) in ids {
+            let start = Instant::now();
+            let r = if deadline.reached() {
+                Err(FetchError::NotReached)
+            } else {
+                provider.fetch_ids(region, kind, &ids, &fields_read(policies, kind))
+            };
+            fetched.insert((region.to_string(), kind), (r, start.elapsed()));
+        }
+        Inventory { fetched }
+    }
+
     /// The documents of one kind in one region.
     pub fn get(&self, region: &str, kind: ResourceKind) -> Option<&(Result<Fetched, FetchError>, Duration)> {
         self.fetched.get(&(region.to_string(), kind))
@@ -257,6 +284,76 @@ pub struct RunSpec<'a> {
     pub mode: RunMode<'a>,
     /// Start no policy once this is reached (a policy runs whole or is [`Status::NotReached`]).
     pub deadline: Deadline,
+    /// The triggering event of an event-mode run, and the ids it names for each policy:
+    /// each policy then sees only those resources.
+    pub event: Option<&'a EventScope>,
+    /// The account acted in, when known (notifications name it).
+    pub account_id: Option<&'a str>,
+    /// The run's id (notifications carry it).
+    pub run_id: &'a str,
+    /// When the run started.
+    pub started: jiff::Timestamp,
+}
+
+impl<'a> RunSpec<'a> {
+    /// A run of `policies` in `regions` at `clock`'s time in `mode`: no deadline, no event,
+    /// account unknown, started now.
+    pub fn new(policies: &'a [Policy], regions: &'a [String], clock: Clock, mode: RunMode<'a>) -> Self {
+        RunSpec {
+            policies,
+            regions,
+            clock,
+            mode,
+            deadline: Deadline::none(),
+            event: None,
+            account_id: None,
+            run_id: "",
+            started: jiff::Timestamp::now(),
+        }
+    }
+}
+
+/// The account notifications name: the event's, else the provider's (asked only when some
+/// policy notifies, since asking is an API call).
+pub fn account_for(provider: &dyn Provider, policies: &[Policy], event: Option<&EventScope>) -> Option<String> {
+    if let Some(a) = event.and_then(|s| s.event.account.clone()) {
+        return Some(a);
+    }
+    let notifies = policies
+        .iter()
+        .any(|p| p.actions.iter().any(|a| matches!(a, crate::action::Action::Notify(_))));
+    if notifies {
+        provider.account_id()
+    } else {
+        None
+    }
+}
+
+/// An event-mode run's event and the resources it names.
+#[derive(Debug, Clone)]
+pub struct EventScope {
+    /// The event as delivered.
+    pub event: crate::event::Event,
+    /// The policies it runs and the ids of each.
+    pub routing: crate::event::Routing,
+}
+
+impl EventScope {
+    /// The longest `delay` of the policies the event runs: how long to wait before fetching.
+    pub fn delay(&self, policies: &[Policy]) -> Duration {
+        let secs = policies
+            .iter()
+            .filter(|p| self.routing.ids.contains_key(&p.name))
+            .filter_map(|p| p.mode.event().map(|m| m.delay))
+            .max()
+            .unwrap_or(0);
+        Duration::from_secs(u64::from(secs))
+    }
+
+    /// The ids the event names for `policy` (`None`: the policy does not react to it).
+    pub fn ids(&self, policy: &str) -> Option<&[String]> {
+        self.routing.ids.get(policy).map(Vec::as_slice)
+    }
 }
 
 /// Runs every policy in every region against the inventory. Regions run in parallel; within
@@ -278,7 +375,7 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory) -> Vec<PolicyRun<'a
                 runs.push(run);
                 continue;
             }
-            let mut run = evaluate_one(policy, region, inventory, now, &effects);
+            let mut run = evaluate_one(policy, region, inventory, now, &effects, spec);
             for (plan, action) in run.plans.iter().zip(&policy.actions) {
                 let change = Change {
                     policy: policy.name.clone(),
@@ -330,7 +427,7 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory) -> Vec<PolicyRun<'a
     per_region.into_iter().flatten().collect()
 }
 
-fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, now: jiff::Timestamp, effects: &Effects) -> PolicyRun<'a> {
+fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, now: jiff::Timestamp, effects: &Effects, spec: &RunSpec) -> PolicyRun<'a> {
     let start = Instant::now();
     let mut run = PolicyRun::new(policy, region);
     let fetched = match inventory.get(region, policy.kind) {
@@ -352,15 +449,23 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
             return run;
         }
     };
-    run.population = fetched.resources.len();
+    // An event's policy sees only the resources the event names for it.
+    let event = spec.event.map(|s| &s.event.raw);
+    let scope: Option<BTreeSet<&str>> = spec.event.map(|s| s.ids(&policy.name).unwrap_or(&[]).iter().map(String::as_str).collect());
+    let population: Vec<&Resource> = match &scope {
+        None => fetched.resources.iter().collect(),
+        Some(ids) => fetched.resources.iter().filter(|r| ids.contains(resource_id(policy.kind, &r.view))).collect(),
+    };
+    run.population = population.len();
     let notes = ScheduleNotes::default();
     let cx = EvalContext {
         kind: policy.kind,
         now,
         notes: Some(&notes),
+        event,
     };
     // Filters see the state as fetched: matches never depend on other policies.
-    for r in &fetched.resources {
+    for r in population {
         if policy.filters.iter().all(|f| f.matches(&r.view, &cx)) {
             run.matched.push(r);
         }
@@ -387,6 +492,7 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
         kind: policy.kind,
         now,
         notes: None,
+        event,
     };
     let candidates: Vec<Candidate> = run
         .matched
@@ -401,10 +507,21 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
             },
         })
         .collect();
+    let facts = RunFacts {
+        policy_name: &policy.name,
+        policy_data: &policy.data,
+        description: policy.description.as_deref(),
+        account_id: spec.account_id,
+        run_id: spec.run_id,
+        started: spec.started,
+        resources: &run.matched,
+    };
     let pcx = PlanContext {
         kind: policy.kind,
         region,
         now,
+        event,
+        run: Some(&facts),
     };
     run.plans = policy.actions.iter().map(|a| plan(a, &candidates, &pcx)).collect();
     run.eval_time = start.elapsed();
@@ -544,11 +661,8 @@ mod tests {
 
     fn apply<'a>(ps: &'a [Policy], regions: &'a [String], clock: Clock, fake: &'a Fake, deadline: Deadline) -> RunSpec<'a> {
         RunSpec {
-            policies: ps,
-            regions,
-            clock,
-            mode: RunMode::Apply(fake),
             deadline,
+            ..RunSpec::new(ps, regions, clock, RunMode::Apply(fake))
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod action;
 pub mod deploy;
 pub mod engine;
+pub mod event;
 pub mod filter;
 pub mod input;
 pub mod policy;

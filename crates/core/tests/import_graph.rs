@@ -96,5 +96,6 @@ fn the_layers_run_downwards() {
     below("schedule", &["policy", "filter", "action", "engine", "report"]);
     below("filter", &["policy", "engine", "report"]);
     below("action", &["policy", "filter", "engine", "report"]);
-    below("policy", &["engine", "report", "deploy"]);
+    below("policy", &["engine", "report", "deploy", "event"]);
+    below("event", &["engine", "report", "deploy"]);
 }

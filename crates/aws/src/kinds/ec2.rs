@@ -18,6 +18,41 @@ pub async fn describe(c: &Clients) -> Result<(Value, u64), AwsFailure> {
     Ok((json!({ "Reservations": reservations }), calls))
 }
 
+/// `DescribeInstances` for `ids` only; ids that no longer exist are left out (one call, or
+/// one per id when AWS refuses the batch for an unknown id).
+pub async fn describe_ids(c: &Clients, ids: &[String]) -> Result<(Value, u64), AwsFailure> {
+    let one = |ids: Vec<String>| async move {
+        let mut calls = 0u64;
+        let mut reservations = Vec::new();
+        let mut pages = c.ec2.describe_instances().set_instance_ids(Some(ids)).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            calls += 1;
+            let page = page.map_err(|e| failure(&e))?;
+            reservations.extend(page.reservations().iter().map(reservation));
+        }
+        Ok::<_, AwsFailure>((reservations, calls))
+    };
+    let (reservations, calls) = match one(ids.to_vec()).await {
+        Err(f) if f.code == "InvalidInstanceID.NotFound" && ids.len() > 1 => {
+            let (mut all, mut calls) = (Vec::new(), 1);
+            for id in ids {
+                match one(vec![id.clone()]).await {
+                    Ok((r, n)) => {
+                        all.extend(r);
+                        calls += n;
+                    }
+                    Err(f) if f.code == "InvalidInstanceID.NotFound" => calls += 1,
+                    Err(f) => return Err(f),
+                }
+            }
+            (all, calls)
+        }
+        Err(f) if f.code == "InvalidInstanceID.NotFound" => (Vec::new(), 1),
+        other => other?,
+    };
+    Ok((json!({ "Reservations": reservations }), calls))
+}
+
 /// A security group reference.
 pub(crate) fn group(g: &GroupIdentifier) -> Value {
     Obj::new().s("GroupName", g.group_name()).s("GroupId", g.group_id()).done()

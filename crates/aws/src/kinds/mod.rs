@@ -18,6 +18,15 @@ pub async fn describe(c: &Clients, kind: ResourceKind) -> Result<(Value, u64), A
     }
 }
 
+/// A kind's describe call for these ids only, as the AWS CLI prints it; and the calls made.
+pub async fn describe_ids(c: &Clients, kind: ResourceKind, ids: &[String]) -> Result<(Value, u64), AwsFailure> {
+    match kind {
+        ResourceKind::Ec2 => ec2::describe_ids(c, ids).await,
+        ResourceKind::Rds => rds::describe_ids(c, ids).await,
+        ResourceKind::SpotRequest => spot::describe_ids(c, ids).await,
+    }
+}
+
 /// `service.Operation` of a kind's describe call, as c7n's `api-stats` names calls.
 pub fn operation_name(kind: ResourceKind) -> String {
     kind.spec().describe_api.replacen(':', ".", 1)

@@ -24,6 +24,38 @@ pub async fn describe(c: &Clients) -> Result<(Value, u64), AwsFailure> {
     Ok((json!({ "SpotInstanceRequests": requests }), calls))
 }
 
+/// `DescribeSpotInstanceRequests` for `ids` only; unknown ids are left out.
+pub async fn describe_ids(c: &Clients, ids: &[String]) -> Result<(Value, u64), AwsFailure> {
+    let one = |ids: Vec<String>| async move {
+        let out = c
+            .ec2
+            .describe_spot_instance_requests()
+            .set_spot_instance_request_ids(Some(ids))
+            .send()
+            .await
+            .map_err(|e| failure(&e))?;
+        Ok::<_, AwsFailure>(out.spot_instance_requests().iter().map(spot_request).collect::<Vec<_>>())
+    };
+    let not_found = "InvalidSpotInstanceRequestID.NotFound";
+    let (requests, calls) = match one(ids.to_vec()).await {
+        Ok(r) => (r, 1),
+        Err(f) if f.code == not_found => {
+            let (mut all, mut calls) = (Vec::new(), 1);
+            for id in ids.iter().filter(|_| ids.len() > 1) {
+                calls += 1;
+                match one(vec![id.clone()]).await {
+                    Ok(r) => all.extend(r),
+                    Err(f) if f.code == not_found => {}
+                    Err(f) => return Err(f),
+                }
+            }
+            (all, calls)
+        }
+        Err(f) => return Err(f),
+    };
+    Ok((json!({ "SpotInstanceRequests": requests }), calls))
+}
+
 /// One spot instance request.
 pub fn spot_request(r: &SpotInstanceRequest) -> Value {
     Obj::new()

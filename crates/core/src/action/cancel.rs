@@ -74,11 +74,7 @@ mod tests {
         let open = json!({"SpotInstanceRequestId": "sir-1", "State": "open"});
         let active = json!({"SpotInstanceRequestId": "sir-2", "State": "active", "InstanceId": "i-9"});
         let closed = json!({"SpotInstanceRequestId": "sir-3", "State": "cancelled", "InstanceId": "i-8"});
-        let cx = PlanContext {
-            kind: ResourceKind::SpotRequest,
-            region: "us-east-1",
-            now: "2026-06-15T12:00:00Z".parse().unwrap(),
-        };
+        let cx = PlanContext::new(ResourceKind::SpotRequest, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap());
         let all = [Candidate::fresh(&open), Candidate::fresh(&active), Candidate::fresh(&closed)];
         let p = plan(&Action::Cancel(Cancel { terminate_instances: true }), &all, &cx);
         assert_eq!(p.requests.len(), 2);

@@ -70,11 +70,7 @@ mod tests {
     #[test]
     fn rds_delete_takes_a_final_snapshot_unless_told_not_to() {
         let db = json!({"DBInstanceIdentifier": "db1", "DBInstanceStatus": "available"});
-        let cx = PlanContext {
-            kind: ResourceKind::Rds,
-            region: "us-east-1",
-            now: "2026-06-15T12:00:00Z".parse().unwrap(),
-        };
+        let cx = PlanContext::new(ResourceKind::Rds, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap());
         let p = plan(&Action::Delete(Delete { skip_snapshot: false }), &[Candidate::fresh(&db)], &cx);
         assert_eq!(
             p.requests[0].operation.params(),

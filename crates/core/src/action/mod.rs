@@ -3,9 +3,11 @@
 //! its permissions as configured, and its planning into typed [`request::Request`]s (whose
 //! effects on a resource are in `request.rs`).
 
+pub mod auto_tag_user;
 pub mod cancel;
 pub mod delete;
 pub mod mark_for_op;
+pub mod notify;
 pub mod plan;
 pub mod reboot;
 pub mod remove_tag;
@@ -31,6 +33,8 @@ pub enum ActionName {
     RemoveTag,
     /// `mark-for-op`
     MarkForOp,
+    /// `auto-tag-user`
+    AutoTagUser,
     /// `stop`
     Stop,
     /// `start`
@@ -45,6 +49,8 @@ pub enum ActionName {
     Delete,
     /// `cancel` (spot requests)
     Cancel,
+    /// `notify`
+    Notify,
 }
 
 /// One action type as people read it, and the function that validates its YAML.
@@ -76,6 +82,7 @@ pub const ACTIONS: &[ActionDef] = &[
     tag::DEF,
     remove_tag::DEF,
     mark_for_op::DEF,
+    auto_tag_user::DEF,
     stop::DEF,
     start::DEF,
     terminate::DEF,
@@ -83,18 +90,17 @@ pub const ACTIONS: &[ActionDef] = &[
     snapshot::DEF,
     delete::DEF,
     cancel::DEF,
+    notify::DEF,
 ];
 
 /// Cloud Custodian actions of EC2, RDS or spot requests that custodian does not support yet.
 pub const C7N_UNSUPPORTED: &[&str] = &[
-    "auto-tag-user",
     "copy-related-tag",
     "invoke-lambda",
     "invoke-sfn",
     "modify-db",
     "modify-security-groups",
     "normalize-tag",
-    "notify",
     "post-finding",
     "propagate-spot-tags",
     "put-metric",
@@ -120,7 +126,9 @@ impl ActionName {
     /// The table row.
     pub fn def(self) -> &'static ActionDef {
         match self {
+            ActionName::AutoTagUser => &auto_tag_user::DEF,
             ActionName::Cancel => &cancel::DEF,
+            ActionName::Notify => &notify::DEF,
             ActionName::Delete => &delete::DEF,
             ActionName::MarkForOp => &mark_for_op::DEF,
             ActionName::Reboot => &reboot::DEF,
@@ -177,6 +185,16 @@ pub trait Behaviour {
     fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request>;
     /// The IAM actions it calls on `kind`, as configured.
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str>;
+    /// `Some(reason)` when the action can act on nothing in this run (`auto-tag-user` whose
+    /// event names no user it tags).
+    fn refuse_all(&self, _cx: &PlanContext) -> Option<String> {
+        None
+    }
+    /// Whether it reports on the matches rather than changing them (`notify`): what earlier
+    /// policies did never makes it moot.
+    fn reports(&self) -> bool {
+        false
+    }
 }
 
 /// A validated action.
@@ -202,6 +220,10 @@ pub enum Action {
     Delete(delete::Delete),
     /// Spot requests: cancel.
     Cancel(cancel::Cancel),
+    /// Tag with the event's user.
+    AutoTagUser(auto_tag_user::AutoTagUser),
+    /// Send a notification.
+    Notify(notify::Notify),
 }
 
 impl Action {
@@ -218,6 +240,8 @@ impl Action {
             Action::Snapshot(a) => a,
             Action::Delete(a) => a,
             Action::Cancel(a) => a,
+            Action::AutoTagUser(a) => a,
+            Action::Notify(a) => a,
         }
     }
 
@@ -234,6 +258,8 @@ impl Action {
             Action::Snapshot(_) => ActionName::Snapshot,
             Action::Delete(_) => ActionName::Delete,
             Action::Cancel(_) => ActionName::Cancel,
+            Action::AutoTagUser(_) => ActionName::AutoTagUser,
+            Action::Notify(_) => ActionName::Notify,
         }
     }
 
@@ -394,8 +420,9 @@ mod tests {
         for d in ACTIONS {
             for kind in d.kinds {
                 let yaml = format!(
-                    "policies:\n  - name: example\n    resource: {}\n    actions:\n{}\n",
+                    "policies:\n  - name: example\n    resource: {}\n    mode: {}\n    actions:\n{}\n",
                     kind.spec().name,
+                    crate::policy::trail::example_mode(*kind),
                     example_for(d.example, *kind)
                         .lines()
                         .map(|l| format!("      {l}"))
@@ -414,10 +441,10 @@ mod tests {
                 let (_, kind_states) = states.iter().find(|(k, _)| k == kind).unwrap();
                 let docs: Vec<Value> = kind_states.iter().map(|s| sample(*kind, s)).collect();
                 let candidates: Vec<Candidate> = docs.iter().map(Candidate::fresh).collect();
+                let event = serde_json::json!({"detail": {"userIdentity": {"type": "IAMUser", "userName": "jane", "principalId": "AIDA1"}}});
                 let cx = PlanContext {
-                    kind: *kind,
-                    region: "us-east-1",
-                    now: "2026-06-15T12:00:00Z".parse().unwrap(),
+                    event: Some(&event),
+                    ..PlanContext::new(*kind, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap())
                 };
                 let p = plan(action, &candidates, &cx);
                 assert!(!p.targets.is_empty(), "{} on {kind:?} acts on some state", d.names[0]);
@@ -427,8 +454,14 @@ mod tests {
                     }
                     let mut doc = serde_json::Map::new();
                     r.operation.effect(&mut doc);
-                    // A reboot is the one call DescribeInstances does not show.
-                    let invisible = matches!(r.operation, request::Operation::Ec2RebootInstances);
+                    // A reboot and a notification are the calls DescribeInstances does not show.
+                    let invisible = matches!(
+                        r.operation,
+                        request::Operation::Ec2RebootInstances
+                            | request::Operation::SnsPublish { .. }
+                            | request::Operation::SqsSendMessage { .. }
+                            | request::Operation::SlackPost { .. }
+                    );
                     assert!(!doc.is_empty() || invisible, "{} has an effect", r.api());
                 }
             }

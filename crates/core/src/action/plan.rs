@@ -48,6 +48,42 @@ pub struct PlanContext<'a> {
     pub region: &'a str,
     /// "Now", from the injected clock.
     pub now: Timestamp,
+    /// The triggering event of an event-mode run (what `auto-tag-user` reads).
+    pub event: Option<&'a Value>,
+    /// The run and policy, for actions that report on it (`notify`); `None` in unit tests.
+    pub run: Option<&'a RunFacts<'a>>,
+}
+
+impl<'a> PlanContext<'a> {
+    /// A context for `kind` in `region` at `now`, without an event or run facts.
+    pub fn new(kind: ResourceKind, region: &'a str, now: Timestamp) -> Self {
+        PlanContext {
+            kind,
+            region,
+            now,
+            event: None,
+            run: None,
+        }
+    }
+}
+
+/// The run a policy's actions are planned in: what a notification says about it.
+#[derive(Debug, Clone, Copy)]
+pub struct RunFacts<'a> {
+    /// The policy's name.
+    pub policy_name: &'a str,
+    /// The policy as written.
+    pub policy_data: &'a Value,
+    /// The policy's description.
+    pub description: Option<&'a str>,
+    /// The account acted in, when known.
+    pub account_id: Option<&'a str>,
+    /// The run's id (the Lambda request id, or the CLI run's).
+    pub run_id: &'a str,
+    /// When the run started.
+    pub started: Timestamp,
+    /// The matched resources, with their whole documents.
+    pub resources: &'a [&'a crate::resource::Resource],
 }
 
 /// An earlier policy's action in the same run that changed a resource.
@@ -96,6 +132,21 @@ pub fn plan(action: &Action, candidates: &[Candidate], cx: &PlanContext) -> Acti
     let behaviour = action.behaviour();
     let mut targets: Vec<&Value> = Vec::new();
     let mut skipped = Vec::new();
+    if let Some(reason) = behaviour.refuse_all(cx) {
+        return ActionPlan {
+            action: action.name().as_str(),
+            requests: Vec::new(),
+            skipped: candidates
+                .iter()
+                .map(|c| Skipped {
+                    id: resource_id(cx.kind, c.fetched).to_string(),
+                    reason: reason.clone(),
+                    earlier_policy: None,
+                })
+                .collect(),
+            targets: Vec::new(),
+        };
+    }
     for c in candidates {
         match decide(action, c, cx) {
             Ok(()) => targets.push(c.current),
@@ -126,6 +177,10 @@ fn decide(action: &Action, c: &Candidate, cx: &PlanContext) -> Result<(), (Strin
     let Some(last) = c.changed_by.last() else {
         return behaviour.check(cx.kind, c.current).map_err(|r| (r, None));
     };
+    // A report (a notification) is about what this policy matched, whatever others did.
+    if behaviour.reports() {
+        return behaviour.check(cx.kind, c.current).map_err(|r| (r, None));
+    }
     let earlier = Some(last.policy.clone());
     let by = describe(c.changed_by);
     if c.stale {
@@ -200,11 +255,7 @@ mod tests {
     use serde_json::json;
 
     fn cx() -> PlanContext<'static> {
-        PlanContext {
-            kind: ResourceKind::Ec2,
-            region: "us-east-1",
-            now: "2026-06-15T12:00:00Z".parse().unwrap(),
-        }
+        PlanContext::new(ResourceKind::Ec2, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap())
     }
 
     #[test]

@@ -53,11 +53,7 @@ mod tests {
     fn reboots_running_instances_once_a_run() {
         let running = json!({"InstanceId": "i-1", "State": {"Name": "running"}});
         let stopped = json!({"InstanceId": "i-2", "State": {"Name": "stopped"}});
-        let cx = PlanContext {
-            kind: ResourceKind::Ec2,
-            region: "us-east-1",
-            now: "2026-06-15T12:00:00Z".parse().unwrap(),
-        };
+        let cx = PlanContext::new(ResourceKind::Ec2, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap());
         let p = plan(
             &Action::Reboot(Reboot),
             &[Candidate::fresh(&running), Candidate::fresh(&stopped)],

@@ -22,6 +22,31 @@ pub enum Service {
     Ec2,
     /// Amazon RDS.
     Rds,
+    /// Amazon SNS (notifications).
+    Sns,
+    /// Amazon SQS (notifications).
+    Sqs,
+    /// A Slack incoming webhook (notifications).
+    Slack,
+}
+
+/// Where a Slack webhook's URL comes from: never the policy text, never a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Webhook {
+    /// The environment variable holding it.
+    Env(String),
+    /// The SSM parameter (a SecureString) holding it.
+    Ssm(String),
+}
+
+impl Webhook {
+    /// How `metadata.json` names it: `env:NAME` or `ssm:/path` (the URL itself never appears).
+    pub fn describe(&self) -> String {
+        match self {
+            Webhook::Env(n) => format!("env:{n}"),
+            Webhook::Ssm(p) => format!("ssm:{p}"),
+        }
+    }
 }
 
 /// Every API operation custodian sends, with its parameters.
@@ -83,6 +108,33 @@ pub enum Operation {
         /// `FinalDBSnapshotIdentifier`; `None` sends `SkipFinalSnapshot`.
         final_snapshot: Option<String>,
     },
+    /// `sns:Publish` of a notification about the ids.
+    SnsPublish {
+        /// `TopicArn` (its region is the call's).
+        topic_arn: String,
+        /// `Message`.
+        message: String,
+        /// `Subject`, when set.
+        subject: Option<String>,
+        /// String `MessageAttributes`.
+        attributes: Vec<(String, String)>,
+    },
+    /// `sqs:SendMessage` of a notification about the ids.
+    SqsSendMessage {
+        /// `QueueUrl`.
+        queue_url: String,
+        /// `MessageBody`.
+        body: String,
+        /// String `MessageAttributes`.
+        attributes: Vec<(String, String)>,
+    },
+    /// A Slack message (Block Kit JSON) about the ids, posted to an incoming webhook.
+    SlackPost {
+        /// Where the webhook URL comes from.
+        webhook: Webhook,
+        /// The JSON body.
+        payload: String,
+    },
 }
 
 impl Operation {
@@ -102,6 +154,9 @@ impl Operation {
             Operation::RdsStartDbInstance => "rds:StartDBInstance",
             Operation::RdsCreateDbSnapshot { .. } => "rds:CreateDBSnapshot",
             Operation::RdsDeleteDbInstance { .. } => "rds:DeleteDBInstance",
+            Operation::SnsPublish { .. } => "sns:Publish",
+            Operation::SqsSendMessage { .. } => "sqs:SendMessage",
+            Operation::SlackPost { .. } => "slack:PostMessage",
         }
     }
 
@@ -121,14 +176,25 @@ impl Operation {
             | Operation::RdsStartDbInstance
             | Operation::RdsCreateDbSnapshot { .. }
             | Operation::RdsDeleteDbInstance { .. } => Service::Rds,
+            Operation::SnsPublish { .. } => Service::Sns,
+            Operation::SqsSendMessage { .. } => Service::Sqs,
+            Operation::SlackPost { .. } => Service::Slack,
         }
     }
 
     /// The IAM actions sending it may take: its own, plus `ec2:ModifyInstanceAttribute` for a
-    /// forced stop or terminate.
+    /// forced stop or terminate; a Slack post needs none, or `ssm:GetParameter` to read its
+    /// webhook.
     pub fn permissions(&self) -> Vec<&'static str> {
         let mut out = vec![self.api()];
         match self {
+            Operation::SlackPost { webhook, .. } => {
+                out.clear();
+                if let Webhook::Ssm(_) = webhook {
+                    out.push("ssm:GetParameter");
+                }
+            }
+            Operation::SnsPublish { .. } | Operation::SqsSendMessage { .. } => {}
             Operation::Ec2StopInstances { force: true, .. } | Operation::Ec2TerminateInstances { force: true } => {
                 out.push("ec2:ModifyInstanceAttribute")
             }
@@ -182,6 +248,27 @@ impl Operation {
             Operation::RdsCreateDbSnapshot { snapshot } => json!({ "DBSnapshotIdentifier": snapshot }),
             Operation::RdsDeleteDbInstance { final_snapshot: None } => json!({"SkipFinalSnapshot": true}),
             Operation::RdsDeleteDbInstance { final_snapshot: Some(s) } => json!({ "FinalDBSnapshotIdentifier": s }),
+            Operation::SnsPublish {
+                topic_arn,
+                message,
+                subject,
+                attributes,
+            } => {
+                let mut p = json!({"TopicArn": topic_arn, "Message": message, "MessageAttributes": attribute_map(attributes)});
+                if let Some(s) = subject {
+                    p["Subject"] = json!(s);
+                }
+                p
+            }
+            Operation::SqsSendMessage {
+                queue_url,
+                body,
+                attributes,
+            } => json!({"QueueUrl": queue_url, "MessageBody": body, "MessageAttributes": attribute_map(attributes)}),
+            Operation::SlackPost { webhook, payload } => json!({
+                "Webhook": webhook.describe(),
+                "Payload": serde_json::from_str::<Value>(payload).unwrap_or(Value::Null),
+            }),
         }
     }
 
@@ -232,6 +319,8 @@ impl Operation {
             Operation::RdsDeleteDbInstance { .. } => {
                 doc.insert("DBInstanceStatus".into(), Value::String("deleting".into()));
             }
+            // A notification changes nothing about the resources it names.
+            Operation::SnsPublish { .. } | Operation::SqsSendMessage { .. } | Operation::SlackPost { .. } => {}
         }
     }
 }
@@ -283,6 +372,15 @@ pub struct RequestRecord {
     /// The other parameters.
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub params: Value,
+}
+
+/// SNS/SQS string message attributes as the APIs take them.
+fn attribute_map(attributes: &[(String, String)]) -> Value {
+    let m: Map<String, Value> = attributes
+        .iter()
+        .map(|(k, v)| (k.clone(), json!({"DataType": "String", "StringValue": v})))
+        .collect();
+    Value::Object(m)
 }
 
 /// `[{"Key": k, "Value": v}, ...]`.

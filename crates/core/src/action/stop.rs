@@ -115,11 +115,7 @@ mod tests {
     use serde_json::json;
 
     fn cx(kind: ResourceKind) -> PlanContext<'static> {
-        PlanContext {
-            kind,
-            region: "us-east-1",
-            now: "2026-06-15T12:00:00Z".parse().unwrap(),
-        }
+        PlanContext::new(kind, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap())
     }
 
     fn fresh(docs: &[Value]) -> Vec<Candidate<'_>> {

@@ -22,7 +22,8 @@ pub const DEF: ActionDef = ActionDef {
     parse,
 };
 
-fn permissions(kind: ResourceKind) -> &'static [&'static str] {
+/// The tagging permissions of a kind.
+pub fn permissions(kind: ResourceKind) -> &'static [&'static str] {
     match kind {
         ResourceKind::Ec2 | ResourceKind::SpotRequest => &["ec2:CreateTags"],
         ResourceKind::Rds => &["rds:AddTagsToResource"],

@@ -66,23 +66,36 @@ pub fn rule_input_template(policy_names: &[&str], dry_run: bool) -> String {
     )
 }
 
-/// The CloudFormation template (JSON) for the periodic policies among `policies`. Policies
-/// without `mode: periodic` are not deployed; `Err` when there are none.
-pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result<Value, String> {
-    let periodic: Vec<Policy> = policies
-        .iter()
-        .filter(|p| matches!(p.mode, Mode::Periodic { .. }))
-        .cloned()
-        .collect();
-    if periodic.is_empty() {
-        return Err("no policy has 'mode: {type: periodic, schedule: ...}'; nothing to deploy".into());
+/// The event-mode policies grouped by the EventBridge pattern that delivers their events
+/// (its JSON text), in a stable order.
+pub fn event_patterns(policies: &[Policy]) -> BTreeMap<String, Vec<&Policy>> {
+    let mut by_pattern: BTreeMap<String, Vec<&Policy>> = BTreeMap::new();
+    for p in policies {
+        if let Some(mode) = p.mode.event() {
+            by_pattern.entry(crate::event::pattern(mode).to_string()).or_default().push(p);
+        }
     }
-    let (memory, timeout) = periodic
-        .iter()
-        .fold((DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S), |(m, t), p| match p.mode {
-            Mode::Periodic { memory, timeout, .. } => (m.max(memory.unwrap_or(0)), t.max(timeout.unwrap_or(0))),
-            Mode::Pull => (m, t),
-        });
+    by_pattern
+}
+
+/// Whether the Lambda function runs the policy: periodic and event-mode policies.
+pub fn deployed(policy: &Policy) -> bool {
+    !matches!(policy.mode, Mode::Pull)
+}
+
+/// The CloudFormation template (JSON) for the periodic and event-mode policies among
+/// `policies`. Pull-mode policies are not deployed; `Err` when nothing is left.
+pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result<Value, String> {
+    let periodic: Vec<Policy> = policies.iter().filter(|p| deployed(p)).cloned().collect();
+    if periodic.is_empty() {
+        return Err(
+            "no policy has 'mode: {type: periodic, schedule: ...}' or an event mode (cloudtrail, ec2-instance-state, ec2-spot-fulfillment); nothing to deploy".into(),
+        );
+    }
+    let (memory, timeout) = periodic.iter().fold((DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S), |(m, t), p| {
+        let (memory, timeout) = p.mode.function_size();
+        (m.max(memory.unwrap_or(0)), t.max(timeout.unwrap_or(0)))
+    });
     let all_regions = options.regions.iter().any(|r| r == "all");
     let mut role_policies = vec![
         json!({"PolicyName": "custodian-policies", "PolicyDocument": iam::policy_document(&periodic, all_regions, options.dry_run)}),
@@ -125,7 +138,7 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
         json!({
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "Description": format!("{}: exactly the API actions its periodic policies call", options.function_name),
+                "Description": format!("{}: exactly the API actions its policies call", options.function_name),
                 "AssumeRolePolicyDocument": {
                     "Version": "2012-10-17",
                     "Statement": [{
@@ -142,7 +155,7 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
         "Type": "AWS::Lambda::Function",
         "Properties": {
             "FunctionName": options.function_name,
-            "Description": format!("custodian: {} periodic polic{}", periodic.len(), if periodic.len() == 1 { "y" } else { "ies" }),
+            "Description": format!("custodian: {} polic{}", periodic.len(), if periodic.len() == 1 { "y" } else { "ies" }),
             "Runtime": "provided.al2023",
             "Handler": "bootstrap",
             "Architectures": [{"Ref": "Architecture"}],
@@ -201,6 +214,35 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
         );
         resources.insert(
             format!("Schedule{}Permission", i + 1),
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": {"Ref": "Function"},
+                    "Principal": "events.amazonaws.com",
+                    "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+                },
+            }),
+        );
+    }
+    for (i, (pattern, members)) in event_patterns(&periodic).into_iter().enumerate() {
+        let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
+        let rule = format!("Event{}Rule", i + 1);
+        let pattern: Value = serde_json::from_str(&pattern).unwrap_or(Value::Null);
+        resources.insert(
+            rule.clone(),
+            json!({
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "Description": format!("custodian event policies: {}", truncate(&names.join(", "), 480)),
+                    "EventPattern": pattern,
+                    "State": "ENABLED",
+                    "Targets": [{"Id": "custodian", "Arn": {"Fn::GetAtt": ["Function", "Arn"]}}],
+                },
+            }),
+        );
+        resources.insert(
+            format!("Event{}Permission", i + 1),
             json!({
                 "Type": "AWS::Lambda::Permission",
                 "Properties": {
@@ -321,6 +363,47 @@ mod tests {
         assert_eq!(
             policies[2]["PolicyDocument"]["Statement"][0]["Resource"],
             json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::audit/custodian/*"})
+        );
+    }
+
+    #[test]
+    fn one_event_rule_per_distinct_pattern() {
+        let yaml = "policies:
+  - name: tag-creator
+    resource: aws.ec2
+    mode: {type: cloudtrail, events: [RunInstances]}
+    actions: [{type: auto-tag-user, tag: Creator}]
+  - name: no-public-gpu
+    resource: aws.ec2
+    mode: {type: cloudtrail, events: [RunInstances]}
+  - name: running
+    resource: aws.ec2
+    mode: {type: ec2-instance-state, events: [running]}
+    actions: [stop]
+  - name: fulfilled
+    resource: aws.ec2-spot-request
+    mode: {type: ec2-spot-fulfillment, memory: 512}
+    actions: [{type: cancel, terminate-instances: true}]
+";
+        let ps = load_text("t.yml", yaml).unwrap();
+        let t = lambda_template(&ps, &TemplateOptions::default()).unwrap();
+        let r = t["Resources"].as_object().unwrap();
+        let patterns: Vec<&Value> = r
+            .values()
+            .filter(|v| v["Type"] == "AWS::Events::Rule")
+            .map(|v| &v["Properties"]["EventPattern"])
+            .collect();
+        assert_eq!(patterns.len(), 3, "the two RunInstances policies share a rule");
+        assert!(patterns.contains(&&json!({"detail-type": ["AWS API Call via CloudTrail"], "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": ["RunInstances"]}})));
+        assert!(patterns.contains(&&json!({"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"], "detail": {"state": ["running"]}})));
+        assert!(patterns.contains(&&json!({"source": ["aws.ec2"], "detail-type": ["EC2 Spot Instance Request Fulfillment"]})));
+        assert_eq!(r.values().filter(|v| v["Type"] == "AWS::Lambda::Permission").count(), 3);
+        assert_eq!(r["Function"]["Properties"]["MemorySize"], 512);
+        let actions = &r["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(actions[0]["Action"], json!(["ec2:DescribeInstances", "ec2:DescribeSpotInstanceRequests"]));
+        assert_eq!(
+            actions[1]["Action"],
+            json!(["ec2:CancelSpotInstanceRequests", "ec2:CreateTags", "ec2:StopInstances", "ec2:TerminateInstances"])
         );
     }
 

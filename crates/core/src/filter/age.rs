@@ -92,6 +92,7 @@ mod tests {
             kind,
             now: "2026-06-15T12:00:00Z".parse().unwrap(),
             notes: None,
+            event: None,
         }
     }
 

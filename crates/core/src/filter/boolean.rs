@@ -94,6 +94,7 @@ mod tests {
             kind: ResourceKind::Ec2,
             now: "2026-06-15T12:00:00Z".parse().unwrap(),
             notes: None,
+            event: None,
         };
         let f = Filter::Or(vec![
             vf("A", json!(5)),

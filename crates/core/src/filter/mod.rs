@@ -4,6 +4,7 @@
 
 pub mod age;
 pub mod boolean;
+pub mod event;
 pub mod marked;
 pub mod offhours;
 pub mod path;
@@ -41,6 +42,7 @@ pub struct FilterDef {
 /// The filter table, sorted by name. `schema`, error lists and "did you mean" read it.
 pub const FILTERS: &[FilterDef] = &[
     boolean::AND,
+    event::EVENT,
     age::INSTANCE_AGE,
     uptime::INSTANCE_UPTIME,
     marked::MARKED_FOR_OP,
@@ -68,7 +70,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "ebs",
     "engine",
     "ephemeral",
-    "event",
     "finding",
     "has-specific-managed-policy",
     "health-event",
@@ -118,6 +119,8 @@ pub enum Filter {
     MarkedForOp(marked::MarkedForOp),
     /// `offhour` / `onhour`: the resource's schedule says stop / start now.
     OffHours(Box<offhours::OffHours>),
+    /// `event`: a value filter over the triggering event.
+    Event(ValueFilter),
 }
 
 /// Everything a filter needs besides the document.
@@ -129,6 +132,8 @@ pub struct EvalContext<'a> {
     pub now: Timestamp,
     /// Where off-hours filters record opt-outs, unparsable tags and tag lint.
     pub notes: Option<&'a crate::schedule::ScheduleNotes>,
+    /// The triggering event of an event-mode run (what the `event` filter reads).
+    pub event: Option<&'a Value>,
 }
 
 impl Filter {
@@ -145,6 +150,7 @@ impl Filter {
             Filter::TagCount(t) => t.matches(doc),
             Filter::MarkedForOp(m) => m.matches(doc, cx.now),
             Filter::OffHours(o) => o.matches(cx.kind, doc, cx.now, cx.notes),
+            Filter::Event(v) => event::matches(v, cx.event, cx.now),
         }
     }
 
@@ -167,11 +173,13 @@ impl Filter {
                 out.insert("Tags".into());
                 out.insert("State".into());
             }
+            Filter::Event(_) => {}
         }
     }
 }
 
 /// A filter's mapping as validation sees it.
+#[derive(Clone, Copy)]
 pub struct FilterInput<'n> {
     /// The node errors about the whole filter point at (its `type` value, or the name).
     pub at: &'n Node,
@@ -184,6 +192,15 @@ pub struct FilterInput<'n> {
     /// Whether the kind is known (a policy with a bad `resource` still has its filters checked
     /// for shape, but not against a kind).
     pub kind_known: bool,
+}
+
+/// Whether any filter of the tree reads the triggering event.
+pub fn reads_event(filters: &[Filter]) -> bool {
+    filters.iter().any(|f| match f {
+        Filter::Event(_) => true,
+        Filter::And(c) | Filter::Or(c) | Filter::Not(c) => reads_event(c),
+        _ => false,
+    })
 }
 
 /// Validates a `filters:` list.
@@ -330,8 +347,9 @@ mod tests {
         for d in FILTERS {
             for kind in d.kinds {
                 let yaml = format!(
-                    "policies:\n  - name: example\n    resource: {}\n    filters:\n{}\n",
+                    "policies:\n  - name: example\n    resource: {}\n    mode: {}\n    filters:\n{}\n",
                     kind.spec().name,
+                    crate::policy::trail::example_mode(*kind),
                     crate::action::example_for(d.example, *kind)
                         .lines()
                         .map(|l| format!("      {l}"))

@@ -74,6 +74,7 @@ mod tests {
             kind: ResourceKind::Ec2,
             now,
             notes: None,
+            event: None,
         };
         assert!(policies[0].filters[0].matches(&doc, &cx));
         let e = crate::policy::load_text(

@@ -1,9 +1,11 @@
 //! The policy-level grammar and loading: files into validated [`Policy`] values.
 
+pub mod event_mode;
 pub mod eventbridge;
 pub mod load;
+pub mod trail;
 pub mod model;
 pub mod validate;
 
 pub use load::{load, load_text, load_texts};
-pub use model::{MaxResources, Mode, Policy, Source};
+pub use model::{EventMode, MaxResources, Mode, Policy, Source, TrailEvent, Trigger};

@@ -55,6 +55,78 @@ pub enum Mode {
         /// Lambda timeout in seconds (`mode.timeout`); the function gets the largest asked for.
         timeout: Option<u32>,
     },
+    /// Run by the Lambda function when an event it reacts to arrives (or by
+    /// `custodian run --event FILE`), on the resources the event names.
+    Event(EventMode),
+}
+
+impl Mode {
+    /// The Lambda memory and timeout the policy asks for (`None`: the default).
+    pub fn function_size(&self) -> (Option<u32>, Option<u32>) {
+        match self {
+            Mode::Pull => (None, None),
+            Mode::Periodic { memory, timeout, .. } => (*memory, *timeout),
+            Mode::Event(e) => (e.memory, e.timeout),
+        }
+    }
+
+    /// The event-mode configuration, when the policy is triggered by events.
+    pub fn event(&self) -> Option<&EventMode> {
+        match self {
+            Mode::Event(e) => Some(e),
+            Mode::Pull | Mode::Periodic { .. } => None,
+        }
+    }
+}
+
+/// An event-triggered policy's mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventMode {
+    /// What it reacts to.
+    pub trigger: Trigger,
+    /// Seconds to wait before fetching the event's resources (`mode.delay`), so tags applied
+    /// just after launch are seen.
+    pub delay: u32,
+    /// Lambda memory in MB.
+    pub memory: Option<u32>,
+    /// Lambda timeout in seconds.
+    pub timeout: Option<u32>,
+}
+
+/// The events an event-mode policy reacts to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// `type: cloudtrail`: API calls recorded by CloudTrail, delivered by EventBridge as
+    /// "AWS API Call via CloudTrail".
+    CloudTrail(Vec<TrailEvent>),
+    /// `type: ec2-instance-state`: "EC2 Instance State-change Notification" for these states.
+    InstanceState(Vec<String>),
+    /// `type: ec2-spot-fulfillment`: "EC2 Spot Instance Request Fulfillment" (spot requests).
+    SpotFulfillment,
+}
+
+impl Trigger {
+    /// The mode's `type`.
+    pub fn mode_type(&self) -> &'static str {
+        match self {
+            Trigger::CloudTrail(_) => "cloudtrail",
+            Trigger::InstanceState(_) => "ec2-instance-state",
+            Trigger::SpotFulfillment => "ec2-spot-fulfillment",
+        }
+    }
+}
+
+/// One API call a `cloudtrail` policy reacts to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailEvent {
+    /// The calling service's event source (`ec2.amazonaws.com`).
+    pub source: String,
+    /// The API call's name (`RunInstances`).
+    pub event: String,
+    /// JMESPath expression selecting the resource ids from the event.
+    pub ids: String,
+    /// Written as a shortcut name rather than `{source, event, ids}`.
+    pub shortcut: bool,
 }
 
 /// c7n's resource-count guard, checked after filtering and before any action (dry runs included).

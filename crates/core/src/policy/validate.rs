@@ -24,8 +24,15 @@ const POLICY_KEYS: &[&str] = &[
 ];
 /// c7n policy keys custodian does not implement (rejected with a clear message, never ignored).
 const UNSUPPORTED_POLICY_KEYS: &[&str] = &["conditions", "query", "source", "region", "start", "end", "tz", "title"];
-/// Mode keys custodian reads.
-const MODE_KEYS: &[&str] = &["type", "schedule", "memory", "timeout"];
+/// Mode keys custodian reads, with the mode types each applies to.
+const MODE_KEYS: &[(&str, &[&str])] = &[
+    ("type", &["pull", "periodic", "cloudtrail", "ec2-instance-state", "ec2-spot-fulfillment"]),
+    ("schedule", &["periodic"]),
+    ("events", &["cloudtrail", "ec2-instance-state"]),
+    ("delay", &["cloudtrail", "ec2-instance-state", "ec2-spot-fulfillment"]),
+    ("memory", &["periodic", "cloudtrail", "ec2-instance-state", "ec2-spot-fulfillment"]),
+    ("timeout", &["periodic", "cloudtrail", "ec2-instance-state", "ec2-spot-fulfillment"]),
+];
 /// c7n mode keys that configure its own Lambda deployment: accepted, so policies run unchanged,
 /// with a warning that they have no effect here.
 const IGNORED_MODE_KEYS: &[&str] = &[
@@ -34,6 +41,7 @@ const IGNORED_MODE_KEYS: &[&str] = &[
     "environment",
     "execution-options",
     "function-prefix",
+    "handler",
     "kms_key_arn",
     "layers",
     "member-role",
@@ -46,8 +54,21 @@ const IGNORED_MODE_KEYS: &[&str] = &[
     "timezone",
     "tracing_config",
 ];
+/// c7n mode keys that would change what runs, which custodian does not implement.
+const UNSUPPORTED_MODE_KEYS: &[&str] = &["pattern", "sources"];
 /// Mode types custodian runs.
-const MODE_TYPES: &[&str] = &["pull", "periodic"];
+const MODE_TYPES: &[&str] = &["pull", "periodic", "cloudtrail", "ec2-instance-state", "ec2-spot-fulfillment"];
+/// Cloud Custodian mode types custodian does not run.
+const C7N_MODE_TYPES: &[&str] = &[
+    "asg-instance-state",
+    "config-poll-rule",
+    "config-rule",
+    "guard-duty",
+    "hub-action",
+    "hub-finding",
+    "phd",
+    "schedule",
+];
 
 /// Validates a whole file's tree into policies (those without errors); every problem goes to `c`.
 pub fn file(c: &mut Checker, root: &Node) -> Vec<Policy> {
@@ -160,7 +181,7 @@ fn policy(c: &mut Checker, node: &Node) -> Option<Policy> {
             _ => {}
         }
     }
-    let mode = get(entries, "mode").map(|v| mode(c, v)).unwrap_or(Some(Mode::Pull));
+    let mode = get(entries, "mode").map(|v| mode(c, v, kind)).unwrap_or(Some(Mode::Pull));
     let max_resources = max_resources(c, get(entries, "max-resources"), get(entries, "max-resources-percent"));
 
     // Filters and actions need the kind; without it, only their shape is checked.
@@ -173,6 +194,9 @@ fn policy(c: &mut Checker, node: &Node) -> Option<Policy> {
         Some(v) => crate::action::parse_list(c, v, kind_for_children, kind.is_some()),
         None => Vec::new(),
     };
+    if let Some(mode) = &mode {
+        needs_event(c, entries, &filters, &actions, mode);
+    }
     if c.errors() > before {
         return None;
     }
@@ -204,11 +228,46 @@ fn policy(c: &mut Checker, node: &Node) -> Option<Policy> {
     })
 }
 
-fn mode(c: &mut Checker, node: &Node) -> Option<Mode> {
+/// The `event` filter and `auto-tag-user` read the triggering event: without the mode that
+/// delivers one they are errors, located at the filter or action.
+fn needs_event(c: &mut Checker, entries: &Entries, filters: &[crate::filter::Filter], actions: &[crate::action::Action], mode: &Mode) {
+    let event_type = mode.event().map(|m| m.trigger.mode_type());
+    if crate::filter::reads_event(filters) && event_type.is_none() {
+        let at = get(entries, "filters").and_then(|f| find_type(f, "event"));
+        let message = "the 'event' filter reads the triggering event: it needs an event mode (cloudtrail, ec2-instance-state or ec2-spot-fulfillment)";
+        if let Some(node) = at {
+            c.at_node(node, message);
+        }
+    }
+    let tags_user = actions.iter().any(|a| matches!(a, crate::action::Action::AutoTagUser(_)));
+    if tags_user && event_type != Some("cloudtrail") {
+        let at = get(entries, "actions").and_then(|a| find_type(a, "auto-tag-user"));
+        let message = "auto-tag-user tags resources with the user who made an API call: it needs 'mode: {type: cloudtrail, events: [...]}', whose CloudTrail events name that user";
+        if let Some(node) = at {
+            c.at_node(node, message);
+        }
+    }
+}
+
+/// The `type` value node of the first mapping under `node` whose `type` is `name`.
+fn find_type<'n>(node: &'n Node, name: &str) -> Option<&'n Node> {
+    match &node.value {
+        NodeValue::Seq(items) => items.iter().find_map(|i| find_type(i, name)),
+        NodeValue::Map(entries) => match get(entries, "type") {
+            Some(t) if t.as_str() == Some(name) => Some(t),
+            _ => entries.iter().find_map(|(_, v)| find_type(v, name)),
+        },
+        NodeValue::Str(s) if s == name => Some(node),
+        _ => None,
+    }
+}
+
+fn mode(c: &mut Checker, node: &Node, kind: Option<ResourceKind>) -> Option<Mode> {
     let Some(entries) = node.as_map() else {
         c.at_node(node, format!("'mode' must be a mapping with a 'type', found {}", node.kind_name()));
         return None;
     };
+    let mode_type = get(entries, "type").and_then(Node::as_str).filter(|t| MODE_TYPES.contains(t));
     for (key, _) in entries {
         let k = key.name.as_str();
         if IGNORED_MODE_KEYS.contains(&k) {
@@ -216,8 +275,18 @@ fn mode(c: &mut Checker, node: &Node) -> Option<Mode> {
                 key,
                 format!("mode key '{k}' configures Cloud Custodian's own Lambda deployment; custodian accepts it and ignores it"),
             );
-        } else if !MODE_KEYS.contains(&k) {
-            let all = MODE_KEYS.iter().chain(IGNORED_MODE_KEYS).copied();
+        } else if UNSUPPORTED_MODE_KEYS.contains(&k) {
+            c.at_key(key, format!("mode key '{k}' is not supported by custodian"));
+        } else if let Some((_, types)) = MODE_KEYS.iter().find(|(name, _)| *name == k) {
+            if let Some(t) = mode_type.filter(|t| !types.contains(t)) {
+                c.at_key_help(
+                    key,
+                    format!("mode key '{k}' does not apply to {t} mode"),
+                    Some(format!("it applies to: {}", types.join(", "))),
+                );
+            }
+        } else {
+            let all = MODE_KEYS.iter().map(|(k, _)| *k).chain(IGNORED_MODE_KEYS.iter().copied());
             let help = crate::input::suggest(k, all);
             c.at_key_help(key, format!("unknown mode key '{k}'"), help);
         }
@@ -230,9 +299,20 @@ fn mode(c: &mut Checker, node: &Node) -> Option<Mode> {
         }
         Some((_, _, Some("pull"))) => Some(Mode::Pull),
         Some((k, _, Some("periodic"))) => periodic(c, k, schedule, entries),
+        Some((k, v, Some(t @ ("cloudtrail" | "ec2-instance-state" | "ec2-spot-fulfillment")))) => {
+            super::event_mode::parse(c, k, v, t, entries, kind).map(Mode::Event)
+        }
+        Some((_, v, Some(other))) if C7N_MODE_TYPES.contains(&other) => {
+            c.at_node_help(
+                v,
+                format!("mode type '{other}' is a Cloud Custodian mode that custodian does not support"),
+                Some(format!("supported: {}", MODE_TYPES.join(", "))),
+            );
+            None
+        }
         Some((_, v, Some(other))) => {
             let help = hint(other, MODE_TYPES.iter().copied(), || None);
-            let message = format!("mode type '{other}' is not supported (supported: pull, periodic)");
+            let message = format!("mode type '{other}' is not supported (supported: {})", MODE_TYPES.join(", "));
             c.at_node_help(v, message, help);
             None
         }
@@ -275,7 +355,7 @@ fn periodic(c: &mut Checker, type_key: &Key, schedule: Option<&Node>, entries: &
 }
 
 /// An optional whole-number mode key within Lambda's limits.
-fn mode_number(c: &mut Checker, entries: &Entries, key: &str, min: i64, max: i64, unit: &str) -> Option<Option<u32>> {
+pub(super) fn mode_number(c: &mut Checker, entries: &Entries, key: &str, min: i64, max: i64, unit: &str) -> Option<Option<u32>> {
     let Some(v) = get(entries, key) else {
         return Some(None);
     };
@@ -415,10 +495,10 @@ mod tests {
             e,
             vec!["p.yml:5:15: 'image-age' is a Cloud Custodian filter that custodian does not support yet"]
         );
-        let e = errors("policies:\n  - name: a\n    resource: ec2\n    actions:\n      - notify\n");
+        let e = errors("policies:\n  - name: a\n    resource: ec2\n    actions:\n      - resize\n");
         assert_eq!(
             e,
-            vec!["p.yml:5:9: 'notify' is a Cloud Custodian action that custodian does not support yet"]
+            vec!["p.yml:5:9: 'resize' is a Cloud Custodian action that custodian does not support yet"]
         );
         let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: offhuor\n");
         assert_eq!(e, vec!["p.yml:5:15: unknown filter 'offhuor' (did you mean 'offhour'?)"]);

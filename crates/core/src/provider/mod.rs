@@ -76,6 +76,19 @@ pub trait Provider: Sync {
     /// Whether actions can be applied (snapshots are read-only).
     fn can_act(&self) -> bool;
 
+    /// Fetches the resources of `kind` in `region` with these ids (those that exist). The
+    /// default fetches all and keeps the ids; live providers ask for the ids only.
+    fn fetch_ids(&self, region: &str, kind: ResourceKind, ids: &[String], fields: &FieldSet) -> Result<Fetched, FetchError> {
+        let mut all = self.fetch(region, kind, fields)?;
+        all.resources.retain(|r| ids.iter().any(|id| id == crate::resource::resource_id(kind, &r.view)));
+        Ok(all)
+    }
+
+    /// The account the provider acts in, when it knows.
+    fn account_id(&self) -> Option<String> {
+        None
+    }
+
     /// How many fetches may run at once.
     fn concurrency(&self) -> usize {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)

@@ -55,7 +55,8 @@ pub fn policy_cost(run: &PolicyRun, prices: &PriceTable, now: Timestamp) -> Poli
         | Filter::StateAge(_)
         | Filter::InstanceUptime(_)
         | Filter::TagCount(_)
-        | Filter::MarkedForOp(_) => None,
+        | Filter::MarkedForOp(_)
+        | Filter::Event(_) => None,
     });
     let ending = |a: &&Action| a.name().def().ends_compute;
     if !run.policy.actions.iter().any(|a| ending(&a)) || run.plans.is_empty() {
@@ -107,13 +108,7 @@ mod tests {
         let regions = vec!["us-east-1".to_string()];
         let inventory = Inventory::fetch(&provider, &regions, &ps, Deadline::none());
         let now: Timestamp = "2026-11-23T15:00:00Z".parse().unwrap();
-        let spec = RunSpec {
-            policies: &ps,
-            regions: &regions,
-            clock: Clock::Fixed(now),
-            mode: RunMode::Plan,
-            deadline: Deadline::none(),
-        };
+        let spec = RunSpec::new(&ps, &regions, Clock::Fixed(now), RunMode::Plan);
         let runs = run(&spec, &inventory);
         let c = policy_cost(&runs[0], PriceTable::embedded(), now);
         // p3.2xlarge 3.06 + g5.xlarge 1.006 + p4d.24xlarge 21.957642 USD/h, x 730.

@@ -43,6 +43,9 @@ pub struct KindSpec {
     pub description: &'static str,
     /// The id attribute.
     pub id_field: &'static str,
+    /// How every id of this kind begins, when it has a fixed prefix: event ids are kept only
+    /// when they do (c7n's `match_ids`, for events such as `CreateTags` that name many kinds).
+    pub id_prefix: Option<&'static str>,
     /// The creation-date attribute.
     pub date_field: &'static str,
     /// The top-level keys [`KindSpec::age_date`] reads.

@@ -14,13 +14,14 @@ pub const VALUE: FilterDef = FilterDef {
     example: "- type: value\n  key: tag:Environment\n  op: in\n  value: [dev, test]",
     kinds: ALL_KINDS,
     keys: &["type", "key", "value", "op", "value_type", "value_regex", "value_from"],
-    parse,
+    parse: parse_value,
 };
 
 /// c7n value types custodian does not implement.
 const UNSUPPORTED_VALUE_TYPES: &[&str] = &["cidr", "cidr_size", "unique_size", "expr", "resource_count", "version"];
 
-fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
+/// Validates a value filter's mapping (keys already checked).
+pub fn parse_value(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
     let before = c.errors();
     if let Some(v) = get(f.entries, "value_from") {
         c.at_node(v, "'value_from' is not supported by custodian; list the values in 'value'");

@@ -74,6 +74,7 @@ pub const SPEC: KindSpec = KindSpec {
     aliases: &["ec2"],
     description: "EC2 instances (DescribeInstances, flattened out of Reservations)",
     id_field: "InstanceId",
+    id_prefix: Some("i-"),
     date_field: "LaunchTime",
     age_fields: &["LaunchTime", "BlockDeviceMappings"],
     age_date,

@@ -87,6 +87,7 @@ pub const SPEC: KindSpec = KindSpec {
     aliases: &["rds"],
     description: "RDS DB instances (DescribeDBInstances; TagList also available as Tags)",
     id_field: "DBInstanceIdentifier",
+    id_prefix: None,
     date_field: "InstanceCreateTime",
     age_fields: &["InstanceCreateTime"],
     age_date,

@@ -36,6 +36,7 @@ pub const SPEC: KindSpec = KindSpec {
     aliases: &["ec2-spot-request"],
     description: "EC2 spot instance requests (DescribeSpotInstanceRequests)",
     id_field: "SpotInstanceRequestId",
+    id_prefix: Some("sir-"),
     date_field: "CreateTime",
     age_fields: &["CreateTime"],
     age_date,
