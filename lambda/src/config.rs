@@ -19,6 +19,9 @@ pub struct Config {
     pub regions: Vec<String>,
     /// `CUSTODIAN_DEADLINE_RESERVE_MS`: stop starting work this long before the deadline.
     pub reserve: Duration,
+    /// `CUSTODIAN_DRYRUN=true`: a report-only function; every invocation, scheduled or event,
+    /// is a dry run.
+    pub report_only: bool,
 }
 
 impl Config {
@@ -43,6 +46,11 @@ impl Config {
                 .map(|r| r.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default(),
             reserve,
+            report_only: match non_empty("CUSTODIAN_DRYRUN").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => return Err(format!("CUSTODIAN_DRYRUN '{other}' must be true or false")),
+            },
         })
     }
 

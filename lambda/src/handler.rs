@@ -23,6 +23,7 @@ pub struct Handler {
     output: Option<S3Output>,
     reserve: Duration,
     scratch: PathBuf,
+    report_only: bool,
 }
 
 impl Handler {
@@ -35,7 +36,14 @@ impl Handler {
             output,
             reserve,
             scratch: std::env::temp_dir().join("custodian"),
+            report_only: false,
         }
+    }
+
+    /// A report-only function: every invocation is a dry run, whatever its event says.
+    pub fn report_only(mut self, yes: bool) -> Self {
+        self.report_only = yes;
+        self
     }
 
     /// The policies this function runs.
@@ -48,11 +56,17 @@ impl Handler {
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Summary, InvocationError> {
         let start = Instant::now();
         let started = jiff::Timestamp::now();
-        let invocation = event::parse(&event.payload).map_err(InvocationError::InvalidRequest)?;
+        let mut invocation = event::parse(&event.payload).map_err(InvocationError::InvalidRequest)?;
+        invocation.dry_run |= self.report_only;
         let (selected, scope) = match &invocation.trigger {
             Trigger::Event(e) => {
                 let routing = custodian_core::event::route(&self.policies, e).map_err(InvocationError::InvalidRequest)?;
-                let selected: Vec<Policy> = self.policies.iter().filter(|p| routing.ids.contains_key(&p.name)).cloned().collect();
+                let selected: Vec<Policy> = self
+                    .policies
+                    .iter()
+                    .filter(|p| routing.ids.contains_key(&p.name))
+                    .cloned()
+                    .collect();
                 let scope = EventScope {
                     event: (**e).clone(),
                     routing,
@@ -84,7 +98,12 @@ impl Handler {
                 Some(s) => {
                     // `mode.delay`: tags applied just after launch are seen.
                     std::thread::sleep(s.delay(&selected));
-                    let region = s.event.region.clone().or_else(|| provider.regions().into_iter().next()).unwrap_or_default();
+                    let region = s
+                        .event
+                        .region
+                        .clone()
+                        .or_else(|| provider.regions().into_iter().next())
+                        .unwrap_or_default();
                     let inventory = Inventory::fetch_event(provider.as_ref(), &region, &selected, s, deadline);
                     (vec![region], inventory)
                 }

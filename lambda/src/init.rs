@@ -37,7 +37,7 @@ pub fn setup(config: &Config) -> Result<Handler, InitError> {
             prefix: config.output_prefix.clone(),
         }
     });
-    Ok(Handler::new(policies, Arc::new(provider), output, config.reserve))
+    Ok(Handler::new(policies, Arc::new(provider), output, config.reserve).report_only(config.report_only))
 }
 
 /// Reports an init failure to the Runtime API named by `AWS_LAMBDA_RUNTIME_API`

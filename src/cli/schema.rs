@@ -45,6 +45,9 @@ fn action_docs(kind: ResourceKind) -> impl Iterator<Item = Doc> {
     })
 }
 
+/// The filters and actions that read the triggering event: their examples carry an event mode.
+const READ_THE_EVENT: &[&str] = &["event", "auto-tag-user"];
+
 fn print_doc(out: &mut dyn Write, kind: ResourceKind, d: &Doc) {
     let _ = writeln!(
         out,
@@ -53,6 +56,9 @@ fn print_doc(out: &mut dyn Write, kind: ResourceKind, d: &Doc) {
         d.summary,
         kind.spec().name
     );
+    if READ_THE_EVENT.contains(&d.name) {
+        let _ = writeln!(out, "    mode: {}", crate::policy::trail::example_mode(kind));
+    }
     let _ = writeln!(out, "    {}:", d.section);
     for line in crate::action::example_for(d.example, kind).lines() {
         let _ = writeln!(out, "      {line}");

@@ -63,7 +63,7 @@ fn template_has_one_rule_per_schedule_and_the_least_privilege_role() {
     let resources = t["Resources"].as_object().unwrap();
     let mut rules: Vec<(String, Value)> = resources
         .values()
-        .filter(|r| r["Type"] == "AWS::Events::Rule")
+        .filter(|r| r["Type"] == "AWS::Events::Rule" && r["Properties"].get("ScheduleExpression").is_some())
         .map(|r| {
             let input = r["Properties"]["Targets"][0]["InputTransformer"]["InputTemplate"].as_str().unwrap();
             let event: Value = serde_json::from_str(input).expect("the rule input is JSON");
@@ -97,6 +97,22 @@ fn template_has_one_rule_per_schedule_and_the_least_privilege_role() {
             ),
         ]
     );
+    // The event policies: one rule per distinct event pattern, each with its invoke permission.
+    let mut patterns: Vec<&Value> = resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::Events::Rule")
+        .filter_map(|r| r["Properties"].get("EventPattern"))
+        .collect();
+    patterns.sort_by_key(|p| p.to_string());
+    assert_eq!(
+        patterns,
+        vec![
+            &json!({"detail": {"eventName": ["RequestSpotInstances"], "eventSource": ["ec2.amazonaws.com"]}, "detail-type": ["AWS API Call via CloudTrail"]}),
+            &json!({"detail-type": ["EC2 Spot Instance Request Fulfillment"], "source": ["aws.ec2"]}),
+        ]
+    );
+    let permissions = resources.values().filter(|r| r["Type"] == "AWS::Lambda::Permission").count();
+    assert_eq!(permissions, 5, "three schedules and two event patterns");
     let role = &resources["FunctionRole"]["Properties"]["Policies"];
     assert_eq!(role[0]["PolicyDocument"]["Statement"][0]["Action"], json!(SHIPPED_DESCRIBE));
     assert_eq!(role[0]["PolicyDocument"]["Statement"][1]["Action"], json!(SHIPPED_ACTIONS));
@@ -150,9 +166,13 @@ fn report_only_deployment_asks_for_dry_runs_and_can_only_describe() {
         statements,
         &json!([{"Sid": "DescribeResources", "Effect": "Allow", "Action": SHIPPED_DESCRIBE, "Resource": "*"}])
     );
+    assert_eq!(
+        resources["Function"]["Properties"]["Environment"]["Variables"]["CUSTODIAN_DRYRUN"], "true",
+        "events carry no dryrun flag: the function itself is report-only"
+    );
     let inputs: Vec<Value> = resources
         .values()
-        .filter(|r| r["Type"] == "AWS::Events::Rule")
+        .filter(|r| r["Type"] == "AWS::Events::Rule" && r["Properties"].get("ScheduleExpression").is_some())
         .map(|r| serde_json::from_str(r["Properties"]["Targets"][0]["InputTransformer"]["InputTemplate"].as_str().unwrap()).unwrap())
         .collect();
     assert_eq!(inputs.len(), 3);

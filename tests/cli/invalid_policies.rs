@@ -87,7 +87,7 @@ fn duplicate_names_across_files_are_rejected() {
 fn shipped_policies_are_valid() {
     let out = custodian(["validate", "policies/"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(out.stdout.trim(), "11 policies valid in 3 files");
+    assert_eq!(out.stdout.trim(), "13 policies valid in 4 files");
 }
 
 #[test]

@@ -30,13 +30,28 @@ where
 }
 
 /// `sns:Publish`.
-pub async fn publish(c: &Clients, topic_arn: &str, message: &str, subject: Option<&str>, attributes: &[(String, String)]) -> Result<(), AwsFailure> {
-    let mut req = c.sns.publish().topic_arn(topic_arn).message(message).set_subject(subject.map(str::to_string));
+pub async fn publish(
+    c: &Clients,
+    topic_arn: &str,
+    message: &str,
+    subject: Option<&str>,
+    attributes: &[(String, String)],
+) -> Result<(), AwsFailure> {
+    let mut req = c
+        .sns
+        .publish()
+        .topic_arn(topic_arn)
+        .message(message)
+        .set_subject(subject.map(str::to_string));
     for (k, v) in attributes {
-        let a = SnsAttribute::builder().data_type("String").string_value(v).build().map_err(|e| AwsFailure {
-            code: "InvalidParameter".into(),
-            message: e.to_string(),
-        })?;
+        let a = SnsAttribute::builder()
+            .data_type("String")
+            .string_value(v)
+            .build()
+            .map_err(|e| AwsFailure {
+                code: "InvalidParameter".into(),
+                message: e.to_string(),
+            })?;
         req = req.message_attributes(k, a);
     }
     req.send().await.map(|_| ()).map_err(|e| sdk_failure(&e))
@@ -46,10 +61,14 @@ pub async fn publish(c: &Clients, topic_arn: &str, message: &str, subject: Optio
 pub async fn send_message(c: &Clients, queue_url: &str, body: &str, attributes: &[(String, String)]) -> Result<(), AwsFailure> {
     let mut req = c.sqs.send_message().queue_url(queue_url).message_body(body);
     for (k, v) in attributes {
-        let a = SqsAttribute::builder().data_type("String").string_value(v).build().map_err(|e| AwsFailure {
-            code: "InvalidParameter".into(),
-            message: e.to_string(),
-        })?;
+        let a = SqsAttribute::builder()
+            .data_type("String")
+            .string_value(v)
+            .build()
+            .map_err(|e| AwsFailure {
+                code: "InvalidParameter".into(),
+                message: e.to_string(),
+            })?;
         req = req.message_attributes(k, a);
     }
     req.send().await.map(|_| ()).map_err(|e| sdk_failure(&e))
@@ -71,10 +90,13 @@ async fn webhook_url(c: &Clients, webhook: &Webhook) -> Result<String, AwsFailur
                 .send()
                 .await
                 .map_err(|e| sdk_failure(&e))?;
-            out.parameter().and_then(|p| p.value()).map(str::to_string).ok_or_else(|| AwsFailure {
-                code: "WebhookNotSet".into(),
-                message: format!("the SSM parameter {name} has no value"),
-            })
+            out.parameter()
+                .and_then(|p| p.value())
+                .map(str::to_string)
+                .ok_or_else(|| AwsFailure {
+                    code: "WebhookNotSet".into(),
+                    message: format!("the SSM parameter {name} has no value"),
+                })
         }
     }
 }
@@ -90,7 +112,9 @@ pub async fn post_slack(c: &Clients, webhook: &Webhook, payload: &str) -> Result
     };
     for attempt in 1..=SLACK_ATTEMPTS {
         let (u, body) = (url.clone(), payload.to_string());
-        let answer = tokio::task::spawn_blocking(move || post_once(&u, &body)).await.unwrap_or(Answer::Unreachable("the sending task stopped".into()));
+        let answer = tokio::task::spawn_blocking(move || post_once(&u, &body))
+            .await
+            .unwrap_or(Answer::Unreachable("the sending task stopped".into()));
         let wait = match answer {
             Answer::Ok => return Ok(attempt),
             Answer::Status(429, retry_after) => {

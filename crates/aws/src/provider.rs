@@ -194,7 +194,12 @@ impl Provider for AwsProvider {
         let mut cached = self.account.lock().expect("account lock");
         if cached.is_none() {
             let sts = aws_sdk_sts::Client::new(&self.config);
-            *cached = Some(self.runtime.block_on(sts.get_caller_identity().send()).ok().and_then(|o| o.account().map(str::to_string)));
+            *cached = Some(
+                self.runtime
+                    .block_on(sts.get_caller_identity().send())
+                    .ok()
+                    .and_then(|o| o.account().map(str::to_string)),
+            );
         }
         cached.clone().flatten()
     }

@@ -427,7 +427,14 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory) -> Vec<PolicyRun<'a
     per_region.into_iter().flatten().collect()
 }
 
-fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, now: jiff::Timestamp, effects: &Effects, spec: &RunSpec) -> PolicyRun<'a> {
+fn evaluate_one<'a>(
+    policy: &'a Policy,
+    region: &str,
+    inventory: &'a Inventory,
+    now: jiff::Timestamp,
+    effects: &Effects,
+    spec: &RunSpec,
+) -> PolicyRun<'a> {
     let start = Instant::now();
     let mut run = PolicyRun::new(policy, region);
     let fetched = match inventory.get(region, policy.kind) {
@@ -451,10 +458,16 @@ fn evaluate_one<'a>(policy: &'a Policy, region: &str, inventory: &'a Inventory, 
     };
     // An event's policy sees only the resources the event names for it.
     let event = spec.event.map(|s| &s.event.raw);
-    let scope: Option<BTreeSet<&str>> = spec.event.map(|s| s.ids(&policy.name).unwrap_or(&[]).iter().map(String::as_str).collect());
+    let scope: Option<BTreeSet<&str>> = spec
+        .event
+        .map(|s| s.ids(&policy.name).unwrap_or(&[]).iter().map(String::as_str).collect());
     let population: Vec<&Resource> = match &scope {
         None => fetched.resources.iter().collect(),
-        Some(ids) => fetched.resources.iter().filter(|r| ids.contains(resource_id(policy.kind, &r.view))).collect(),
+        Some(ids) => fetched
+            .resources
+            .iter()
+            .filter(|r| ids.contains(resource_id(policy.kind, &r.view)))
+            .collect(),
     };
     run.population = population.len();
     let notes = ScheduleNotes::default();

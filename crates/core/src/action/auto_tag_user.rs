@@ -17,7 +17,7 @@ use serde_json::Value;
 pub const DEF: ActionDef = ActionDef {
     name: ActionName::AutoTagUser,
     names: &["auto-tag-user"],
-    summary: "cloudtrail policies: tag each resource with the user who made the API call (tag; principal_id_tag; update: overwrite an existing tag; user-type; value: userName, arn, sourceIPAddress or principalId).",
+    summary: "In cloudtrail-mode policies, tag each resource with the user who made the API call (tag; principal_id_tag; update: overwrite an existing tag; user-type; value: userName, arn, sourceIPAddress or principalId).",
     example: "- type: auto-tag-user\n  tag: CreatorName\n  principal_id_tag: CreatorId",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
     ends_compute: false,
@@ -169,7 +169,9 @@ fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
             let list = c.string_list(node, "user-type");
             for t in &list {
                 if !USER_TYPES.contains(&t.as_str()) {
-                    let help = crate::input::hint(t, USER_TYPES.iter().copied(), || Some(format!("user types: {}", USER_TYPES.join(", "))));
+                    let help = crate::input::hint(t, USER_TYPES.iter().copied(), || {
+                        Some(format!("user types: {}", USER_TYPES.join(", ")))
+                    });
                     c.at_node_help(node, format!("unknown user-type '{t}'"), help);
                 }
             }
@@ -225,7 +227,9 @@ mod tests {
                 principal_id: "AIDAEXAMPLE".into()
             })
         );
-        let role = event(json!({"type": "AssumedRole", "principalId": "AROAEXAMPLE:jane@example.com", "arn": "arn:aws:sts::1:assumed-role/ml/jane@example.com", "sessionContext": {"sessionIssuer": {"userName": "ml"}}}));
+        let role = event(
+            json!({"type": "AssumedRole", "principalId": "AROAEXAMPLE:jane@example.com", "arn": "arn:aws:sts::1:assumed-role/ml/jane@example.com", "sessionContext": {"sessionIssuer": {"userName": "ml"}}}),
+        );
         assert_eq!(
             a.creator(&role),
             Ok(Creator {
@@ -237,15 +241,25 @@ mod tests {
         assert_eq!(a.creator(&fed).unwrap().user, "bob");
         let instance = event(json!({"type": "AssumedRole", "principalId": "AROA:i-0abc", "arn": "arn:aws:sts::1:assumed-role/r/i-0abc"}));
         assert!(a.creator(&instance).unwrap_err().contains("service session"));
-        let lambda = event(json!({"type": "AssumedRole", "principalId": "AROA:awslambda_1", "arn": "arn:aws:sts::1:assumed-role/r/awslambda_1"}));
+        let lambda =
+            event(json!({"type": "AssumedRole", "principalId": "AROA:awslambda_1", "arn": "arn:aws:sts::1:assumed-role/r/awslambda_1"}));
         assert!(a.creator(&lambda).is_err());
         let root = event(json!({"type": "Root", "principalId": "123456789012", "arn": "arn:aws:iam::123456789012:root"}));
         assert!(a.creator(&root).unwrap_err().contains("user type is Root"), "c7n never tags root");
         assert_eq!(action(USER_TYPES, None).creator(&root).unwrap().user, "root");
         assert_eq!(action(DEFAULT_USER_TYPES, Some("userName")).creator(&role).unwrap().user, "ml");
-        assert_eq!(action(DEFAULT_USER_TYPES, Some("sourceIPAddress")).creator(&iam).unwrap().user, "198.51.100.24");
-        assert_eq!(action(DEFAULT_USER_TYPES, Some("arn")).creator(&iam).unwrap().user, "arn:aws:iam::1:user/jane");
-        assert_eq!(action(&["IAMUser"], None).creator(&role).unwrap_err(), "the event's user type is AssumedRole; auto-tag-user tags IAMUser");
+        assert_eq!(
+            action(DEFAULT_USER_TYPES, Some("sourceIPAddress")).creator(&iam).unwrap().user,
+            "198.51.100.24"
+        );
+        assert_eq!(
+            action(DEFAULT_USER_TYPES, Some("arn")).creator(&iam).unwrap().user,
+            "arn:aws:iam::1:user/jane"
+        );
+        assert_eq!(
+            action(&["IAMUser"], None).creator(&role).unwrap_err(),
+            "the event's user type is AssumedRole; auto-tag-user tags IAMUser"
+        );
     }
 
     #[test]

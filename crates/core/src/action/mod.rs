@@ -441,7 +441,8 @@ mod tests {
                 let (_, kind_states) = states.iter().find(|(k, _)| k == kind).unwrap();
                 let docs: Vec<Value> = kind_states.iter().map(|s| sample(*kind, s)).collect();
                 let candidates: Vec<Candidate> = docs.iter().map(Candidate::fresh).collect();
-                let event = serde_json::json!({"detail": {"userIdentity": {"type": "IAMUser", "userName": "jane", "principalId": "AIDA1"}}});
+                let event =
+                    serde_json::json!({"detail": {"userIdentity": {"type": "IAMUser", "userName": "jane", "principalId": "AIDA1"}}});
                 let cx = PlanContext {
                     event: Some(&event),
                     ..PlanContext::new(*kind, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap())

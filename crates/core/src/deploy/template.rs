@@ -124,6 +124,10 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
     if !options.regions.is_empty() {
         environment.insert("CUSTODIAN_REGIONS".into(), json!(options.regions.join(",")));
     }
+    // Events carry no dryrun flag: a report-only function is a dry run throughout.
+    if options.dry_run {
+        environment.insert("CUSTODIAN_DRYRUN".into(), json!("true"));
+    }
 
     let mut resources = Map::new();
     resources.insert(
@@ -395,15 +399,25 @@ mod tests {
             .collect();
         assert_eq!(patterns.len(), 3, "the two RunInstances policies share a rule");
         assert!(patterns.contains(&&json!({"detail-type": ["AWS API Call via CloudTrail"], "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": ["RunInstances"]}})));
-        assert!(patterns.contains(&&json!({"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"], "detail": {"state": ["running"]}})));
+        assert!(patterns.contains(
+            &&json!({"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"], "detail": {"state": ["running"]}})
+        ));
         assert!(patterns.contains(&&json!({"source": ["aws.ec2"], "detail-type": ["EC2 Spot Instance Request Fulfillment"]})));
         assert_eq!(r.values().filter(|v| v["Type"] == "AWS::Lambda::Permission").count(), 3);
         assert_eq!(r["Function"]["Properties"]["MemorySize"], 512);
         let actions = &r["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
-        assert_eq!(actions[0]["Action"], json!(["ec2:DescribeInstances", "ec2:DescribeSpotInstanceRequests"]));
+        assert_eq!(
+            actions[0]["Action"],
+            json!(["ec2:DescribeInstances", "ec2:DescribeSpotInstanceRequests"])
+        );
         assert_eq!(
             actions[1]["Action"],
-            json!(["ec2:CancelSpotInstanceRequests", "ec2:CreateTags", "ec2:StopInstances", "ec2:TerminateInstances"])
+            json!([
+                "ec2:CancelSpotInstanceRequests",
+                "ec2:CreateTags",
+                "ec2:StopInstances",
+                "ec2:TerminateInstances"
+            ])
         );
     }
 

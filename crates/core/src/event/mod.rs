@@ -213,7 +213,10 @@ pub fn search_ids(expression: &str, event: &Value) -> Result<Vec<String>, String
         Value::Null => Vec::new(),
         one => vec![one],
     };
-    Ok(items.into_iter().filter_map(|v| v.as_str().filter(|s| !s.is_empty()).map(str::to_string)).collect())
+    Ok(items
+        .into_iter()
+        .filter_map(|v| v.as_str().filter(|s| !s.is_empty()).map(str::to_string))
+        .collect())
 }
 
 /// The policies an event runs and the ids each runs on; the policies it skips, with why.
@@ -234,10 +237,9 @@ pub fn route(policies: &[Policy], event: &Event) -> Result<Routing, String> {
         match react(p, event)? {
             Reaction::Ignored => {}
             Reaction::Skipped(why) => routing.skipped.push((p.name.clone(), why)),
-            Reaction::Ids(ids) if ids.is_empty() => routing.skipped.push((
-                p.name.clone(),
-                format!("the event names no {} resource", p.kind.spec().name),
-            )),
+            Reaction::Ids(ids) if ids.is_empty() => routing
+                .skipped
+                .push((p.name.clone(), format!("the event names no {} resource", p.kind.spec().name))),
             Reaction::Ids(ids) => {
                 routing.policies.push(p.name.clone());
                 routing.ids.insert(p.name.clone(), ids);

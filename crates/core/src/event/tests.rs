@@ -45,7 +45,11 @@ fn each_event_runs_the_policies_whose_mode_matches_it_on_the_ids_it_names() {
     let r = route_of("run-instances.json");
     assert_eq!(r.policies, vec!["launched", "started"]);
     assert_eq!(r.ids["launched"], vec!["i-0bad000000000003"]);
-    assert_eq!(r.ids["started"], vec!["i-0bad000000000003"], "ids without 'detail.' read the CloudTrail record");
+    assert_eq!(
+        r.ids["started"],
+        vec!["i-0bad000000000003"],
+        "ids without 'detail.' read the CloudTrail record"
+    );
     let r = route_of("request-spot-instances.json");
     assert_eq!(r.policies, vec!["spot-requested"]);
     assert_eq!(r.ids["spot-requested"], vec!["sir-0active0000001"]);
@@ -64,7 +68,11 @@ fn failed_calls_are_skipped_and_say_why() {
     assert!(r.policies.is_empty());
     assert_eq!(r.skipped.len(), 2);
     assert_eq!(r.skipped[0].0, "launched");
-    assert!(r.skipped[0].1.contains("failed with Client.UnauthorizedOperation"), "{:?}", r.skipped);
+    assert!(
+        r.skipped[0].1.contains("failed with Client.UnauthorizedOperation"),
+        "{:?}",
+        r.skipped
+    );
 }
 
 #[test]

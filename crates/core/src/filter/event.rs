@@ -10,7 +10,7 @@ use serde_json::Value;
 /// The `event` row of the filter table.
 pub const EVENT: FilterDef = FilterDef {
     name: "event",
-    summary: "Event-mode policies: compare a key of the triggering event (a dotted path such as detail.userIdentity.type) with a value, as the value filter does. Matches nothing outside an event.",
+    summary: "In event-mode policies, compare a key of the triggering event (a dotted path such as detail.userIdentity.type) with a value, as the value filter does. Matches nothing outside an event.",
     example: "- type: event\n  key: detail.userIdentity.type\n  value: Root",
     kinds: ALL_KINDS,
     keys: &["type", "key", "value", "op", "value_type", "value_regex"],

@@ -3,8 +3,8 @@
 //! `ec2-spot-fulfillment` (spot requests), each with `delay`, `memory` and `timeout`.
 
 use super::model::{EventMode, TrailEvent, Trigger};
-use super::validate::mode_number;
 use super::trail;
+use super::validate::mode_number;
 use crate::input::{get, Checker, Entries, Key, Node, NodeValue};
 use crate::resource::ResourceKind;
 
@@ -12,13 +12,23 @@ use crate::resource::ResourceKind;
 pub const INSTANCE_STATES: &[&str] = &["pending", "running", "shutting-down", "stopped", "stopping", "terminated"];
 
 /// Validates an event mode of type `mode_type` (its `type` key and value given for messages).
-pub fn parse(c: &mut Checker, type_key: &Key, type_node: &Node, mode_type: &str, entries: &Entries, kind: Option<ResourceKind>) -> Option<EventMode> {
+pub fn parse(
+    c: &mut Checker,
+    type_key: &Key,
+    type_node: &Node,
+    mode_type: &str,
+    entries: &Entries,
+    kind: Option<ResourceKind>,
+) -> Option<EventMode> {
     let before = c.errors();
     let trigger = match mode_type {
         "cloudtrail" => cloudtrail(c, type_key, get(entries, "events"), kind).map(Trigger::CloudTrail),
         "ec2-instance-state" => {
             if kind.is_some_and(|k| k != ResourceKind::Ec2) {
-                c.at_node(type_node, "ec2-instance-state mode reacts to EC2 instances: use it with resource aws.ec2");
+                c.at_node(
+                    type_node,
+                    "ec2-instance-state mode reacts to EC2 instances: use it with resource aws.ec2",
+                );
             }
             states(c, type_key, get(entries, "events")).map(Trigger::InstanceState)
         }
@@ -50,7 +60,10 @@ fn cloudtrail(c: &mut Checker, type_key: &Key, events: Option<&Node>, kind: Opti
     let items = match events.map(|n| (n, &n.value)) {
         Some((_, NodeValue::Seq(items))) if !items.is_empty() => items,
         Some((n, _)) => {
-            c.at_node(n, "cloudtrail mode 'events' must be a non-empty list of shortcut names or {source, event, ids}");
+            c.at_node(
+                n,
+                "cloudtrail mode 'events' must be a non-empty list of shortcut names or {source, event, ids}",
+            );
             return None;
         }
         None => {
@@ -129,7 +142,10 @@ fn cloudtrail(c: &mut Checker, type_key: &Key, events: Option<&Node>, kind: Opti
             }
             _ => c.at_node(
                 item,
-                format!("a cloudtrail event is a shortcut name or {{source, event, ids}}, found {}", item.kind_name()),
+                format!(
+                    "a cloudtrail event is a shortcut name or {{source, event, ids}}, found {}",
+                    item.kind_name()
+                ),
             ),
         }
     }
@@ -138,7 +154,10 @@ fn cloudtrail(c: &mut Checker, type_key: &Key, events: Option<&Node>, kind: Opti
 
 fn states(c: &mut Checker, type_key: &Key, events: Option<&Node>) -> Option<Vec<String>> {
     let Some(node) = events else {
-        c.at_key(type_key, format!("ec2-instance-state mode needs 'events', a list of: {}", INSTANCE_STATES.join(", ")));
+        c.at_key(
+            type_key,
+            format!("ec2-instance-state mode needs 'events', a list of: {}", INSTANCE_STATES.join(", ")),
+        );
         return None;
     };
     let states = c.string_list(node, "events");
@@ -153,7 +172,11 @@ fn states(c: &mut Checker, type_key: &Key, events: Option<&Node>) -> Option<Vec<
                 _ => node,
             };
             let help = crate::input::suggest(s, INSTANCE_STATES.iter().copied());
-            c.at_node_help(at, format!("unknown instance state '{s}'"), help.or(Some(format!("states: {}", INSTANCE_STATES.join(", ")))));
+            c.at_node_help(
+                at,
+                format!("unknown instance state '{s}'"),
+                help.or(Some(format!("states: {}", INSTANCE_STATES.join(", ")))),
+            );
         }
     }
     Some(states)
@@ -196,11 +219,22 @@ mod tests {
     #[test]
     fn event_mode_mistakes_are_located() {
         let e = errors(&policy("aws.rds", "      type: cloudtrail\n      events: [RunInstances]\n"));
-        assert!(e[0].starts_with("p.yml:6:16: event 'RunInstances' names aws.ec2 resources, not aws.rds (shortcuts for aws.rds: CreateDBInstance,"), "{e:?}");
+        assert!(
+            e[0].starts_with(
+                "p.yml:6:16: event 'RunInstances' names aws.ec2 resources, not aws.rds (shortcuts for aws.rds: CreateDBInstance,"
+            ),
+            "{e:?}"
+        );
         let e = errors(&policy("aws.ec2", "      type: cloudtrail\n      events: [RunInstance]\n"));
-        assert_eq!(e, vec!["p.yml:6:16: unknown CloudTrail event shortcut 'RunInstance' (did you mean 'RunInstances'?)"]);
+        assert_eq!(
+            e,
+            vec!["p.yml:6:16: unknown CloudTrail event shortcut 'RunInstance' (did you mean 'RunInstances'?)"]
+        );
         let e = errors(&policy("aws.ec2", "      type: cloudtrail\n      events: [CreateBucket]\n"));
-        assert!(e[0].contains("Cloud Custodian shortcut for a resource custodian does not cover"), "{e:?}");
+        assert!(
+            e[0].contains("Cloud Custodian shortcut for a resource custodian does not cover"),
+            "{e:?}"
+        );
         let e = errors(&policy(
             "aws.ec2",
             "      type: cloudtrail\n      events:\n        - {source: ec2.amazonaws.com, event: StartInstances, ids: 'items[.'}\n",
@@ -212,11 +246,20 @@ mod tests {
         assert_eq!(e, vec!["p.yml:6:16: unknown instance state 'runing' (did you mean 'running'?)"]);
         let e = errors(&policy("aws.rds", "      type: ec2-spot-fulfillment\n"));
         assert!(e[0].contains("use it with resource aws.ec2-spot-request"), "{e:?}");
-        let e = errors(&policy("aws.ec2", "      type: periodic\n      schedule: rate(1 hour)\n      events: [running]\n"));
-        assert_eq!(e, vec!["p.yml:7:7: mode key 'events' does not apply to periodic mode (it applies to: cloudtrail, ec2-instance-state)"]);
+        let e = errors(&policy(
+            "aws.ec2",
+            "      type: periodic\n      schedule: rate(1 hour)\n      events: [running]\n",
+        ));
+        assert_eq!(
+            e,
+            vec!["p.yml:7:7: mode key 'events' does not apply to periodic mode (it applies to: cloudtrail, ec2-instance-state)"]
+        );
         let e = errors(&policy("aws.ec2", "      type: guard-duty\n"));
         assert!(e[0].contains("a Cloud Custodian mode that custodian does not support"), "{e:?}");
-        let e = errors(&policy("aws.ec2", "      type: cloudtrail\n      events: [RunInstances]\n      pattern: {}\n"));
+        let e = errors(&policy(
+            "aws.ec2",
+            "      type: cloudtrail\n      events: [RunInstances]\n      pattern: {}\n",
+        ));
         assert_eq!(e, vec!["p.yml:7:7: mode key 'pattern' is not supported by custodian"]);
     }
 }

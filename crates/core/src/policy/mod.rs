@@ -3,8 +3,8 @@
 pub mod event_mode;
 pub mod eventbridge;
 pub mod load;
-pub mod trail;
 pub mod model;
+pub mod trail;
 pub mod validate;
 
 pub use load::{load, load_text, load_texts};

@@ -26,7 +26,10 @@ const POLICY_KEYS: &[&str] = &[
 const UNSUPPORTED_POLICY_KEYS: &[&str] = &["conditions", "query", "source", "region", "start", "end", "tz", "title"];
 /// Mode keys custodian reads, with the mode types each applies to.
 const MODE_KEYS: &[(&str, &[&str])] = &[
-    ("type", &["pull", "periodic", "cloudtrail", "ec2-instance-state", "ec2-spot-fulfillment"]),
+    (
+        "type",
+        &["pull", "periodic", "cloudtrail", "ec2-instance-state", "ec2-spot-fulfillment"],
+    ),
     ("schedule", &["periodic"]),
     ("events", &["cloudtrail", "ec2-instance-state"]),
     ("delay", &["cloudtrail", "ec2-instance-state", "ec2-spot-fulfillment"]),

@@ -80,7 +80,8 @@ pub trait Provider: Sync {
     /// default fetches all and keeps the ids; live providers ask for the ids only.
     fn fetch_ids(&self, region: &str, kind: ResourceKind, ids: &[String], fields: &FieldSet) -> Result<Fetched, FetchError> {
         let mut all = self.fetch(region, kind, fields)?;
-        all.resources.retain(|r| ids.iter().any(|id| id == crate::resource::resource_id(kind, &r.view)));
+        all.resources
+            .retain(|r| ids.iter().any(|id| id == crate::resource::resource_id(kind, &r.view)));
         Ok(all)
     }
 

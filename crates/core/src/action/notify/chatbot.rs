@@ -15,7 +15,10 @@ const MAX_TITLE_CHARS: usize = 250;
 
 /// The messages for the targets: `(ids, message JSON)` each.
 pub fn messages(facts: &Facts, notify: &Notify, kind: ResourceKind, docs: &[Value], ids: &[String]) -> Vec<(Vec<String>, String)> {
-    let title = notify.text("subject").map(|s| facts.expand(s)).unwrap_or_else(|| format!("custodian: {}", facts.policy_name));
+    let title = notify
+        .text("subject")
+        .map(|s| facts.expand(s))
+        .unwrap_or_else(|| format!("custodian: {}", facts.policy_name));
     let title: String = title.chars().take(MAX_TITLE_CHARS).collect();
     let what = notify.text("violation_desc").or(facts.description).unwrap_or("");
     let intro = format!(

@@ -79,7 +79,10 @@ impl<'a> Facts<'a> {
     /// `{account_id}`, `{region}`, `{partition}` and `{policy}` expanded, as c7n formats
     /// queue and topic names with its message.
     pub fn expand(&self, text: &str) -> String {
-        let mut out = text.replace("{region}", self.region).replace("{partition}", self.partition).replace("{policy}", self.policy_name);
+        let mut out = text
+            .replace("{region}", self.region)
+            .replace("{partition}", self.partition)
+            .replace("{policy}", self.policy_name);
         if let Some(a) = self.account_id {
             out = out.replace("{account_id}", a);
         }
@@ -140,7 +143,10 @@ pub fn region_of(destination: &str) -> Option<String> {
 
 /// An SNS subject: printable ASCII, at most 100 characters (SNS's rule).
 pub fn sns_subject(subject: &str) -> String {
-    let clean: String = subject.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { ' ' }).collect();
+    let clean: String = subject
+        .chars()
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { ' ' })
+        .collect();
     clean.trim().chars().take(100).collect()
 }
 
@@ -177,7 +183,10 @@ fn split(head: &str, ids: &[String], documents: &[String], part: &[usize], out: 
         let packed = if packed.len() > MESSAGE_BUDGET {
             // One resource too large for a message on its own: send its id alone.
             let i = part[0];
-            pack(&with_resources(head, std::iter::once(json!({"c7n:truncated": true, "id": ids[i]}).to_string().as_str())))
+            pack(&with_resources(
+                head,
+                std::iter::once(json!({"c7n:truncated": true, "id": ids[i]}).to_string().as_str()),
+            ))
         } else {
             packed
         };
@@ -212,7 +221,9 @@ pub fn pack(text: &str) -> String {
 
 /// The JSON a packed message holds (what c7n-mailer does on receipt).
 pub fn unpack(body: &str) -> Result<Value, String> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(body.trim()).map_err(|e| format!("not base64: {e}"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|e| format!("not base64: {e}"))?;
     let mut text = String::new();
     flate2::read::ZlibDecoder::new(bytes.as_slice())
         .read_to_string(&mut text)

@@ -184,9 +184,7 @@ impl Behaviour for Notify {
         match &self.transport {
             Transport::Sqs { .. } => vec!["sqs:SendMessage"],
             Transport::Sns { .. } => vec!["sns:Publish"],
-            Transport::Slack {
-                webhook: Webhook::Ssm(_),
-            } => vec!["ssm:GetParameter"],
+            Transport::Slack { webhook: Webhook::Ssm(_) } => vec!["ssm:GetParameter"],
             Transport::Slack { webhook: Webhook::Env(_) } => Vec::new(),
         }
     }
@@ -196,7 +194,10 @@ fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
     let before = c.errors();
     for key in ["to_from", "cc_from"] {
         if let Some(v) = get(a.entries, key) {
-            c.at_node(v, format!("'{key}' (addresses read from a URL) is not supported by custodian; list them in 'to'"));
+            c.at_node(
+                v,
+                format!("'{key}' (addresses read from a URL) is not supported by custodian; list them in 'to'"),
+            );
         }
     }
     for key in ["to", "cc", "owner_absent_contact"] {
@@ -204,7 +205,15 @@ fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
             c.string_list(v, key);
         }
     }
-    for key in ["subject", "template", "violation_desc", "action_desc", "priority_header", "from", "template_format"] {
+    for key in [
+        "subject",
+        "template",
+        "violation_desc",
+        "action_desc",
+        "priority_header",
+        "from",
+        "template_format",
+    ] {
         if let Some(v) = get(a.entries, key) {
             if !matches!(v.value, NodeValue::Str(_) | NodeValue::Int(_)) {
                 c.at_node(v, format!("'{key}' must be a string"));
@@ -212,11 +221,17 @@ fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
         }
     }
     if let Some((key, _)) = a.entries.iter().find(|(k, _)| k.name == "assume_role") {
-        c.warn_key(key, "notify key 'assume_role' has no effect in custodian: messages are sent with the run's credentials");
+        c.warn_key(
+            key,
+            "notify key 'assume_role' has no effect in custodian: messages are sent with the run's credentials",
+        );
     }
     let transport = match get(a.entries, "transport") {
         None => {
-            c.at_node(a.at, "notify needs a 'transport': {type: sqs, queue: ...}, {type: sns, topic: ...} or {type: slack, webhook: ENV_VAR}");
+            c.at_node(
+                a.at,
+                "notify needs a 'transport': {type: sqs, queue: ...}, {type: sns, topic: ...} or {type: slack, webhook: ENV_VAR}",
+            );
             None
         }
         Some(t) => transport(c, t),
@@ -238,13 +253,19 @@ fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
 
 fn transport(c: &mut Checker, node: &Node) -> Option<Transport> {
     let Some(entries) = node.as_map() else {
-        c.at_node(node, format!("'transport' must be a mapping with a 'type', found {}", node.kind_name()));
+        c.at_node(
+            node,
+            format!("'transport' must be a mapping with a 'type', found {}", node.kind_name()),
+        );
         return None;
     };
     let kind = get(entries, "type").and_then(Node::as_str);
     let warn_region = |c: &mut Checker, entries: &Entries| {
         if let Some((key, _)) = entries.iter().find(|(k, _)| k.name == "region") {
-            c.warn_key(key, "transport 'region' has no effect (as in Cloud Custodian): the region comes from the queue or topic, else the policy's");
+            c.warn_key(
+                key,
+                "transport 'region' has no effect (as in Cloud Custodian): the region comes from the queue or topic, else the policy's",
+            );
         }
     };
     let required = |c: &mut Checker, key: &str, what: &str| match get(entries, key) {
@@ -275,7 +296,10 @@ fn transport(c: &mut Checker, node: &Node) -> Option<Transport> {
                     Some(items) => {
                         for (k, val) in items {
                             if k.name == "mtype" {
-                                c.at_key(k, "attribute 'mtype' is reserved: custodian sets it to Cloud Custodian's message type");
+                                c.at_key(
+                                    k,
+                                    "attribute 'mtype' is reserved: custodian sets it to Cloud Custodian's message type",
+                                );
                             }
                             match crate::input::scalar_string(val) {
                                 Some(s) => attributes.push((k.name.clone(), s)),
@@ -292,7 +316,13 @@ fn transport(c: &mut Checker, node: &Node) -> Option<Transport> {
                     Some("chatbot") => true,
                     Some("c7n") => false,
                     _ => {
-                        c.at_node_help(v, "unknown sns transport 'format'", Some("formats: c7n (Cloud Custodian's message, the default), chatbot (AWS Chatbot's custom notification)".into()));
+                        c.at_node_help(
+                            v,
+                            "unknown sns transport 'format'",
+                            Some(
+                                "formats: c7n (Cloud Custodian's message, the default), chatbot (AWS Chatbot's custom notification)".into(),
+                            ),
+                        );
                         false
                     }
                 },
@@ -316,7 +346,11 @@ fn transport(c: &mut Checker, node: &Node) -> Option<Transport> {
         }
         Some(other) => {
             let help = crate::input::hint(other, ["sqs", "sns", "slack"], || Some("transports: sqs, sns, slack".into()));
-            c.at_node_help(get(entries, "type").unwrap_or(node), format!("unknown notify transport '{other}'"), help);
+            c.at_node_help(
+                get(entries, "type").unwrap_or(node),
+                format!("unknown notify transport '{other}'"),
+                help,
+            );
             None
         }
         None => {
@@ -333,7 +367,10 @@ fn webhook(c: &mut Checker, v: &Node) -> Option<Webhook> {
     };
     match &v.value {
         NodeValue::Str(s) if s.contains("://") || s.contains("hooks.slack.com") => {
-            c.at_node(v, "never put a webhook URL in a policy: name the environment variable that holds it, or {ssm: /parameter/name}");
+            c.at_node(
+                v,
+                "never put a webhook URL in a policy: name the environment variable that holds it, or {ssm: /parameter/name}",
+            );
             None
         }
         NodeValue::Str(s) if env_name(s) => Some(Webhook::Env(s.clone())),
@@ -343,7 +380,10 @@ fn webhook(c: &mut Checker, v: &Node) -> Option<Webhook> {
         }
         NodeValue::Map(entries) => {
             c.check_keys(entries, &["env", "ssm"], "webhook");
-            match (get(entries, "env").and_then(Node::as_str), get(entries, "ssm").and_then(Node::as_str)) {
+            match (
+                get(entries, "env").and_then(Node::as_str),
+                get(entries, "ssm").and_then(Node::as_str),
+            ) {
                 (Some(e), None) if env_name(e) => Some(Webhook::Env(e.to_string())),
                 (None, Some(p)) if !p.is_empty() && !p.contains("://") => Some(Webhook::Ssm(p.to_string())),
                 _ => {

@@ -25,7 +25,10 @@ pub fn escape(text: &str, max: usize) -> String {
     if text.chars().count() > max {
         cut.push('…');
     }
-    cut.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('`', "'")
+    cut.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('`', "'")
 }
 
 /// One resource as a digest line: id, name, size, state, and the tags the notification is
@@ -79,7 +82,10 @@ pub fn messages(facts: &Facts, notify: &Notify, kind: ResourceKind, docs: &[Valu
     let chunks: Vec<&[String]> = lines.chunks(per_message).collect();
     let id_chunks: Vec<&[String]> = ids.chunks(per_message).collect();
     let total = chunks.len();
-    let title = notify.text("subject").map(|s| facts.expand(s)).unwrap_or_else(|| format!("custodian: {}", facts.policy_name));
+    let title = notify
+        .text("subject")
+        .map(|s| facts.expand(s))
+        .unwrap_or_else(|| format!("custodian: {}", facts.policy_name));
     let what = notify.text("violation_desc").or(facts.description).unwrap_or("");
     let action = notify.text("action_desc").unwrap_or("");
     chunks
@@ -122,7 +128,11 @@ pub fn messages(facts: &Facts, notify: &Notify, kind: ResourceKind, docs: &[Valu
 }
 
 fn header(title: &str, i: usize, total: usize) -> String {
-    let suffix = if total > 1 { format!(" ({}/{total})", i + 1) } else { String::new() };
+    let suffix = if total > 1 {
+        format!(" ({}/{total})", i + 1)
+    } else {
+        String::new()
+    };
     let room = MAX_HEADER_CHARS - suffix.chars().count();
     let mut t: String = title.chars().filter(|c| !c.is_control()).take(room).collect();
     t.push_str(&suffix);

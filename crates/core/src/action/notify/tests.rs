@@ -50,7 +50,14 @@ fn sqs_messages_are_c7n_mailer_messages() {
     let resources = docs(3, 0);
     let requests = planned(&p, &resources);
     assert_eq!(requests.len(), 1);
-    let Operation::SqsSendMessage { queue_url, body, attributes } = &requests[0].operation else { panic!() };
+    let Operation::SqsSendMessage {
+        queue_url,
+        body,
+        attributes,
+    } = &requests[0].operation
+    else {
+        panic!()
+    };
     assert_eq!(queue_url, "https://sqs.us-east-1.amazonaws.com/123456789012/custodian-mailer");
     assert_eq!(attributes, &vec![("mtype".to_string(), "maidmsg/1.0".to_string())]);
     let m = unpack(body).unwrap();
@@ -68,7 +75,10 @@ fn sqs_messages_are_c7n_mailer_messages() {
     assert_eq!(m["event"], Value::Null);
     assert_eq!(m["resources"].as_array().unwrap().len(), 3);
     assert_eq!(m["resources"][1]["InstanceId"], "i-00001");
-    assert_eq!(m["resources"][1]["Tags"][1]["Value"], "jane", "whole documents, not the pruned views");
+    assert_eq!(
+        m["resources"][1]["Tags"][1]["Value"], "jane",
+        "whole documents, not the pruned views"
+    );
 }
 
 #[test]
@@ -79,13 +89,26 @@ fn large_digests_are_split_within_the_size_limit() {
     assert!(requests.len() > 1, "{} messages", requests.len());
     let mut seen = Vec::new();
     for r in &requests {
-        let Operation::SnsPublish { topic_arn, message, subject, attributes } = &r.operation else { panic!() };
+        let Operation::SnsPublish {
+            topic_arn,
+            message,
+            subject,
+            attributes,
+        } = &r.operation
+        else {
+            panic!()
+        };
         assert_eq!(topic_arn, "arn:aws:sns:us-east-1:123456789012:alerts");
         assert_eq!(subject.as_deref(), Some("GPU <!channel>"));
         assert!(attributes.contains(&("team".to_string(), "ml".to_string())));
         assert!(message.len() <= MESSAGE_BUDGET, "{}", message.len());
         let m = unpack(message).unwrap();
-        let ids: Vec<String> = m["resources"].as_array().unwrap().iter().map(|d| d["InstanceId"].as_str().unwrap().to_string()).collect();
+        let ids: Vec<String> = m["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["InstanceId"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(ids, r.ids);
         seen.extend(ids);
     }
@@ -100,7 +123,9 @@ fn slack_blocks_escape_resource_text_and_respect_limits() {
     let requests = planned(&p, &resources);
     assert_eq!(requests.len(), 2, "470 resources a message");
     for r in &requests {
-        let Operation::SlackPost { webhook, payload } = &r.operation else { panic!() };
+        let Operation::SlackPost { webhook, payload } = &r.operation else {
+            panic!()
+        };
         assert_eq!(webhook, &Webhook::Env("CUSTODIAN_SLACK_WEBHOOK".into()));
         let v: Value = serde_json::from_str(payload).unwrap();
         let blocks = v["blocks"].as_array().unwrap();
@@ -118,7 +143,10 @@ fn slack_blocks_escape_resource_text_and_respect_limits() {
     })
     .unwrap();
     let line = first["blocks"][2]["text"]["text"].as_str().unwrap();
-    assert!(line.starts_with("• `i-00000` · &lt;@here&gt; *bold* &amp; 'x' · p4d.24xlarge · _running_ · Creator: jane"), "{line}");
+    assert!(
+        line.starts_with("• `i-00000` · &lt;@here&gt; *bold* &amp; 'x' · p4d.24xlarge · _running_ · Creator: jane"),
+        "{line}"
+    );
     assert_eq!(requests[0].ids.len() + requests[1].ids.len(), 600);
 }
 
@@ -127,7 +155,15 @@ fn chatbot_format_is_awss_custom_notification() {
     let p = policy("          type: sns\n          topic: arn:aws:sns:eu-west-1:111122223333:chatbot\n          format: chatbot\n");
     let resources = docs(2, 0);
     let requests = planned(&p, &resources);
-    let Operation::SnsPublish { topic_arn, message, attributes, .. } = &requests[0].operation else { panic!() };
+    let Operation::SnsPublish {
+        topic_arn,
+        message,
+        attributes,
+        ..
+    } = &requests[0].operation
+    else {
+        panic!()
+    };
     assert_eq!(topic_arn, "arn:aws:sns:eu-west-1:111122223333:chatbot");
     assert!(attributes.is_empty());
     let m: Value = serde_json::from_str(message).unwrap();
@@ -138,19 +174,25 @@ fn chatbot_format_is_awss_custom_notification() {
 
 #[test]
 fn notify_mistakes_are_located() {
-    let bad = |transport: &str| match load_text(
+    let bad = |transport: &str| {
+        match load_text(
         "p.yml",
         &format!("policies:\n  - name: a\n    resource: aws.ec2\n    actions:\n      - type: notify\n        to: [x]\n        transport: {transport}\n"),
     ) {
         Ok(_) => String::new(),
         Err(e) => e[0].to_string().lines().next().unwrap_or("").to_string(),
+    }
     };
     assert!(bad("{type: slack, webhook: 'https://hooks.slack.com/services/T0/B0/x'}").contains("never put a webhook URL in a policy"));
     assert!(bad("{type: sns, topic: t, attributes: {mtype: x}}").contains("'mtype' is reserved"));
     assert!(bad("{type: email}").contains("unknown notify transport 'email'"));
     assert!(bad("{type: sqs}").contains("needs 'queue'"));
     assert_eq!(bad("{type: slack, webhook: {ssm: /custodian/slack}}"), "");
-    let e = load_text("p.yml", "policies:\n  - name: a\n    resource: aws.ec2\n    actions:\n      - type: notify\n        transport: {type: sqs, queue: q}\n").unwrap_err();
+    let e = load_text(
+        "p.yml",
+        "policies:\n  - name: a\n    resource: aws.ec2\n    actions:\n      - type: notify\n        transport: {type: sqs, queue: q}\n",
+    )
+    .unwrap_err();
     assert!(e[0].to_string().contains("needs 'to'"), "{}", e[0]);
 }
 
@@ -168,10 +210,22 @@ fn queue_and_topic_forms_resolve_as_c7n() {
         started: 0.0,
         event: None,
     };
-    assert_eq!(message::queue_url("arn:aws:sqs:us-east-2:111:q", &facts), "https://sqs.us-east-2.amazonaws.com/111/q");
-    assert_eq!(message::queue_url("q-{region}", &facts), "https://sqs.eu-west-1.amazonaws.com/123456789012/q-eu-west-1");
-    assert_eq!(message::region_of("https://sqs.us-east-2.amazonaws.com/111/q").as_deref(), Some("us-east-2"));
-    assert_eq!(message::region_of("https://us-west-1.queue.amazonaws.com/111/q").as_deref(), Some("us-west-1"));
+    assert_eq!(
+        message::queue_url("arn:aws:sqs:us-east-2:111:q", &facts),
+        "https://sqs.us-east-2.amazonaws.com/111/q"
+    );
+    assert_eq!(
+        message::queue_url("q-{region}", &facts),
+        "https://sqs.eu-west-1.amazonaws.com/123456789012/q-eu-west-1"
+    );
+    assert_eq!(
+        message::region_of("https://sqs.us-east-2.amazonaws.com/111/q").as_deref(),
+        Some("us-east-2")
+    );
+    assert_eq!(
+        message::region_of("https://us-west-1.queue.amazonaws.com/111/q").as_deref(),
+        Some("us-west-1")
+    );
     assert_eq!(message::region_of("arn:aws:sns:ap-south-1:1:t").as_deref(), Some("ap-south-1"));
     assert_eq!(message::region_of("http://127.0.0.1:5000/123456789012/q"), None);
 }
