@@ -185,7 +185,7 @@ fn the_bootstrap_binary_answers_invocations_through_the_runtime_api() {
         .collect();
     let init: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == "init complete").collect();
     assert_eq!(init.len(), 1, "set up once for three invocations");
-    assert_eq!(init[0]["fields"]["policies"], 11);
+    assert_eq!(init[0]["fields"]["policies"], 13, "11 periodic and 2 event policies");
     assert_eq!(lines.iter().filter(|l| l["fields"]["message"] == "invocation finished").count(), 2);
 }
 

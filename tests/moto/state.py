@@ -19,7 +19,7 @@ for r in ec2.describe_instances()["Reservations"]:
     for i in r["Instances"]:
         out["instances"][i["InstanceId"]] = {"state": i["State"]["Name"], "tags": tags(i.get("Tags"))}
 for s in ec2.describe_spot_instance_requests()["SpotInstanceRequests"]:
-    out["spot"][s["SpotInstanceRequestId"]] = {"state": s["State"], "instance": s.get("InstanceId")}
+    out["spot"][s["SpotInstanceRequestId"]] = {"state": s["State"], "instance": s.get("InstanceId"), "tags": tags(s.get("Tags"))}
 for d in rds.describe_db_instances()["DBInstances"]:
     out["db"][d["DBInstanceIdentifier"]] = {"status": d["DBInstanceStatus"], "tags": tags(d.get("TagList"))}
 print(json.dumps(out, sort_keys=True))

@@ -75,3 +75,77 @@ pub fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
+
+/// Creates a queue, a topic and a queue subscribed to it, all called `name`; their ids.
+pub fn message_plumbing(region: &str, name: &str) -> Value {
+    helper("messages.py", &[region, "setup", name])
+}
+
+/// The messages waiting on a queue (`body`, `attributes`), removed from it.
+pub fn read_queue(region: &str, url: &str) -> Vec<Value> {
+    match helper("messages.py", &[region, "read", url]) {
+        Value::Array(v) => v,
+        other => panic!("{other}"),
+    }
+}
+
+/// An event fixture from `examples/events` with its example ids and region replaced.
+pub fn event(name: &str, replace: &[(&str, &str)]) -> Value {
+    let mut text = std::fs::read_to_string(root().join("examples/events").join(name)).unwrap();
+    for (from, to) in replace {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A Slack incoming-webhook stand-in on 127.0.0.1: answers each POST with the next status of
+/// its script (the last one repeats; 429s carry `Retry-After: 1`) and keeps the bodies.
+pub struct SlackStandIn {
+    /// The webhook URL.
+    pub url: String,
+    bodies: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SlackStandIn {
+    /// Starts one answering `statuses` in turn.
+    pub fn start(statuses: &[u16]) -> SlackStandIn {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/services/T0/B0/secret-token", listener.local_addr().unwrap());
+        let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (seen, script) = (bodies.clone(), statuses.to_vec());
+        std::thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0u8; length];
+                let _ = reader.read_exact(&mut body);
+                seen.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
+                let status = script[n.min(script.len() - 1)];
+                let extra = if status == 429 { "Retry-After: 1\r\n" } else { "" };
+                let reply = if status == 200 { "ok" } else { "error" };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
+                );
+            }
+        });
+        SlackStandIn { url, bodies }
+    }
+
+    /// The bodies posted so far.
+    pub fn bodies(&self) -> Vec<String> {
+        self.bodies.lock().unwrap().clone()
+    }
+}
