@@ -33,7 +33,10 @@ mod tests {
     fn the_shipped_periodic_and_event_policies_are_bundled() {
         let names: Vec<String> = load(None).unwrap().into_iter().map(|p| p.name).collect();
         assert_eq!(names.len(), 13, "{names:?}");
-        assert!(names.contains(&"gpu-spot-fulfilled-unapproved".to_string()), "event policies are bundled too");
+        assert!(
+            names.contains(&"gpu-spot-fulfilled-unapproved".to_string()),
+            "event policies are bundled too"
+        );
         assert!(names.contains(&"gpu-spot-requests-forgotten".to_string()));
         assert!(BUNDLED.iter().all(|(name, _)| name.starts_with("policies/")));
     }

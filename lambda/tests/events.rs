@@ -39,14 +39,21 @@ fn invoke(handler: &Handler, payload: Value) -> Result<Summary, InvocationError>
 }
 
 fn policy<'a>(s: &'a Summary, name: &str) -> &'a PolicySummary {
-    s.policies.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("{name} not in {s:?}"))
+    s.policies
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{name} not in {s:?}"))
 }
 
 /// The example fulfilment event for a spot request and instance of `region`.
 fn fulfilment(region: &str, request: &str, instance: &str) -> Value {
     event(
         "spot-fulfillment.json",
-        &[("sir-0active0000001", request), ("i-0gpu000000000003", instance), ("us-east-1", region)],
+        &[
+            ("sir-0active0000001", request),
+            ("i-0gpu000000000003", instance),
+            ("us-east-1", region),
+        ],
     )
 }
 
@@ -64,9 +71,19 @@ fn a_fulfilled_gpu_spot_request_is_cancelled_its_instance_terminated_and_slack_t
     let summary = invoke(&handler, fulfilment(region, request, instance)).expect("a clean run");
     assert_eq!(summary.trigger, "event");
     assert_eq!(summary.event.as_deref(), Some(format!("{request} fulfilled ({instance})").as_str()));
-    assert_eq!(summary.policies.len(), 1, "only the fulfilment policy reacts: {:?}", summary.policies);
+    assert_eq!(
+        summary.policies.len(),
+        1,
+        "only the fulfilment policy reacts: {:?}",
+        summary.policies
+    );
     let p = policy(&summary, "gpu-spot-fulfilled-unapproved");
-    assert_eq!(p.fetched, 1, "only the event's spot request is fetched, of {}", before["spot"].as_object().unwrap().len());
+    assert_eq!(
+        p.fetched,
+        1,
+        "only the event's spot request is fetched, of {}",
+        before["spot"].as_object().unwrap().len()
+    );
     assert_eq!(p.matched, vec![request.to_string()]);
     assert_eq!(p.actions[0].targets, vec![request.to_string()]);
     let after = state(region);
@@ -76,14 +93,23 @@ fn a_fulfilled_gpu_spot_request_is_cancelled_its_instance_terminated_and_slack_t
     assert_eq!(after["instances"][instance]["state"], "terminated");
     let cpu = id(&ids, "cpu_spot");
     assert_eq!(after["spot"][cpu], before["spot"][cpu], "the other request is untouched");
-    assert_eq!(after["instances"][id(&ids, "gpu_forbidden")], before["instances"][id(&ids, "gpu_forbidden")]);
+    assert_eq!(
+        after["instances"][id(&ids, "gpu_forbidden")],
+        before["instances"][id(&ids, "gpu_forbidden")]
+    );
     let bodies = slack.bodies();
     assert_eq!(bodies.len(), 1, "one digest");
     let message: Value = serde_json::from_str(&bodies[0]).unwrap();
     let text = message["blocks"].to_string();
     assert!(text.contains(request) && text.contains(instance), "{text}");
-    assert_eq!(message["blocks"][0]["text"]["text"], "GPU spot instance terminated (no gpu-approved tag)");
-    assert!(!serde_json::to_string(&summary).unwrap().contains("secret-token"), "the webhook URL never appears");
+    assert_eq!(
+        message["blocks"][0]["text"]["text"],
+        "GPU spot instance terminated (no gpu-approved tag)"
+    );
+    assert!(
+        !serde_json::to_string(&summary).unwrap().contains("secret-token"),
+        "the webhook URL never appears"
+    );
 }
 
 #[test]
@@ -122,14 +148,25 @@ fn a_run_instances_event_fetches_only_its_instances_and_tags_their_creator() {
     let launched = id(&ids, "untagged");
     let before = state(region);
     let started = std::time::Instant::now();
-    let summary = invoke(&handler, event("run-instances.json", &[("i-0bad000000000003", launched), ("us-east-1", region)])).unwrap();
+    let summary = invoke(
+        &handler,
+        event("run-instances.json", &[("i-0bad000000000003", launched), ("us-east-1", region)]),
+    )
+    .unwrap();
     assert!(started.elapsed() >= std::time::Duration::from_secs(1), "mode.delay is waited for");
     let names: Vec<&str> = summary.policies.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["tag-creator", "root-launches"], "the periodic policy does not run on an event");
+    assert_eq!(
+        names,
+        ["tag-creator", "root-launches"],
+        "the periodic policy does not run on an event"
+    );
     let tag = policy(&summary, "tag-creator");
     assert_eq!(tag.fetched, 1, "DescribeInstances with the event's instance only");
     assert_eq!(tag.matched, vec![launched.to_string()]);
-    assert!(policy(&summary, "root-launches").matched.is_empty(), "the event filter: not a root call");
+    assert!(
+        policy(&summary, "root-launches").matched.is_empty(),
+        "the event filter: not a root call"
+    );
     let after = state(region);
     assert_eq!(after["instances"][launched]["tags"]["Creator"], "jane.doe@example.com");
     assert_eq!(after["instances"][launched]["tags"]["CreatorId"], "AROAEXAMPLEROLEID1234");
@@ -148,7 +185,14 @@ fn a_request_spot_instances_event_tags_the_request_with_its_creator() {
     let ids = seed(region);
     let handler = setup(&config(region)).unwrap();
     let request = id(&ids, "cpu_spot");
-    let summary = invoke(&handler, event("request-spot-instances.json", &[("sir-0active0000001", request), ("us-east-1", region)])).unwrap();
+    let summary = invoke(
+        &handler,
+        event(
+            "request-spot-instances.json",
+            &[("sir-0active0000001", request), ("us-east-1", region)],
+        ),
+    )
+    .unwrap();
     let p = policy(&summary, "spot-request-creator");
     assert_eq!((p.fetched, p.matched.len()), (1, 1));
     let after = state(region);
@@ -169,7 +213,11 @@ fn events_of_failed_calls_and_unknown_ids_do_nothing_and_say_why() {
     assert!(summary.policies.is_empty());
     assert_eq!(summary.skipped.len(), 1);
     assert_eq!(summary.skipped[0].name, "spot-request-creator");
-    assert!(summary.skipped[0].reason.contains("failed with Client.UnauthorizedOperation"), "{:?}", summary.skipped);
+    assert!(
+        summary.skipped[0].reason.contains("failed with Client.UnauthorizedOperation"),
+        "{:?}",
+        summary.skipped
+    );
     // A fulfilment of a request that no longer exists: fetched nothing, matched nothing.
     let summary = invoke(&handler, fulfilment(region, "sir-00000000", "i-00000000")).unwrap();
     let p = policy(&summary, "gpu-spot-fulfilled-unapproved");
@@ -304,10 +352,16 @@ fn slack_429_is_retried_and_500_is_a_failed_action_that_stops_nothing_else() {
     let summary: Value = serde_json::from_str(text.split_once("; summary: ").unwrap().1).unwrap();
     let actions = &summary["policies"][0]["actions"];
     let failed = actions[0]["failed"].as_array().unwrap();
-    assert!(!failed.is_empty() && failed.iter().all(|f| f.as_str().unwrap().ends_with("SlackHTTP500")), "{actions}");
+    assert!(
+        !failed.is_empty() && failed.iter().all(|f| f.as_str().unwrap().ends_with("SlackHTTP500")),
+        "{actions}"
+    );
     assert_eq!(actions[1]["failed"], json!([]), "the tag action is unaffected");
     assert_eq!(actions[2]["failed"], json!([]), "429 then 200: retried and sent");
     assert_eq!(broken.bodies().len(), 4, "500: four attempts, then reported");
     assert_eq!(busy.bodies().len(), 2, "429 once, then sent");
-    assert_eq!(state(region)["instances"][id(&ids, "untagged")]["tags"]["custodian-finding"], "no-owner");
+    assert_eq!(
+        state(region)["instances"][id(&ids, "untagged")]["tags"]["custodian-finding"],
+        "no-owner"
+    );
 }

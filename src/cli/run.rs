@@ -60,12 +60,26 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             return ExitCode::InvalidInput;
         }
     };
+    let event = match args.event.as_deref().map(read_event).transpose() {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return ExitCode::InvalidInput;
+        }
+    };
+    // An event happened in one region: that is where its resources are.
+    let mut aws = args.aws.clone();
+    if let Some(r) = event.as_ref().and_then(|e| e.region.clone()) {
+        if aws.regions.is_empty() {
+            aws.regions.push(r);
+        }
+    }
     let super::Setup {
         clock,
         prices,
         provider,
         regions,
-    } = match super::setup(args.now.as_deref(), args.prices.as_deref(), args.snapshot.as_deref(), &args.aws) {
+    } = match super::setup(args.now.as_deref(), args.prices.as_deref(), args.snapshot.as_deref(), &aws) {
         Ok(s) => s,
         Err(e) => {
             let _ = writeln!(err, "{e}");
@@ -73,7 +87,7 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         }
     };
     super::print_warnings(&policies, err);
-    let (policies, scope, regions) = match select_for_event(policies, args.event.as_deref(), regions, out, err) {
+    let (policies, scope, regions) = match select_for_event(policies, event, regions, out, err) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -177,12 +191,12 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
 #[allow(clippy::type_complexity)]
 fn select_for_event(
     policies: Vec<crate::policy::Policy>,
-    event: Option<&std::path::Path>,
+    event: Option<crate::event::Event>,
     regions: Vec<String>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(Vec<crate::policy::Policy>, Option<EventScope>, Vec<String>), ExitCode> {
-    let Some(path) = event else {
+    let Some(event) = event else {
         let (on_events, rest): (Vec<_>, Vec<_>) = policies.into_iter().partition(|p| p.mode.event().is_some());
         if !on_events.is_empty() {
             let names: Vec<&str> = on_events.iter().map(|p| p.name.as_str()).collect();
@@ -199,20 +213,8 @@ fn select_for_event(
         }
         return Ok((rest, None, regions));
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let _ = writeln!(err, "{}: {e}", path.display());
-        ExitCode::InvalidInput
-    })?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        let _ = writeln!(err, "{}:{}:{}: not JSON: {e}", path.display(), e.line(), e.column());
-        ExitCode::InvalidInput
-    })?;
-    let event = crate::event::Event::parse(value).map_err(|e| {
-        let _ = writeln!(err, "{}: {e}", path.display());
-        ExitCode::InvalidInput
-    })?;
     let routing = crate::event::route(&policies, &event).map_err(|e| {
-        let _ = writeln!(err, "{}: {e}", path.display());
+        let _ = writeln!(err, "event: {e}");
         ExitCode::InvalidInput
     })?;
     let region = event.region.clone().or_else(|| regions.first().cloned()).unwrap_or_default();
@@ -225,6 +227,14 @@ fn select_for_event(
         let _ = writeln!(out, "no policy reacts to this event");
     }
     Ok((selected, Some(EventScope { event, routing }), vec![region]))
+}
+
+/// Reads a recorded event; the error is located in the file.
+fn read_event(path: &std::path::Path) -> Result<crate::event::Event, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: not JSON: {e}", path.display(), e.line(), e.column()))?;
+    crate::event::Event::parse(value).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// One warning per resource whose schedule tag does not parse or has problems (not silent, as in c7n).

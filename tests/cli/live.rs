@@ -29,20 +29,20 @@ fn helper(script: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
 }
 
-fn seed(region: &str) -> Value {
+pub(crate) fn seed(region: &str) -> Value {
     helper("seed.py", &[region])
 }
 
-fn state(region: &str) -> Value {
+pub(crate) fn state(region: &str) -> Value {
     helper("state.py", &[region])
 }
 
-fn live(args: &[&str]) -> crate::util::Output {
+pub(crate) fn live(args: &[&str]) -> crate::util::Output {
     let (endpoint, _) = moto();
     custodian_env(args, &[("AWS_ENDPOINT_URL", endpoint.as_str())])
 }
 
-fn id<'a>(ids: &'a Value, key: &str) -> &'a str {
+pub(crate) fn id<'a>(ids: &'a Value, key: &str) -> &'a str {
     ids[key].as_str().or_else(|| ids[key][0].as_str()).unwrap()
 }
 

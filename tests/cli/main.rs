@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod deploy;
+mod events;
 mod invalid_policies;
 mod live;
 mod offhours;
