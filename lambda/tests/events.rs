@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{event, id, message_plumbing, read_queue, seed, state, use_moto, SlackStandIn};
+use common::{event, id, message_plumbing, put_secure_parameter, read_queue, seed, state, use_moto, SlackStandIn};
 use custodian_core::action::notify::message::unpack;
 use custodian_lambda::summary::{PolicySummary, Summary};
 use custodian_lambda::{setup, Config, Handler, InvocationError};
@@ -364,4 +364,29 @@ fn slack_429_is_retried_and_500_is_a_failed_action_that_stops_nothing_else() {
         state(region)["instances"][id(&ids, "untagged")]["tags"]["custodian-finding"],
         "no-owner"
     );
+}
+
+#[test]
+fn a_slack_webhook_kept_in_ssm_is_read_at_send_time() {
+    use_moto();
+    let region = "il-central-1";
+    let ids = seed(region);
+    let slack = SlackStandIn::start(&[200]);
+    put_secure_parameter(region, "/custodian/slack-webhook", &slack.url);
+    let yaml = "policies:
+  - name: gpu-to-slack
+    resource: aws.ec2
+    mode: {type: periodic, schedule: rate(1 hour)}
+    filters:
+      - InstanceType: p3.2xlarge
+    actions:
+      - type: notify
+        transport: {type: slack, webhook: {ssm: /custodian/slack-webhook}}
+";
+    let (_dir, handler) = handler_with_policies(region, yaml);
+    let summary = invoke(&handler, json!({"policies": ["gpu-to-slack"]})).unwrap();
+    assert_eq!(policy(&summary, "gpu-to-slack").actions[0].failed, Vec::<String>::new());
+    let bodies = slack.bodies();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].contains(id(&ids, "gpu_forbidden")), "{}", bodies[0]);
 }

@@ -5,6 +5,7 @@
                                            NAME-sns subscribed to the topic; prints their ids
   messages.py ENDPOINT REGION read URL     prints the messages waiting on a queue (body and
                                            string attributes), and deletes them
+  messages.py ENDPOINT REGION param NAME VALUE   stores VALUE as the SecureString NAME
 """
 import json
 import sys
@@ -12,6 +13,11 @@ import sys
 import boto3
 
 endpoint, region, command, arg = sys.argv[1:5]
+if command == "param":
+    boto3.client("ssm", region_name=region, endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing").put_parameter(
+        Name=arg, Value=sys.argv[5], Type="SecureString")
+    print("{}")
+    sys.exit(0)
 kw = dict(region_name=region, endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
 sqs = boto3.client("sqs", **kw)
 sns = boto3.client("sns", **kw)

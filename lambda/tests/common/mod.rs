@@ -81,6 +81,11 @@ pub fn message_plumbing(region: &str, name: &str) -> Value {
     helper("messages.py", &[region, "setup", name])
 }
 
+/// Stores `value` as the SSM SecureString parameter `name`.
+pub fn put_secure_parameter(region: &str, name: &str, value: &str) {
+    helper("messages.py", &[region, "param", name, value]);
+}
+
 /// The messages waiting on a queue (`body`, `attributes`), removed from it.
 pub fn read_queue(region: &str, url: &str) -> Vec<Value> {
     match helper("messages.py", &[region, "read", url]) {
