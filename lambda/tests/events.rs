@@ -7,31 +7,14 @@
 
 mod common;
 
-use common::{event, id, message_plumbing, put_secure_parameter, read_queue, seed, state, use_moto, SlackStandIn};
+use common::{
+    config, event, handler_with_policies, id, message_plumbing, put_secure_parameter, read_queue, seed, state, use_moto, SlackStandIn,
+};
 use custodian_core::action::notify::message::unpack;
 use custodian_lambda::summary::{PolicySummary, Summary};
-use custodian_lambda::{setup, Config, Handler, InvocationError};
+use custodian_lambda::{setup, Handler, InvocationError};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
-
-fn config(region: &str) -> Config {
-    Config {
-        regions: vec![region.to_string()],
-        ..Config::from_vars(|_| None).unwrap()
-    }
-}
-
-fn handler_with_policies(region: &str, yaml: &str) -> (tempfile::TempDir, Handler) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("policies.yml");
-    std::fs::write(&file, yaml).unwrap();
-    let handler = setup(&Config {
-        policies_path: Some(file),
-        ..config(region)
-    })
-    .unwrap();
-    (dir, handler)
-}
 
 fn invoke(handler: &Handler, payload: Value) -> Result<Summary, InvocationError> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

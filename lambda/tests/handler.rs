@@ -7,32 +7,12 @@
 
 mod common;
 
-use common::{fixture, id, seed, state, use_moto};
+use common::{config, fixture, handler_with_policies, id, seed, state, use_moto};
 use custodian_lambda::summary::Summary;
 use custodian_lambda::{setup, Config, Handler, InvocationError};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-fn config(region: &str) -> Config {
-    Config {
-        regions: vec![region.to_string()],
-        ..Config::from_vars(|_| None).unwrap()
-    }
-}
-
-/// A handler over the policies in `yaml` (through `CUSTODIAN_POLICIES`), in `region`.
-fn handler_with_policies(region: &str, yaml: &str) -> (tempfile::TempDir, Handler) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("policies.yml");
-    std::fs::write(&file, yaml).unwrap();
-    let handler = setup(&Config {
-        policies_path: Some(file),
-        ..config(region)
-    })
-    .unwrap();
-    (dir, handler)
-}
 
 /// Runs one event through the handler on a runtime like the function's (the handler is
 /// built, and dropped, outside it, as in `main`).

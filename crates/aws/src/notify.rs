@@ -29,6 +29,14 @@ where
     }
 }
 
+/// A message attribute the SDK refuses to build.
+fn invalid(e: impl std::fmt::Display) -> AwsFailure {
+    AwsFailure {
+        code: "InvalidParameter".into(),
+        message: e.to_string(),
+    }
+}
+
 /// `sns:Publish`.
 pub async fn publish(
     c: &Clients,
@@ -48,10 +56,7 @@ pub async fn publish(
             .data_type("String")
             .string_value(v)
             .build()
-            .map_err(|e| AwsFailure {
-                code: "InvalidParameter".into(),
-                message: e.to_string(),
-            })?;
+            .map_err(invalid)?;
         req = req.message_attributes(k, a);
     }
     req.send().await.map(|_| ()).map_err(|e| sdk_failure(&e))
@@ -65,10 +70,7 @@ pub async fn send_message(c: &Clients, queue_url: &str, body: &str, attributes: 
             .data_type("String")
             .string_value(v)
             .build()
-            .map_err(|e| AwsFailure {
-                code: "InvalidParameter".into(),
-                message: e.to_string(),
-            })?;
+            .map_err(invalid)?;
         req = req.message_attributes(k, a);
     }
     req.send().await.map(|_| ()).map_err(|e| sdk_failure(&e))

@@ -117,27 +117,22 @@ impl AwsProvider {
         let mut map = self.clients.lock().expect("client cache lock");
         map.entry(region.to_string())
             .or_insert_with(|| {
-                let ec2 = aws_sdk_ec2::config::Builder::from(&self.config)
-                    .region(Region::new(region.to_string()))
-                    .build();
-                let rds = aws_sdk_rds::config::Builder::from(&self.config)
-                    .region(Region::new(region.to_string()))
-                    .build();
-                let sns = aws_sdk_sns::config::Builder::from(&self.config)
-                    .region(Region::new(region.to_string()))
-                    .build();
-                let sqs = aws_sdk_sqs::config::Builder::from(&self.config)
-                    .region(Region::new(region.to_string()))
-                    .build();
-                let ssm = aws_sdk_ssm::config::Builder::from(&self.config)
-                    .region(Region::new(region.to_string()))
-                    .build();
+                // One service's client on the shared configuration, in this region.
+                macro_rules! client {
+                    ($sdk:ident) => {
+                        $sdk::Client::from_conf(
+                            $sdk::config::Builder::from(&self.config)
+                                .region(Region::new(region.to_string()))
+                                .build(),
+                        )
+                    };
+                }
                 Clients {
-                    ssm: aws_sdk_ssm::Client::from_conf(ssm),
-                    ec2: aws_sdk_ec2::Client::from_conf(ec2),
-                    rds: aws_sdk_rds::Client::from_conf(rds),
-                    sns: aws_sdk_sns::Client::from_conf(sns),
-                    sqs: aws_sdk_sqs::Client::from_conf(sqs),
+                    ec2: client!(aws_sdk_ec2),
+                    rds: client!(aws_sdk_rds),
+                    sns: client!(aws_sdk_sns),
+                    sqs: client!(aws_sdk_sqs),
+                    ssm: client!(aws_sdk_ssm),
                 }
             })
             .clone()

@@ -12,6 +12,27 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The function's configuration from an empty environment, in `region`.
+pub fn config(region: &str) -> custodian_lambda::Config {
+    custodian_lambda::Config {
+        regions: vec![region.to_string()],
+        ..custodian_lambda::Config::from_vars(|_| None).unwrap()
+    }
+}
+
+/// A handler over the policies in `yaml` (through `CUSTODIAN_POLICIES`), in `region`.
+pub fn handler_with_policies(region: &str, yaml: &str) -> (tempfile::TempDir, custodian_lambda::Handler) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policies.yml");
+    std::fs::write(&file, yaml).unwrap();
+    let handler = custodian_lambda::setup(&custodian_lambda::Config {
+        policies_path: Some(file),
+        ..config(region)
+    })
+    .unwrap();
+    (dir, handler)
+}
+
 /// moto's endpoint and the Python that has boto3.
 pub fn moto() -> (String, String) {
     let endpoint = std::env::var("CUSTODIAN_MOTO_ENDPOINT")

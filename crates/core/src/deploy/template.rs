@@ -216,18 +216,7 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
                 },
             }),
         );
-        resources.insert(
-            format!("Schedule{}Permission", i + 1),
-            json!({
-                "Type": "AWS::Lambda::Permission",
-                "Properties": {
-                    "Action": "lambda:InvokeFunction",
-                    "FunctionName": {"Ref": "Function"},
-                    "Principal": "events.amazonaws.com",
-                    "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
-                },
-            }),
-        );
+        resources.insert(format!("Schedule{}Permission", i + 1), invoke_permission(&rule));
     }
     for (i, (pattern, members)) in event_patterns(&periodic).into_iter().enumerate() {
         let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
@@ -245,18 +234,7 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
                 },
             }),
         );
-        resources.insert(
-            format!("Event{}Permission", i + 1),
-            json!({
-                "Type": "AWS::Lambda::Permission",
-                "Properties": {
-                    "Action": "lambda:InvokeFunction",
-                    "FunctionName": {"Ref": "Function"},
-                    "Principal": "events.amazonaws.com",
-                    "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
-                },
-            }),
-        );
+        resources.insert(format!("Event{}Permission", i + 1), invoke_permission(&rule));
     }
     Ok(json!({
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -272,6 +250,19 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
             "RoleArn": {"Description": "Its least-privilege role", "Value": {"Fn::GetAtt": ["FunctionRole", "Arn"]}},
         },
     }))
+}
+
+/// EventBridge's permission to invoke the function from `rule`.
+fn invoke_permission(rule: &str) -> Value {
+    json!({
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Ref": "Function"},
+            "Principal": "events.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+        },
+    })
 }
 
 fn truncate(s: &str, max: usize) -> String {
