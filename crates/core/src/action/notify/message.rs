@@ -171,16 +171,35 @@ pub fn envelope(facts: &Facts, action: &Value) -> Value {
 /// [`MESSAGE_BUDGET`] each, every resource in exactly one, in order.
 pub fn c7n_messages(facts: &Facts, action: &Value, ids: &[String], documents: &[String]) -> Vec<(Vec<String>, String)> {
     let head = envelope(facts, action).to_string();
-    let all: Vec<usize> = (0..documents.len()).collect();
+    // Chunks sized by the compression ratio of a sample (as c7n's message buffer estimates),
+    // each then packed and, in the rare case it is still too large, halved.
+    let sample = documents.len().min(200);
+    let sample_raw: usize = documents[..sample].iter().map(|d| d.len() + 1).sum::<usize>() + head.len();
+    let sample_packed = pack(&with_resources(&head, documents[..sample].iter().map(String::as_str))).len();
+    let ratio = (sample_packed as f64 / sample_raw.max(1) as f64).max(0.01);
+    let raw_budget = ((MESSAGE_BUDGET as f64 / ratio) * 0.8) as usize;
     let mut out = Vec::new();
-    split(&head, ids, documents, &all, &mut out);
+    let mut chunk: Vec<usize> = Vec::new();
+    let mut raw = head.len();
+    for (i, d) in documents.iter().enumerate() {
+        if !chunk.is_empty() && raw + d.len() + 1 > raw_budget {
+            split(&head, ids, documents, &chunk, &mut out);
+            chunk.clear();
+            raw = head.len();
+        }
+        chunk.push(i);
+        raw += d.len() + 1;
+    }
+    if !chunk.is_empty() {
+        split(&head, ids, documents, &chunk, &mut out);
+    }
     out
 }
 
 fn split(head: &str, ids: &[String], documents: &[String], part: &[usize], out: &mut Vec<(Vec<String>, String)>) {
     let packed = pack(&with_resources(head, part.iter().map(|i| documents[*i].as_str())));
     if packed.len() <= MESSAGE_BUDGET || part.len() <= 1 {
-        let packed = if packed.len() > MESSAGE_BUDGET {
+        let packed = if packed.len() > MESSAGE_BUDGET && !part.is_empty() {
             // One resource too large for a message on its own: send its id alone.
             let i = part[0];
             pack(&with_resources(
@@ -198,7 +217,9 @@ fn split(head: &str, ids: &[String], documents: &[String], part: &[usize], out: 
     split(head, ids, documents, b, out);
 }
 
-/// The envelope text with `resources` spliced into its empty `"resources":[]`.
+/// The envelope text with `resources` spliced into its empty `"resources":[]`: the last one,
+/// since keys are written in order and only `version` (a plain string) follows `resources`
+/// (an event's own `"resources":[]` comes before).
 fn with_resources<'d>(head: &str, resources: impl Iterator<Item = &'d str>) -> String {
     let joined: Vec<&str> = resources.collect();
     match head.rfind("\"resources\":[]") {

@@ -99,22 +99,27 @@ impl Behaviour for Notify {
 
     fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
         let facts = message::Facts::of(cx);
-        // The whole documents of the targets, as c7n sends them.
-        let documents: Vec<String> = targets
-            .iter()
-            .zip(ids)
-            .map(|(view, id)| {
-                cx.run
-                    .and_then(|r| r.resources.iter().find(|res| resource_id(cx.kind, &res.view) == id))
-                    .map(|res| res.raw.text())
-                    .unwrap_or_else(|| view.to_string())
-            })
-            .collect();
-        let full = || -> Vec<Value> { documents.iter().map(|t| serde_json::from_str(t).unwrap_or(Value::Null)).collect() };
+        // c7n's message carries the whole documents; the digests read the views (which keep
+        // the tags: the engine reads them for every policy that notifies).
+        let documents = || -> Vec<String> {
+            let by_id: std::collections::HashMap<&str, &crate::resource::Resource> = cx
+                .run
+                .map(|r| r.resources.iter().map(|res| (resource_id(cx.kind, &res.view), *res)).collect())
+                .unwrap_or_default();
+            targets
+                .iter()
+                .zip(ids)
+                .map(|(view, id)| by_id.get(id.as_str()).map(|res| res.raw.text()).unwrap_or_else(|| view.to_string()))
+                .collect()
+        };
+        let views: Vec<Value> = match self.transport {
+            Transport::Slack { .. } | Transport::Sns { chatbot: true, .. } => targets.iter().map(|v| (*v).clone()).collect(),
+            _ => Vec::new(),
+        };
         match &self.transport {
             Transport::Sqs { queue } => {
                 let queue_url = message::queue_url(queue, &facts);
-                message::c7n_messages(&facts, &self.data, ids, &documents)
+                message::c7n_messages(&facts, &self.data, ids, &documents())
                     .into_iter()
                     .map(|(ids, body)| Request {
                         ids,
@@ -135,7 +140,7 @@ impl Behaviour for Notify {
                 let mut attrs = vec![("mtype".to_string(), message::C7N_DATA_MESSAGE.to_string())];
                 attrs.extend(attributes.iter().cloned());
                 let subject = self.text("subject").map(message::sns_subject);
-                message::c7n_messages(&facts, &self.data, ids, &documents)
+                message::c7n_messages(&facts, &self.data, ids, &documents())
                     .into_iter()
                     .map(|(ids, message)| Request {
                         ids,
@@ -154,7 +159,7 @@ impl Behaviour for Notify {
                 chatbot: true,
             } => {
                 let topic_arn = message::topic_arn(topic, &facts);
-                chatbot::messages(&facts, self, cx.kind, &full(), ids)
+                chatbot::messages(&facts, self, cx.kind, &views, ids)
                     .into_iter()
                     .map(|(ids, message)| Request {
                         ids,
@@ -167,7 +172,7 @@ impl Behaviour for Notify {
                     })
                     .collect()
             }
-            Transport::Slack { webhook } => slack::messages(&facts, self, cx.kind, &full(), ids)
+            Transport::Slack { webhook } => slack::messages(&facts, self, cx.kind, &views, ids)
                 .into_iter()
                 .map(|(ids, payload)| Request {
                     ids,
