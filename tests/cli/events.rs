@@ -96,36 +96,23 @@ fn event_policies_without_an_event_are_not_run_and_asking_for_them_alone_is_an_e
 fn a_bad_event_file_is_a_located_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("event.json");
-    std::fs::write(
-        &file,
-        "{\"detail-type\": \"EC2 Instance State-change Notification\",\n  \"detail\": {\"state\": }\n}",
-    )
-    .unwrap();
-    let out = custodian([
-        "run",
-        "policies/",
-        "--snapshot",
-        "examples/account",
-        "--event",
-        file.to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("event.json:2:23: not JSON"), "{}", out.stderr);
-    std::fs::write(
-        &file,
-        "{\"detail-type\": \"EC2 Instance State-change Notification\", \"detail\": {\"state\": \"running\"}}",
-    )
-    .unwrap();
-    let out = custodian([
-        "run",
-        "policies/",
-        "--snapshot",
-        "examples/account",
-        "--event",
-        file.to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("needs a string 'detail.instance-id'"), "{}", out.stderr);
+    let cases = [
+        (
+            "{\"detail-type\": \"EC2 Instance State-change Notification\",\n  \"detail\": {\"state\": }\n}",
+            "event.json:2:23: not JSON",
+        ),
+        (
+            "{\"detail-type\": \"EC2 Instance State-change Notification\", \"detail\": {\"state\": \"running\"}}",
+            "needs a string 'detail.instance-id'",
+        ),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(&file, text).unwrap();
+        let path = file.to_str().unwrap();
+        let out = custodian(["run", "policies/", "--snapshot", "examples/account", "--event", path]);
+        assert_eq!(out.code, 1);
+        assert!(out.stderr.contains(expected), "{}", out.stderr);
+    }
 }
 
 #[test]

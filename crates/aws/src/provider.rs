@@ -155,15 +155,7 @@ impl Provider for AwsProvider {
     }
 
     fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet) -> Result<Fetched, FetchError> {
-        let (response, calls) = AwsProvider::describe(self, region, kind)
-            .map_err(|f| FetchError::Other(format!("{} in {region}: {}: {}", kinds::operation_name(kind), f.code, f.message)))?;
-        let text = serde_json::to_string(&response).map_err(|e| FetchError::Other(e.to_string()))?;
-        let resources =
-            parse_describe(kind, &text, fields).map_err(|e| FetchError::Other(format!("{}: {e}", kinds::operation_name(kind))))?;
-        Ok(Fetched {
-            resources,
-            api_calls: vec![(kinds::operation_name(kind).to_string(), calls)],
-        })
+        shape(region, kind, fields, AwsProvider::describe(self, region, kind))
     }
 
     fn can_act(&self) -> bool {
@@ -172,17 +164,7 @@ impl Provider for AwsProvider {
 
     fn fetch_ids(&self, region: &str, kind: ResourceKind, ids: &[String], fields: &FieldSet) -> Result<Fetched, FetchError> {
         let c = self.clients(region);
-        let (response, calls) = self
-            .runtime
-            .block_on(kinds::describe_ids(&c, kind, ids))
-            .map_err(|f| FetchError::Other(format!("{} in {region}: {}: {}", kinds::operation_name(kind), f.code, f.message)))?;
-        let text = serde_json::to_string(&response).map_err(|e| FetchError::Other(e.to_string()))?;
-        let resources =
-            parse_describe(kind, &text, fields).map_err(|e| FetchError::Other(format!("{}: {e}", kinds::operation_name(kind))))?;
-        Ok(Fetched {
-            resources,
-            api_calls: vec![(kinds::operation_name(kind).to_string(), calls)],
-        })
+        shape(region, kind, fields, self.runtime.block_on(kinds::describe_ids(&c, kind, ids)))
     }
 
     fn account_id(&self) -> Option<String> {
@@ -218,4 +200,16 @@ impl Provider for AwsProvider {
         let c = self.clients(destination.as_deref().unwrap_or(region));
         self.runtime.block_on(apply::send(&c, request))
     }
+}
+
+/// A describe response shaped as snapshots are, with its call count; or the failure, named.
+fn shape(region: &str, kind: ResourceKind, fields: &FieldSet, described: Result<(Value, u64), AwsFailure>) -> Result<Fetched, FetchError> {
+    let op = kinds::operation_name(kind);
+    let (response, calls) = described.map_err(|f| FetchError::Other(format!("{op} in {region}: {}: {}", f.code, f.message)))?;
+    let text = serde_json::to_string(&response).map_err(|e| FetchError::Other(e.to_string()))?;
+    let resources = parse_describe(kind, &text, fields).map_err(|e| FetchError::Other(format!("{op}: {e}")))?;
+    Ok(Fetched {
+        resources,
+        api_calls: vec![(op, calls)],
+    })
 }
