@@ -296,3 +296,43 @@ fn reboot_sends_one_reboot_instances_call_for_the_running_instances() {
         assert_eq!(after["instances"][*id]["state"], "running", "a reboot leaves {id} running");
     }
 }
+
+#[test]
+fn normalize_tag_and_tag_trim_rewrite_and_remove_only_what_they_say() {
+    let region = "ap-southeast-4";
+    let ids = seed(region);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.yml");
+    let untagged = id(&ids, "untagged");
+    let run = |yaml: &str| {
+        std::fs::write(&file, yaml).unwrap();
+        let out = live(&[
+            "run",
+            "-r",
+            region,
+            "-s",
+            dir.path().join("out").to_str().unwrap(),
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    };
+    run("policies:\n  - name: shout\n    resource: aws.ec2\n    filters:\n      - tag:Name: untagged\n    actions:\n      - type: tag\n        tags: {Environment: '  DEV  ', Team: ml}\n");
+    run("policies:\n  - name: lower\n    resource: aws.ec2\n    filters:\n      - tag:Environment: present\n    actions:\n      - {type: normalize-tag, key: Environment, action: lower}\n");
+    let after = state(region);
+    assert_eq!(after["instances"][untagged]["tags"]["Environment"], "  dev  ");
+    let dev = id(&ids, "dev_ok");
+    assert_eq!(after["instances"][dev]["tags"]["Environment"], "dev", "already lower: untouched");
+    let meta = read_json(&dir.path().join("out/lower/metadata.json"));
+    assert_eq!(
+        meta["actions"][0]["requests"].as_array().unwrap().len(),
+        1,
+        "only the one that changes"
+    );
+    run("policies:\n  - name: strip\n    resource: aws.ec2\n    filters:\n      - tag:Team: ml\n    actions:\n      - {type: normalize-tag, key: Environment, action: strip, value: ' '}\n      - {type: tag-trim, space: 0, preserve: [Name, Environment]}\n");
+    let tags = &state(region)["instances"][untagged]["tags"];
+    assert_eq!(
+        tags,
+        &serde_json::json!({"Name": "untagged", "Environment": "dev"}),
+        "stripped, and everything else trimmed"
+    );
+}

@@ -243,10 +243,8 @@ pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
         for f in &p.filters {
             f.read_fields(kind, &mut keys);
         }
-        // Notification digests and auto-tag-user's `update: false` read the tags.
-        let reads_tags = |a: &crate::action::Action| matches!(a, crate::action::Action::Notify(_) | crate::action::Action::AutoTagUser(_));
-        if p.actions.iter().any(reads_tags) {
-            keys.insert("Tags".to_string());
+        for a in &p.actions {
+            keys.extend(a.behaviour().reads().iter().map(|k| k.to_string()));
         }
     }
     FieldSet::for_kind(kind, keys)

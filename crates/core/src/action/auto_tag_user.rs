@@ -117,6 +117,10 @@ impl AutoTagUser {
 }
 
 impl Behaviour for AutoTagUser {
+    fn reads(&self) -> &'static [&'static str] {
+        &["Tags"]
+    }
+
     fn check(&self, _kind: ResourceKind, doc: &Value) -> Result<(), String> {
         if !self.update && tags(doc).any(|(k, _)| k == self.tag) {
             return Err(format!("already tagged '{}' (update: false)", self.tag));

@@ -7,6 +7,7 @@ pub mod auto_tag_user;
 pub mod cancel;
 pub mod delete;
 pub mod mark_for_op;
+pub mod normalize_tag;
 pub mod notify;
 pub mod plan;
 pub mod reboot;
@@ -16,6 +17,7 @@ pub mod snapshot;
 pub mod start;
 pub mod stop;
 pub mod tag;
+pub mod tag_trim;
 pub mod terminate;
 
 use crate::input::{get, hint, Checker, Entries, Key, Node, NodeValue};
@@ -35,6 +37,10 @@ pub enum ActionName {
     MarkForOp,
     /// `auto-tag-user`
     AutoTagUser,
+    /// `normalize-tag` (EC2, spot requests)
+    NormalizeTag,
+    /// `tag-trim`
+    TagTrim,
     /// `stop`
     Stop,
     /// `start`
@@ -83,6 +89,8 @@ pub const ACTIONS: &[ActionDef] = &[
     remove_tag::DEF,
     mark_for_op::DEF,
     auto_tag_user::DEF,
+    normalize_tag::DEF,
+    tag_trim::DEF,
     stop::DEF,
     start::DEF,
     terminate::DEF,
@@ -100,7 +108,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "invoke-sfn",
     "modify-db",
     "modify-security-groups",
-    "normalize-tag",
     "post-finding",
     "propagate-spot-tags",
     "put-metric",
@@ -113,7 +120,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "set-monitoring",
     "set-public-access",
     "set-snapshot-copy-tags",
-    "tag-trim",
     "upgrade",
 ];
 
@@ -129,6 +135,8 @@ impl ActionName {
             ActionName::AutoTagUser => &auto_tag_user::DEF,
             ActionName::Cancel => &cancel::DEF,
             ActionName::Notify => &notify::DEF,
+            ActionName::NormalizeTag => &normalize_tag::DEF,
+            ActionName::TagTrim => &tag_trim::DEF,
             ActionName::Delete => &delete::DEF,
             ActionName::MarkForOp => &mark_for_op::DEF,
             ActionName::Reboot => &reboot::DEF,
@@ -195,6 +203,11 @@ pub trait Behaviour {
     fn reports(&self) -> bool {
         false
     }
+    /// The top-level document keys it reads (beyond the kind's core fields), which each
+    /// resource's view must keep.
+    fn reads(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// A validated action.
@@ -224,6 +237,10 @@ pub enum Action {
     AutoTagUser(auto_tag_user::AutoTagUser),
     /// Send a notification.
     Notify(notify::Notify),
+    /// Rewrite a tag's value.
+    NormalizeTag(normalize_tag::NormalizeTag),
+    /// Remove tags to make room.
+    TagTrim(tag_trim::TagTrim),
 }
 
 impl Action {
@@ -242,6 +259,8 @@ impl Action {
             Action::Cancel(a) => a,
             Action::AutoTagUser(a) => a,
             Action::Notify(a) => a,
+            Action::NormalizeTag(a) => a,
+            Action::TagTrim(a) => a,
         }
     }
 
@@ -260,6 +279,8 @@ impl Action {
             Action::Cancel(_) => ActionName::Cancel,
             Action::AutoTagUser(_) => ActionName::AutoTagUser,
             Action::Notify(_) => ActionName::Notify,
+            Action::NormalizeTag(_) => ActionName::NormalizeTag,
+            Action::TagTrim(_) => ActionName::TagTrim,
         }
     }
 
@@ -469,7 +490,16 @@ mod tests {
         }
     }
 
+    /// A resource in `state` carrying 49 tags, one of them `Environment=DEV`.
     fn sample(kind: ResourceKind, state: &str) -> Value {
+        let mut doc = bare(kind, state);
+        let mut tags = vec![serde_json::json!({"Key": "Environment", "Value": "DEV"})];
+        tags.extend((1..49).map(|i| serde_json::json!({"Key": format!("k{i:02}"), "Value": "v"})));
+        doc["Tags"] = Value::Array(tags);
+        doc
+    }
+
+    fn bare(kind: ResourceKind, state: &str) -> Value {
         match kind {
             ResourceKind::Ec2 => serde_json::json!({"InstanceId": "i-1", "State": {"Name": state}}),
             ResourceKind::Rds => {

@@ -89,6 +89,10 @@ impl Notify {
 }
 
 impl Behaviour for Notify {
+    fn reads(&self) -> &'static [&'static str] {
+        &["Tags"]
+    }
+
     fn check(&self, _kind: ResourceKind, _doc: &Value) -> Result<(), String> {
         Ok(())
     }
