@@ -1,6 +1,8 @@
 //! Key resolution for value filters, as c7n does it: `tag:K` (exact, case-sensitive, over `Tags`),
 //! a literal top-level key, else a JMESPath-style path (`State.Name`, `BlockDeviceMappings[0]`,
-//! `NetworkInterfaces[].PrivateIpAddress`).
+//! `NetworkInterfaces[].PrivateIpAddress`), resolved natively; any other JMESPath expression
+//! (`length(Tags)`, `Tags[?Key=='Owner'].Value | [0]`) goes through the `jmespath` crate, as
+//! c7n's `jmespath_search` (`c7n/filters/core.py`, `ValueFilter.get_resource_value`).
 
 use serde_json::Value;
 use std::borrow::Cow;
@@ -31,6 +33,26 @@ pub enum KeyPath {
         /// Its parsed segments.
         segments: Vec<Segment>,
     },
+    /// A JMESPath expression beyond plain paths (functions, filters, pipes).
+    Expression(String),
+}
+
+thread_local! {
+    /// Compiled expressions, per thread (the crate's expressions are not `Send`).
+    static COMPILED: std::cell::RefCell<std::collections::HashMap<String, jmespath::Expression<'static>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Evaluates a JMESPath expression (already validated) over `doc`.
+fn search(expression: &str, doc: &Value) -> Option<Value> {
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(expression) {
+            cache.insert(expression.to_string(), jmespath::compile(expression).ok()?);
+        }
+        let found = cache.get(expression)?.search(doc).ok()?;
+        serde_json::to_value(&*found).ok()
+    })
 }
 
 impl KeyPath {
@@ -42,6 +64,16 @@ impl KeyPath {
         if key.is_empty() {
             return Err("empty key".into());
         }
+        match Self::parse_path(key) {
+            Ok(p) => Ok(p),
+            Err(e) => match jmespath::compile(key) {
+                Ok(_) => Ok(KeyPath::Expression(key.to_string())),
+                Err(j) => Err(format!("{e}; as JMESPath: {}", j.to_string().lines().next().unwrap_or(""))),
+            },
+        }
+    }
+
+    fn parse_path(key: &str) -> Result<KeyPath, String> {
         let mut segments = Vec::new();
         let mut rest = key;
         let mut expect_field = true;
@@ -93,7 +125,7 @@ impl KeyPath {
     /// The top-level attribute this key reads (`None` for tags).
     pub fn root(&self) -> Option<&str> {
         match self {
-            KeyPath::Tag(_) => None,
+            KeyPath::Tag(_) | KeyPath::Expression(_) => None,
             KeyPath::Path { segments, .. } => match segments.first() {
                 Some(Segment::Field(f)) => Some(f),
                 _ => None,
@@ -105,8 +137,36 @@ impl KeyPath {
     pub fn text(&self) -> String {
         match self {
             KeyPath::Tag(t) => format!("tag:{t}"),
-            KeyPath::Path { text, .. } => text.clone(),
+            KeyPath::Path { text, .. } | KeyPath::Expression(text) => text.clone(),
         }
+    }
+
+    /// The top-level keys an expression may read: every name in it (a superset), or `None`
+    /// when it reads the whole document (`@`, a root projection or literal).
+    pub fn expression_fields(text: &str) -> Option<Vec<String>> {
+        let t = text.trim_start();
+        if text.contains('@') || t.starts_with(['[', '*', '{', '`', '\'', '&']) {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut word = String::new();
+        let mut quoted = false;
+        for c in text.chars() {
+            match c {
+                '"' if quoted => {
+                    out.push(std::mem::take(&mut word));
+                    quoted = false;
+                }
+                '"' => quoted = true,
+                c if quoted || c.is_alphanumeric() || c == '_' => word.push(c),
+                _ if !word.is_empty() => out.push(std::mem::take(&mut word)),
+                _ => {}
+            }
+        }
+        if !word.is_empty() {
+            out.push(word);
+        }
+        Some(out)
     }
 
     /// Resolves the key on a resource document; `None` when missing (or JSON null).
@@ -116,6 +176,10 @@ impl KeyPath {
             KeyPath::Path { text, segments } => match doc.get(text) {
                 Some(v) => Some(Cow::Borrowed(v)),
                 None => walk(Cow::Borrowed(doc), segments),
+            },
+            KeyPath::Expression(text) => match doc.get(text) {
+                Some(v) => Some(Cow::Borrowed(v)),
+                None => search(text, doc).map(Cow::Owned),
             },
         };
         found.filter(|v| !v.is_null())
@@ -217,9 +281,17 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_syntax_is_an_error() {
-        assert!(KeyPath::parse("Tags[?Key=='x']").is_err());
-        assert!(KeyPath::parse("length(Tags)").is_err());
-        assert!(KeyPath::parse("State..Name").is_err());
+    fn jmespath_expressions_beyond_paths() {
+        assert_eq!(get("length(Tags)"), Some(json!(2)));
+        assert_eq!(get("Tags[?Key=='owner'].Value | [0]"), Some(json!("bob")));
+        assert_eq!(get("length(BlockDeviceMappings[].Ebs)"), Some(json!(2)));
+        assert_eq!(get("Tags[?Key=='none'] | [0]"), None);
+        let e = KeyPath::parse("State..Name").unwrap_err();
+        assert!(e.starts_with("empty name in key 'State..Name'; as JMESPath:"), "{e}");
+        assert_eq!(
+            KeyPath::expression_fields("length(Tags[?Key=='Owner']) > `1`"),
+            Some(vec!["length".into(), "Tags".into(), "Key".into(), "Owner".into(), "1".into()])
+        );
+        assert_eq!(KeyPath::expression_fields("length(@)"), None);
     }
 }

@@ -70,6 +70,9 @@ impl Resource {
     }
 }
 
+/// A filter's request for every top-level key (an expression reading the whole document).
+pub const ALL_FIELDS: &str = "*";
+
 /// The top-level keys to keep in each resource's view; `None` keeps everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldSet(pub Option<BTreeSet<String>>);
@@ -80,10 +83,14 @@ impl FieldSet {
         FieldSet(None)
     }
 
-    /// Keeps the kind's core keys (ids, states, the fields planning reads) plus `extra`.
+    /// Keeps the kind's core keys (ids, states, the fields planning reads) plus `extra`;
+    /// everything when `extra` holds [`ALL_FIELDS`].
     pub fn for_kind(kind: ResourceKind, extra: impl IntoIterator<Item = String>) -> FieldSet {
         let mut keys: BTreeSet<String> = kind.spec().core_fields.iter().map(|s| s.to_string()).collect();
         keys.extend(extra);
+        if keys.contains(ALL_FIELDS) {
+            return FieldSet::all();
+        }
         FieldSet(Some(keys))
     }
 

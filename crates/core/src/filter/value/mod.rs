@@ -447,6 +447,12 @@ impl ValueFilter {
                     out.insert(root.to_string());
                 }
             }
+            KeyPath::Expression(text) => match KeyPath::expression_fields(text) {
+                Some(names) => out.extend(names),
+                None => {
+                    out.insert(crate::resource::document::ALL_FIELDS.to_string());
+                }
+            },
         }
     }
 

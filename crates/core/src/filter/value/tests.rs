@@ -263,3 +263,18 @@ fn operator_names_cover_c7n_aliases() {
     }
     assert!(Op::from_name("equals").is_none());
 }
+
+#[test]
+fn jmespath_keys_compare_like_any_other_value() {
+    let d = json!({"InstanceId": "i-1", "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}, {"Key": "c", "Value": "3"}]});
+    assert!(vf("length(Tags)", Some("ge"), json!(3), None).matches(&d, now()));
+    assert!(!vf("length(Tags)", Some("gt"), json!(3), None).matches(&d, now()));
+    assert!(vf("Tags[?Key=='b'].Value | [0]", None, json!("2"), None).matches(&d, now()));
+    assert!(vf("Tags[?Key=='z'].Value | [0]", None, json!("absent"), None).matches(&d, now()));
+    let mut fields = std::collections::BTreeSet::new();
+    vf("length(Tags)", Some("ge"), json!(3), None).read_fields(&mut fields);
+    assert!(fields.contains("Tags"), "the view keeps what the expression reads: {fields:?}");
+    let mut all = std::collections::BTreeSet::new();
+    vf("length(keys(@))", Some("gt"), json!(1), None).read_fields(&mut all);
+    assert!(all.contains(crate::resource::document::ALL_FIELDS));
+}
