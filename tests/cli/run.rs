@@ -357,3 +357,27 @@ fn matches_do_not_depend_on_policy_order_and_later_skips_name_the_earlier_policy
     assert_eq!(later["skipped"].as_array().unwrap().len(), 3);
     assert_eq!(skips(&terminate_first, "terminate-running-ml")["requests"][0]["ids"], json!(gpus));
 }
+
+/// c7n's "oldest instance per group" example on the example account: `reduce` sees only what
+/// the filters before it kept, and the filters after it narrow what it selected.
+#[test]
+fn reduce_selects_per_group_in_filter_order() {
+    let policy = "policies:
+  - name: oldest-per-environment
+    resource: aws.ec2
+    filters:
+      - tag:Environment: present
+      - type: reduce
+        group-by: tag:Environment
+        sort-by: {key: LaunchTime, value_type: date}
+        limit: 1
+      - not:
+          - tag:Environment: staging
+";
+    let (dir, out) = crate::util::dry_run_policy(policy, &["-r", "us-east-1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let ids = crate::util::ids(&dir.path().join("o/oldest-per-environment/resources.json"), "InstanceId");
+    // The oldest dev and prod instances (groups in ascending order); staging's was selected,
+    // then dropped by the filter after the reduce.
+    assert_eq!(ids, ["i-0de0000000000001", "i-0aa00000000000007"]);
+}

@@ -480,12 +480,21 @@ fn evaluate_one<'a>(
         notes: Some(&notes),
         event,
     };
-    // Filters see the state as fetched: matches never depend on other policies.
-    for r in population {
-        if policy.filters.iter().all(|f| f.matches(&r.view, &cx)) {
-            run.matched.push(r);
+    // Filters see the state as fetched: matches never depend on other policies. In order:
+    // per-resource filters, and between them any `reduce` over the set that passed so far.
+    let mut current = population;
+    let mut pending: Vec<&crate::filter::Filter> = Vec::new();
+    for f in &policy.filters {
+        if let crate::filter::Filter::Reduce(reduce) = f {
+            current.retain(|r| pending.iter().all(|p| p.matches(&r.view, &cx)));
+            pending.clear();
+            current = reduce.apply(current, policy.kind, now);
+        } else {
+            pending.push(f);
         }
     }
+    current.retain(|r| pending.iter().all(|p| p.matches(&r.view, &cx)));
+    run.matched = current;
     run.schedule = notes.into_findings();
     if !run.schedule.opted_out.is_empty() {
         let ids: BTreeSet<&str> = run.schedule.opted_out.iter().map(String::as_str).collect();

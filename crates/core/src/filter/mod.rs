@@ -8,6 +8,7 @@ pub mod event;
 pub mod marked;
 pub mod offhours;
 pub mod path;
+pub mod reduce;
 pub mod tag_count;
 pub mod uptime;
 pub mod value;
@@ -50,6 +51,7 @@ pub const FILTERS: &[FilterDef] = &[
     offhours::OFFHOUR,
     offhours::ONHOUR,
     boolean::OR,
+    reduce::REDUCE,
     age::STATE_AGE,
     tag_count::TAG_COUNT,
     value::parse::VALUE,
@@ -83,7 +85,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "metrics",
     "network-location",
     "ops-item",
-    "reduce",
     "security-group",
     "singleton",
     "ssm",
@@ -121,6 +122,8 @@ pub enum Filter {
     OffHours(Box<offhours::OffHours>),
     /// `event`: a value filter over the triggering event.
     Event(ValueFilter),
+    /// `reduce`: a selection over the whole set (applied by the engine, in order).
+    Reduce(Box<reduce::Reduce>),
 }
 
 /// Everything a filter needs besides the document.
@@ -151,6 +154,8 @@ impl Filter {
             Filter::MarkedForOp(m) => m.matches(doc, cx.now),
             Filter::OffHours(o) => o.matches(cx.kind, doc, cx.now, cx.notes),
             Filter::Event(v) => event::matches(v, cx.event, cx.now),
+            // A set-level selection: the engine applies it between the per-resource filters.
+            Filter::Reduce(_) => true,
         }
     }
 
@@ -174,6 +179,7 @@ impl Filter {
                 out.insert("State".into());
             }
             Filter::Event(_) => {}
+            Filter::Reduce(r) => r.read_fields(out),
         }
     }
 }

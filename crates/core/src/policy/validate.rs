@@ -200,6 +200,7 @@ fn policy(c: &mut Checker, node: &Node) -> Option<Policy> {
     if let Some(mode) = &mode {
         needs_event(c, entries, &filters, &actions, mode);
     }
+    top_level_reduce(c, entries, &filters);
     if c.errors() > before {
         return None;
     }
@@ -250,6 +251,39 @@ fn needs_event(c: &mut Checker, entries: &Entries, filters: &[crate::filter::Fil
             c.at_node(node, message);
         }
     }
+}
+
+/// `reduce` selects from the whole set: inside `and`/`or`/`not` it is an error.
+fn top_level_reduce(c: &mut Checker, entries: &Entries, filters: &[crate::filter::Filter]) {
+    use crate::filter::Filter;
+    fn nested(f: &Filter) -> bool {
+        match f {
+            Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().any(|f| matches!(f, Filter::Reduce(_)) || nested(f)),
+            _ => false,
+        }
+    }
+    if !filters.iter().any(nested) {
+        return;
+    }
+    let items = get(entries, "filters").and_then(|f| match &f.value {
+        NodeValue::Seq(items) => Some(items),
+        _ => None,
+    });
+    let at = items
+        .into_iter()
+        .flatten()
+        .filter(|i| get_type(i).is_none())
+        .find_map(|i| find_type(i, "reduce"));
+    if let Some(node) = at {
+        c.at_node(
+            node,
+            "reduce selects from the whole set of resources: use it at the top level of 'filters', not inside and/or/not",
+        );
+    }
+}
+
+fn get_type(node: &Node) -> Option<&str> {
+    node.as_map().and_then(|e| get(e, "type")).and_then(Node::as_str)
 }
 
 /// The `type` value node of the first mapping under `node` whose `type` is `name`.

@@ -56,7 +56,8 @@ pub fn policy_cost(run: &PolicyRun, prices: &PriceTable, now: Timestamp) -> Poli
         | Filter::InstanceUptime(_)
         | Filter::TagCount(_)
         | Filter::MarkedForOp(_)
-        | Filter::Event(_) => None,
+        | Filter::Event(_)
+        | Filter::Reduce(_) => None,
     });
     let ending = |a: &&Action| a.name().def().ends_compute;
     if !run.policy.actions.iter().any(|a| ending(&a)) || run.plans.is_empty() {
