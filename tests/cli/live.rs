@@ -336,3 +336,44 @@ fn normalize_tag_and_tag_trim_rewrite_and_remove_only_what_they_say() {
         "stripped, and everything else trimmed"
     );
 }
+
+#[test]
+fn ec2_snapshot_snapshots_every_volume_of_the_matched_instances() {
+    let region = "ca-west-1";
+    let ids = seed(region);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.yml");
+    std::fs::write(
+        &file,
+        "policies:\n  - name: snap-gpu\n    resource: aws.ec2\n    filters:\n      - InstanceType: p3.2xlarge\n    actions:\n      - type: snapshot\n        copy-tags: [Owner]\n        tags: {custodian_snapshot: gpu}\n",
+    )
+    .unwrap();
+    let before = state(region)["snapshots"].as_array().unwrap().len();
+    let out = live(&[
+        "run",
+        "-r",
+        region,
+        "-s",
+        dir.path().join("out").to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let gpu = id(&ids, "gpu_forbidden");
+    let snaps: Vec<Value> = state(region)["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["description"].as_str().unwrap_or("").contains(gpu))
+        .cloned()
+        .collect();
+    assert!(!snaps.is_empty(), "the instance's volumes were snapshotted (before: {before})");
+    for s in &snaps {
+        assert_eq!(s["description"], format!("Snapshot Created for {gpu} (train)"));
+        assert_eq!(
+            s["tags"],
+            serde_json::json!({"Owner": "dev@example.com", "custodian_snapshot": "gpu"})
+        );
+    }
+    let meta = read_json(&dir.path().join("out/snap-gpu/metadata.json"));
+    assert_eq!(meta["api-stats"]["ec2.CreateSnapshots"], 1);
+}

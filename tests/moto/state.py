@@ -14,12 +14,15 @@ kw = dict(region_name=region, endpoint_url=endpoint, aws_access_key_id="testing"
 ec2 = boto3.client("ec2", **kw)
 rds = boto3.client("rds", **kw)
 tags = lambda ts: {t["Key"]: t["Value"] for t in ts or []}
-out = {"instances": {}, "spot": {}, "db": {}}
+out = {"instances": {}, "spot": {}, "db": {}, "snapshots": []}
 for r in ec2.describe_instances()["Reservations"]:
     for i in r["Instances"]:
         out["instances"][i["InstanceId"]] = {"state": i["State"]["Name"], "tags": tags(i.get("Tags"))}
 for s in ec2.describe_spot_instance_requests()["SpotInstanceRequests"]:
     out["spot"][s["SpotInstanceRequestId"]] = {"state": s["State"], "instance": s.get("InstanceId"), "tags": tags(s.get("Tags"))}
+for snap in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]:
+    out["snapshots"].append({"description": snap.get("Description", ""), "volume": snap.get("VolumeId"), "tags": tags(snap.get("Tags"))})
+out["snapshots"].sort(key=lambda s: (s["description"], s["volume"] or ""))
 for d in rds.describe_db_instances()["DBInstances"]:
     out["db"][d["DBInstanceIdentifier"]] = {"status": d["DBInstanceStatus"], "tags": tags(d.get("TagList"))}
 print(json.dumps(out, sort_keys=True))

@@ -178,6 +178,35 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
+        Operation::Ec2CreateSnapshots {
+            description,
+            exclude_boot,
+            copy_volume_tags,
+            tags,
+        } => {
+            let spec = aws_sdk_ec2::types::InstanceSpecification::builder()
+                .instance_id(first)
+                .exclude_boot_volume(*exclude_boot)
+                .build();
+            let mut req = c
+                .ec2
+                .create_snapshots()
+                .dry_run(dry_run)
+                .description(description)
+                .instance_specification(spec);
+            if *copy_volume_tags {
+                req = req.copy_tags_from_source(aws_sdk_ec2::types::CopyTagsFromSource::Volume);
+            }
+            if !tags.is_empty() {
+                req = req.tag_specifications(
+                    aws_sdk_ec2::types::TagSpecification::builder()
+                        .resource_type(aws_sdk_ec2::types::ResourceType::Snapshot)
+                        .set_tags(Some(ec2_tags(tags)))
+                        .build(),
+                );
+            }
+            req.send().await.map(|_| ()).map_err(|e| failure(&e))
+        }
         Operation::RdsStopDbInstance => c
             .rds
             .stop_db_instance()

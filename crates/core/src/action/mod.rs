@@ -49,7 +49,7 @@ pub enum ActionName {
     Terminate,
     /// `reboot` (EC2)
     Reboot,
-    /// `snapshot` (RDS)
+    /// `snapshot` (EC2, RDS)
     Snapshot,
     /// `delete` (RDS)
     Delete,
@@ -480,6 +480,7 @@ mod tests {
                     let invisible = matches!(
                         r.operation,
                         request::Operation::Ec2RebootInstances
+                            | request::Operation::Ec2CreateSnapshots { .. }
                             | request::Operation::SnsPublish { .. }
                             | request::Operation::SqsSendMessage { .. }
                             | request::Operation::SlackPost { .. }

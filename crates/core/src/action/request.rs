@@ -80,6 +80,17 @@ pub enum Operation {
     },
     /// `ec2:CancelSpotInstanceRequests`.
     Ec2CancelSpotInstanceRequests,
+    /// `ec2:CreateSnapshots`: one snapshot of each EBS volume of the instance.
+    Ec2CreateSnapshots {
+        /// `Description`.
+        description: String,
+        /// `InstanceSpecification.ExcludeBootVolume`.
+        exclude_boot: bool,
+        /// `CopyTagsFromSource: volume`.
+        copy_volume_tags: bool,
+        /// `TagSpecifications` of the snapshots (with `copy_volume_tags` off).
+        tags: Vec<(String, String)>,
+    },
     /// `rds:AddTagsToResource`.
     RdsAddTagsToResource {
         /// The instance's ARN (`ResourceName`).
@@ -148,6 +159,7 @@ impl Operation {
             Operation::Ec2RebootInstances => "ec2:RebootInstances",
             Operation::Ec2TerminateInstances { .. } => "ec2:TerminateInstances",
             Operation::Ec2CancelSpotInstanceRequests => "ec2:CancelSpotInstanceRequests",
+            Operation::Ec2CreateSnapshots { .. } => "ec2:CreateSnapshots",
             Operation::RdsAddTagsToResource { .. } => "rds:AddTagsToResource",
             Operation::RdsRemoveTagsFromResource { .. } => "rds:RemoveTagsFromResource",
             Operation::RdsStopDbInstance => "rds:StopDBInstance",
@@ -169,7 +181,8 @@ impl Operation {
             | Operation::Ec2StartInstances
             | Operation::Ec2RebootInstances
             | Operation::Ec2TerminateInstances { .. }
-            | Operation::Ec2CancelSpotInstanceRequests => Service::Ec2,
+            | Operation::Ec2CancelSpotInstanceRequests
+            | Operation::Ec2CreateSnapshots { .. } => Service::Ec2,
             Operation::RdsAddTagsToResource { .. }
             | Operation::RdsRemoveTagsFromResource { .. }
             | Operation::RdsStopDbInstance
@@ -195,6 +208,8 @@ impl Operation {
                 }
             }
             Operation::SnsPublish { .. } | Operation::SqsSendMessage { .. } => {}
+            Operation::Ec2CreateSnapshots { tags, .. } if !tags.is_empty() => out.push("ec2:CreateTags"),
+            Operation::Ec2CreateSnapshots { .. } => {}
             Operation::Ec2StopInstances { force: true, .. } | Operation::Ec2TerminateInstances { force: true } => {
                 out.push("ec2:ModifyInstanceAttribute")
             }
@@ -237,6 +252,21 @@ impl Operation {
                 }
             }
             Operation::Ec2TerminateInstances { force: true } => json!({"Force": true}),
+            Operation::Ec2CreateSnapshots {
+                description,
+                exclude_boot,
+                copy_volume_tags,
+                tags,
+            } => {
+                let mut p = json!({"Description": description, "InstanceSpecification": {"ExcludeBootVolume": exclude_boot}});
+                if *copy_volume_tags {
+                    p["CopyTagsFromSource"] = json!("volume");
+                }
+                if !tags.is_empty() {
+                    p["TagSpecifications"] = json!([{"ResourceType": "snapshot", "Tags": tag_list(tags)}]);
+                }
+                p
+            }
             Operation::Ec2TerminateInstances { force: false }
             | Operation::Ec2StartInstances
             | Operation::Ec2RebootInstances
@@ -301,8 +331,9 @@ impl Operation {
             Operation::Ec2TerminateInstances { .. } => {
                 doc.insert("State".into(), state(32, "shutting-down"));
             }
-            // An instance stays `running` through a reboot: nothing a describe shows changes.
-            Operation::Ec2RebootInstances => {}
+            // An instance stays `running` through a reboot, and its snapshots are other
+            // resources: nothing a describe shows changes.
+            Operation::Ec2RebootInstances | Operation::Ec2CreateSnapshots { .. } => {}
             Operation::Ec2CancelSpotInstanceRequests => {
                 doc.insert("State".into(), Value::String("cancelled".into()));
             }
