@@ -2,17 +2,25 @@
 //! policies use it; then every (region, policy) is filtered, guarded by max-resources, and its
 //! actions planned. A failure in one policy never stops the others.
 
+mod effects;
+mod event_scope;
+mod inventory;
+mod parallel;
+
+pub use effects::Effects;
+pub use event_scope::{account_for, EventScope};
+pub use inventory::{fields_read, Inventory};
+pub use parallel::{parallel_map, parallel_map_n};
+
 use crate::action::plan::{plan, ActionPlan, Candidate, Change, PlanContext, RunFacts};
-use crate::action::request::Request;
 use crate::filter::EvalContext;
 use crate::policy::Policy;
-use crate::provider::{FetchError, Fetched, IdOutcome, Provider};
-use crate::resource::{resource_id, FieldSet, Resource, ResourceKind};
+use crate::provider::{FetchError, IdOutcome, Provider};
+use crate::resource::{resource_id, Resource, ResourceKind};
 use crate::schedule::{ScheduleFindings, ScheduleNotes};
 use crate::time::Clock;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How a policy ended in one region.
@@ -139,117 +147,6 @@ impl<'a> PolicyRun<'a> {
     }
 }
 
-/// What applied (or, in a dry run, planned) actions changed in this run: each affected
-/// resource's document as the next describe would show it, and which policies' actions changed
-/// it. Filters never read it (they see the fetched state); planning does, to skip actions that
-/// earlier policies made moot.
-#[derive(Debug, Default)]
-pub struct Effects {
-    patched: HashMap<String, (Value, Vec<Change>)>,
-}
-
-impl Effects {
-    /// Records the effect of `request` on the ids it applied to, made by `change`; `base`
-    /// finds a resource's fetched view by id.
-    pub fn record<'v>(&mut self, request: &Request, outcomes: &[IdOutcome], change: &Change, base: impl Fn(&str) -> Option<&'v Value>) {
-        for o in outcomes.iter().filter(|o| o.error.is_none()) {
-            let (view, changes) = match self.patched.get_mut(&o.id) {
-                Some(entry) => entry,
-                None => match base(&o.id) {
-                    Some(v) => self.patched.entry(o.id.clone()).or_insert_with(|| (v.clone(), Vec::new())),
-                    None => continue,
-                },
-            };
-            let Value::Object(m) = view else { continue };
-            request.operation.effect(m);
-            if changes.last() != Some(change) {
-                changes.push(change.clone());
-            }
-        }
-    }
-
-    /// The resource's document with recorded effects, and what changed it; `None` when nothing did.
-    pub fn get(&self, id: &str) -> Option<(&Value, &[Change])> {
-        self.patched.get(id).map(|(v, c)| (v, c.as_slice()))
-    }
-}
-
-/// Fetched resources of every (region, kind) the policies need.
-pub struct Inventory {
-    fetched: HashMap<(String, ResourceKind), (Result<Fetched, FetchError>, Duration)>,
-}
-
-impl Inventory {
-    /// Fetches each needed (region, kind) once, in parallel over a bounded set of threads,
-    /// starting no fetch once `deadline` is reached (those are [`FetchError::NotReached`]).
-    /// Each resource's view keeps only the keys some policy of that kind reads.
-    pub fn fetch(provider: &dyn Provider, regions: &[String], policies: &[Policy], deadline: Deadline) -> Inventory {
-        let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
-        let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
-        let jobs: Vec<(String, ResourceKind)> = regions.iter().flat_map(|r| kinds.iter().map(move |k| (r.clone(), *k))).collect();
-        let results = parallel_map_n(&jobs, provider.concurrency(), |(region, kind)| {
-            let start = Instant::now();
-            if deadline.reached() {
-                return (Err(FetchError::NotReached), Duration::ZERO);
-            }
-            let r = match fields.get(kind) {
-                Some(f) => provider.fetch(region, *kind, f),
-                None => Err(FetchError::Other(format!("no field set for {}", kind.spec().name))),
-            };
-            (r, start.elapsed())
-        });
-        Inventory {
-            fetched: jobs.into_iter().zip(results).collect(),
-        }
-    }
-
-    /// Fetches only what an event names: for each kind its policies use, the ids the event
-    /// names for them (`DescribeInstances` with `InstanceIds`, ...), in the event's region.
-    pub fn fetch_event(provider: &dyn Provider, region: &str, policies: &[Policy], scope: &EventScope, deadline: Deadline) -> Inventory {
-        let mut ids: BTreeMap<ResourceKind, Vec<String>> = BTreeMap::new();
-        for p in policies {
-            if let Some(named) = scope.ids(&p.name) {
-                let list = ids.entry(p.kind).or_default();
-                for id in named {
-                    if !list.contains(id) {
-                        list.push(id.clone());
-                    }
-                }
-            }
-        }
-        let mut fetched = HashMap::new();
-        for (kind, ids) in ids {
-            let start = Instant::now();
-            let r = if deadline.reached() {
-                Err(FetchError::NotReached)
-            } else {
-                provider.fetch_ids(region, kind, &ids, &fields_read(policies, kind))
-            };
-            fetched.insert((region.to_string(), kind), (r, start.elapsed()));
-        }
-        Inventory { fetched }
-    }
-
-    /// The documents of one kind in one region.
-    pub fn get(&self, region: &str, kind: ResourceKind) -> Option<&(Result<Fetched, FetchError>, Duration)> {
-        self.fetched.get(&(region.to_string(), kind))
-    }
-}
-
-/// The top-level keys the policies of `kind` read.
-pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
-    let mut keys = BTreeSet::new();
-    for p in policies.iter().filter(|p| p.kind == kind) {
-        for f in &p.filters {
-            f.read_fields(kind, &mut keys);
-        }
-        for a in &p.actions {
-            keys.extend(a.behaviour().reads().iter().map(|k| k.to_string()));
-        }
-    }
-    FieldSet::for_kind(kind, keys)
-}
-
 /// What a run does with each policy's plan.
 #[derive(Clone, Copy)]
 pub enum RunMode<'p> {
@@ -313,49 +210,6 @@ impl<'a> RunSpec<'a> {
             run_id: "",
             started: jiff::Timestamp::now(),
         }
-    }
-}
-
-/// The account notifications name: the event's, else the provider's (asked only when some
-/// policy notifies, since asking is an API call).
-pub fn account_for(provider: &dyn Provider, policies: &[Policy], event: Option<&EventScope>) -> Option<String> {
-    if let Some(a) = event.and_then(|s| s.event.account.clone()) {
-        return Some(a);
-    }
-    let notifies = policies
-        .iter()
-        .any(|p| p.actions.iter().any(|a| matches!(a, crate::action::Action::Notify(_))));
-    if notifies {
-        provider.account_id()
-    } else {
-        None
-    }
-}
-
-/// An event-mode run's event and the resources it names.
-#[derive(Debug, Clone)]
-pub struct EventScope {
-    /// The event as delivered.
-    pub event: crate::event::Event,
-    /// The policies it runs and the ids of each.
-    pub routing: crate::event::Routing,
-}
-
-impl EventScope {
-    /// The longest `delay` of the policies the event runs: how long to wait before fetching.
-    pub fn delay(&self, policies: &[Policy]) -> Duration {
-        let secs = policies
-            .iter()
-            .filter(|p| self.routing.ids.contains_key(&p.name))
-            .filter_map(|p| p.mode.event().map(|m| m.delay))
-            .max()
-            .unwrap_or(0);
-        Duration::from_secs(u64::from(secs))
-    }
-
-    /// The ids the event names for `policy` (`None`: the policy does not react to it).
-    pub fn ids(&self, policy: &str) -> Option<&[String]> {
-        self.routing.ids.get(policy).map(Vec::as_slice)
     }
 }
 
@@ -591,197 +445,5 @@ pub fn totals(runs: &[PolicyRun]) -> Totals {
     t
 }
 
-/// Maps `f` over `items` on up to `available_parallelism` threads, keeping order.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    parallel_map_n(items, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), f)
-}
-
-/// Maps `f` over `items` on up to `threads` threads, keeping order.
-pub fn parallel_map_n<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = threads.max(1).min(items.len().max(1));
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= items.len() {
-                            break out;
-                        }
-                        out.push((i, f(&items[i])));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("worker thread panicked"))
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::provider::Fetched;
-    use std::sync::Mutex;
-
-    /// A provider over fixed documents that records what it is asked to send.
-    struct Fake {
-        sent: Mutex<Vec<(String, Vec<String>)>>,
-        fail: &'static str,
-    }
-
-    impl Provider for Fake {
-        fn describe(&self) -> String {
-            "fake".into()
-        }
-        fn regions(&self) -> Vec<String> {
-            vec!["r1".into()]
-        }
-        fn fetch(&self, _region: &str, kind: ResourceKind, _fields: &FieldSet) -> Result<Fetched, FetchError> {
-            let docs = match kind {
-                ResourceKind::Ec2 => vec![
-                    serde_json::json!({"InstanceId": "i-1", "State": {"Name": "running"}, "Tags": [{"Key": "Environment", "Value": "dev"}]}),
-                    serde_json::json!({"InstanceId": "i-2", "State": {"Name": "running"}, "Tags": [{"Key": "Environment", "Value": "dev"}]}),
-                    serde_json::json!({"InstanceId": "i-3", "State": {"Name": "running"}, "Tags": []}),
-                ],
-                ResourceKind::Rds | ResourceKind::SpotRequest => vec![],
-            };
-            Ok(Fetched {
-                resources: docs.into_iter().map(Resource::from_document).collect(),
-                api_calls: vec![],
-            })
-        }
-        fn can_act(&self) -> bool {
-            true
-        }
-        fn apply(&self, _region: &str, request: &Request) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
-            self.sent.lock().unwrap().push((request.api().to_string(), request.ids.clone()));
-            let outcomes = request
-                .ids
-                .iter()
-                .map(|id| {
-                    if id == self.fail {
-                        IdOutcome::failed(id, "IncorrectInstanceState", "no")
-                    } else {
-                        IdOutcome::applied(id)
-                    }
-                })
-                .collect();
-            (outcomes, BTreeMap::from([(request.api().replacen(':', ".", 1), 1)]))
-        }
-    }
-
-    fn policies(yaml: &str) -> Vec<Policy> {
-        crate::policy::load_text("p.yml", yaml).unwrap()
-    }
-
-    fn apply<'a>(ps: &'a [Policy], regions: &'a [String], clock: Clock, fake: &'a Fake, deadline: Deadline) -> RunSpec<'a> {
-        RunSpec {
-            deadline,
-            ..RunSpec::new(ps, regions, clock, RunMode::Apply(fake))
-        }
-    }
-
-    #[test]
-    fn filters_see_the_fetched_state_and_actions_see_what_earlier_policies_did() {
-        let ps = policies(
-            "policies:\n  - name: stop-dev\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n    actions:\n      - stop\n      - type: tag\n        tags: {stopped-by: custodian}\n  - name: stop-running\n    resource: ec2\n    filters:\n      - State.Name: running\n    actions:\n      - stop\n  - name: untagged\n    resource: ec2\n    filters:\n      - tag:stopped-by: absent\n",
-        );
-        let fake = Fake {
-            sent: Mutex::new(Vec::new()),
-            fail: "",
-        };
-        let regions = vec!["r1".to_string()];
-        let inventory = Inventory::fetch(&fake, &regions, &ps, Deadline::none());
-        let clock = Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap());
-        let runs = run(&apply(&ps, &regions, clock, &fake, Deadline::none()), &inventory);
-        let sent = fake.sent.lock().unwrap().clone();
-        assert_eq!(
-            sent,
-            vec![
-                ("ec2:StopInstances".to_string(), vec!["i-1".to_string(), "i-2".to_string()]),
-                ("ec2:CreateTags".to_string(), vec!["i-1".to_string(), "i-2".to_string()]),
-                ("ec2:StopInstances".to_string(), vec!["i-3".to_string()]),
-            ],
-            "i-1 and i-2 are stopped once, not again by the second policy"
-        );
-        let ids = |r: &PolicyRun| {
-            r.matched
-                .iter()
-                .map(|m| crate::resource::resource_id(ResourceKind::Ec2, &m.view).to_string())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(ids(&runs[1]), vec!["i-1", "i-2", "i-3"], "matches are those of the fetched state");
-        assert_eq!(
-            ids(&runs[2]),
-            vec!["i-1", "i-2", "i-3"],
-            "as Cloud Custodian: filters do not see other policies"
-        );
-        let skipped = &runs[1].plans[0].skipped;
-        assert_eq!(skipped.len(), 2);
-        assert_eq!(skipped[0].id, "i-1");
-        assert_eq!(skipped[0].earlier_policy.as_deref(), Some("stop-dev"));
-        assert!(
-            skipped[0]
-                .reason
-                .starts_with("no longer matches the filters after policy 'stop-dev' (stop)"),
-            "{}",
-            skipped[0].reason
-        );
-        assert_eq!(runs[0].action_calls.get("ec2.StopInstances"), Some(&1));
-        assert_eq!(runs[0].failures(), 0);
-    }
-
-    #[test]
-    fn a_failing_resource_does_not_stop_the_others() {
-        let ps = policies("policies:\n  - name: stop-all\n    resource: ec2\n    actions:\n      - stop\n");
-        let fake = Fake {
-            sent: Mutex::new(Vec::new()),
-            fail: "i-2",
-        };
-        let regions = vec!["r1".to_string()];
-        let inventory = Inventory::fetch(&fake, &regions, &ps, Deadline::none());
-        let runs = run(&apply(&ps, &regions, Clock::System, &fake, Deadline::none()), &inventory);
-        let outcomes = &runs[0].outcomes[0];
-        assert_eq!(outcomes.len(), 3);
-        assert_eq!(outcomes.iter().filter(|o| o.error.is_none()).count(), 2);
-        assert_eq!(outcomes[1], IdOutcome::failed("i-2", "IncorrectInstanceState", "no"));
-        assert_eq!(runs[0].failures(), 1);
-    }
-
-    #[test]
-    fn a_reached_deadline_starts_nothing_and_says_so() {
-        let ps = policies("policies:\n  - name: stop-all\n    resource: ec2\n    actions: [stop]\n");
-        let fake = Fake {
-            sent: Mutex::new(Vec::new()),
-            fail: "",
-        };
-        let regions = vec!["r1".to_string()];
-        let clock = Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap());
-        // Fetched in time, but the deadline passes before the policy starts.
-        let inventory = Inventory::fetch(&fake, &regions, &ps, Deadline::none());
-        let runs = run(&apply(&ps, &regions, clock, &fake, Deadline::at(Instant::now())), &inventory);
-        assert_eq!(runs[0].status, Status::NotReached(NOT_REACHED.into()));
-        assert!(fake.sent.lock().unwrap().is_empty(), "nothing is applied after the deadline");
-        // The deadline passes before fetching: nothing is fetched, the policy is not reached.
-        let inventory = Inventory::fetch(&fake, &regions, &ps, Deadline::at(Instant::now()));
-        let runs = run(&apply(&ps, &regions, clock, &fake, Deadline::none()), &inventory);
-        assert_eq!(runs[0].status, Status::NotReached(NOT_REACHED.into()));
-        assert_eq!(totals(&runs).not_reached, 1);
-        // A deadline far away changes nothing.
-        let later = Deadline::at(Instant::now() + Duration::from_secs(60));
-        let inventory = Inventory::fetch(&fake, &regions, &ps, later);
-        let runs = run(&apply(&ps, &regions, clock, &fake, later), &inventory);
-        assert_eq!(runs[0].status, Status::Ok);
-        assert_eq!(fake.sent.lock().unwrap().len(), 1);
-    }
-}
+mod tests;

@@ -1,0 +1,85 @@
+//! The resources a run evaluates: each (region, kind) the policies need, fetched once, or
+//! only the ids an event names.
+
+use super::{parallel_map_n, Deadline, EventScope};
+use crate::policy::Policy;
+use crate::provider::{FetchError, Fetched, Provider};
+use crate::resource::{FieldSet, ResourceKind};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+/// Fetched resources of every (region, kind) the policies need.
+pub struct Inventory {
+    fetched: HashMap<(String, ResourceKind), (Result<Fetched, FetchError>, Duration)>,
+}
+
+impl Inventory {
+    /// Fetches each needed (region, kind) once, in parallel over a bounded set of threads,
+    /// starting no fetch once `deadline` is reached (those are [`FetchError::NotReached`]).
+    /// Each resource's view keeps only the keys some policy of that kind reads.
+    pub fn fetch(provider: &dyn Provider, regions: &[String], policies: &[Policy], deadline: Deadline) -> Inventory {
+        let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
+        let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
+        let jobs: Vec<(String, ResourceKind)> = regions.iter().flat_map(|r| kinds.iter().map(move |k| (r.clone(), *k))).collect();
+        let results = parallel_map_n(&jobs, provider.concurrency(), |(region, kind)| {
+            let start = Instant::now();
+            if deadline.reached() {
+                return (Err(FetchError::NotReached), Duration::ZERO);
+            }
+            let r = match fields.get(kind) {
+                Some(f) => provider.fetch(region, *kind, f),
+                None => Err(FetchError::Other(format!("no field set for {}", kind.spec().name))),
+            };
+            (r, start.elapsed())
+        });
+        Inventory {
+            fetched: jobs.into_iter().zip(results).collect(),
+        }
+    }
+
+    /// Fetches only what an event names: for each kind its policies use, the ids the event
+    /// names for them (`DescribeInstances` with `InstanceIds`, ...), in the event's region.
+    pub fn fetch_event(provider: &dyn Provider, region: &str, policies: &[Policy], scope: &EventScope, deadline: Deadline) -> Inventory {
+        let mut ids: BTreeMap<ResourceKind, Vec<String>> = BTreeMap::new();
+        for p in policies {
+            if let Some(named) = scope.ids(&p.name) {
+                let list = ids.entry(p.kind).or_default();
+                for id in named {
+                    if !list.contains(id) {
+                        list.push(id.clone());
+                    }
+                }
+            }
+        }
+        let mut fetched = HashMap::new();
+        for (kind, ids) in ids {
+            let start = Instant::now();
+            let r = if deadline.reached() {
+                Err(FetchError::NotReached)
+            } else {
+                provider.fetch_ids(region, kind, &ids, &fields_read(policies, kind))
+            };
+            fetched.insert((region.to_string(), kind), (r, start.elapsed()));
+        }
+        Inventory { fetched }
+    }
+
+    /// The documents of one kind in one region.
+    pub fn get(&self, region: &str, kind: ResourceKind) -> Option<&(Result<Fetched, FetchError>, Duration)> {
+        self.fetched.get(&(region.to_string(), kind))
+    }
+}
+
+/// The top-level keys the policies of `kind` read.
+pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
+    let mut keys = BTreeSet::new();
+    for p in policies.iter().filter(|p| p.kind == kind) {
+        for f in &p.filters {
+            f.read_fields(kind, &mut keys);
+        }
+        for a in &p.actions {
+            keys.extend(a.behaviour().reads().iter().map(|k| k.to_string()));
+        }
+    }
+    FieldSet::for_kind(kind, keys)
+}
