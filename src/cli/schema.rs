@@ -23,6 +23,8 @@ pub struct Doc {
     pub example: &'static str,
     /// `filters` or `actions`.
     pub section: &'static str,
+    /// Its example needs an event mode.
+    pub needs_event: bool,
 }
 
 /// The filters of a kind, from the filter table.
@@ -32,6 +34,7 @@ fn filter_docs(kind: ResourceKind) -> impl Iterator<Item = Doc> {
         summary: d.summary,
         example: d.example,
         section: "filters",
+        needs_event: d.needs_event,
     })
 }
 
@@ -42,11 +45,9 @@ fn action_docs(kind: ResourceKind) -> impl Iterator<Item = Doc> {
         summary: d.summary,
         example: d.example,
         section: "actions",
+        needs_event: d.needs_event,
     })
 }
-
-/// The filters and actions that read the triggering event: their examples carry an event mode.
-const READ_THE_EVENT: &[&str] = &["event", "auto-tag-user"];
 
 fn print_doc(out: &mut dyn Write, kind: ResourceKind, d: &Doc) {
     let _ = writeln!(
@@ -56,7 +57,7 @@ fn print_doc(out: &mut dyn Write, kind: ResourceKind, d: &Doc) {
         d.summary,
         kind.spec().name
     );
-    if READ_THE_EVENT.contains(&d.name) {
+    if d.needs_event {
         let _ = writeln!(out, "    mode: {}", crate::policy::trail::example_mode(kind));
     }
     let _ = writeln!(out, "    {}:", d.section);

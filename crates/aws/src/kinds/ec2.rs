@@ -18,8 +18,7 @@ pub async fn describe(c: &Clients) -> Result<(Value, u64), AwsFailure> {
     Ok((json!({ "Reservations": reservations }), calls))
 }
 
-/// `DescribeInstances` for `ids` only; ids that no longer exist are left out (one call, or
-/// one per id when AWS refuses the batch for an unknown id).
+/// `DescribeInstances` for `ids` only; ids that no longer exist are left out.
 pub async fn describe_ids(c: &Clients, ids: &[String]) -> Result<(Value, u64), AwsFailure> {
     let one = |ids: Vec<String>| async move {
         let mut calls = 0u64;
@@ -32,24 +31,7 @@ pub async fn describe_ids(c: &Clients, ids: &[String]) -> Result<(Value, u64), A
         }
         Ok::<_, AwsFailure>((reservations, calls))
     };
-    let (reservations, calls) = match one(ids.to_vec()).await {
-        Err(f) if f.code == "InvalidInstanceID.NotFound" && ids.len() > 1 => {
-            let (mut all, mut calls) = (Vec::new(), 1);
-            for id in ids {
-                match one(vec![id.clone()]).await {
-                    Ok((r, n)) => {
-                        all.extend(r);
-                        calls += n;
-                    }
-                    Err(f) if f.code == "InvalidInstanceID.NotFound" => calls += 1,
-                    Err(f) => return Err(f),
-                }
-            }
-            (all, calls)
-        }
-        Err(f) if f.code == "InvalidInstanceID.NotFound" => (Vec::new(), 1),
-        other => other?,
-    };
+    let (reservations, calls) = super::by_ids(ids, "InvalidInstanceID.NotFound", one).await?;
     Ok((json!({ "Reservations": reservations }), calls))
 }
 

@@ -27,6 +27,32 @@ pub async fn describe_ids(c: &Clients, kind: ResourceKind, ids: &[String]) -> Re
     }
 }
 
+/// Describes `ids` with `one` in one call; when AWS refuses the batch because an id is unknown
+/// (`not_found`), once per id, leaving the unknown ones out. The items and the calls made.
+pub(crate) async fn by_ids<F, Fut>(ids: &[String], not_found: &str, one: F) -> Result<(Vec<Value>, u64), AwsFailure>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<Value>, u64), AwsFailure>>,
+{
+    match one(ids.to_vec()).await {
+        Err(f) if f.code == not_found => {
+            let (mut all, mut calls) = (Vec::new(), 1);
+            for id in ids.iter().filter(|_| ids.len() > 1) {
+                match one(vec![id.clone()]).await {
+                    Ok((items, n)) => {
+                        all.extend(items);
+                        calls += n;
+                    }
+                    Err(f) if f.code == not_found => calls += 1,
+                    Err(f) => return Err(f),
+                }
+            }
+            Ok((all, calls))
+        }
+        other => other,
+    }
+}
+
 /// `service.Operation` of a kind's describe call, as c7n's `api-stats` names calls.
 pub fn operation_name(kind: ResourceKind) -> String {
     kind.spec().describe_api.replacen(':', ".", 1)

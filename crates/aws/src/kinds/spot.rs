@@ -34,25 +34,9 @@ pub async fn describe_ids(c: &Clients, ids: &[String]) -> Result<(Value, u64), A
             .send()
             .await
             .map_err(|e| failure(&e))?;
-        Ok::<_, AwsFailure>(out.spot_instance_requests().iter().map(spot_request).collect::<Vec<_>>())
+        Ok::<_, AwsFailure>((out.spot_instance_requests().iter().map(spot_request).collect::<Vec<_>>(), 1))
     };
-    let not_found = "InvalidSpotInstanceRequestID.NotFound";
-    let (requests, calls) = match one(ids.to_vec()).await {
-        Ok(r) => (r, 1),
-        Err(f) if f.code == not_found => {
-            let (mut all, mut calls) = (Vec::new(), 1);
-            for id in ids.iter().filter(|_| ids.len() > 1) {
-                calls += 1;
-                match one(vec![id.clone()]).await {
-                    Ok(r) => all.extend(r),
-                    Err(f) if f.code == not_found => {}
-                    Err(f) => return Err(f),
-                }
-            }
-            (all, calls)
-        }
-        Err(f) => return Err(f),
-    };
+    let (requests, calls) = super::by_ids(ids, "InvalidSpotInstanceRequestID.NotFound", one).await?;
     Ok((json!({ "SpotInstanceRequests": requests }), calls))
 }
 

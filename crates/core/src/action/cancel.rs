@@ -16,6 +16,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Spot requests: cancel open, active or disabled requests; terminate-instances: true then terminates the instances they launched (after cancelling, so nothing relaunches them).",
     example: "- type: cancel\n  terminate-instances: true",
     kinds: &[ResourceKind::SpotRequest],
+    needs_event: false,
     ends_compute: true,
     keys: |_| &["type", "terminate-instances"],
     permissions: |_| &["ec2:CancelSpotInstanceRequests", "ec2:TerminateInstances"],

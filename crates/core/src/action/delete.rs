@@ -15,6 +15,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "RDS: delete the instance with a final snapshot Final-<id>-<timestamp>, unless skip-snapshot.",
     example: "- type: delete\n  skip-snapshot: false",
     kinds: &[ResourceKind::Rds],
+    needs_event: false,
     ends_compute: true,
     keys: |_| &["type", "skip-snapshot"],
     permissions: |_| &["rds:DeleteDBInstance", "rds:CreateDBSnapshot"],

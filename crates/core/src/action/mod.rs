@@ -71,6 +71,8 @@ pub struct ActionDef {
     pub example: &'static str,
     /// The kinds it applies to.
     pub kinds: &'static [ResourceKind],
+    /// It reads the triggering event: only event-mode policies may use it.
+    pub needs_event: bool,
     /// Whether it ends the resource's compute spend (stop, terminate, delete, cancel): what its
     /// targets cost is what it saves.
     pub ends_compute: bool,

@@ -19,6 +19,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Rewrite one tag's value: action upper, lower, title, or strip (value: the characters to strip from both ends).",
     example: "- type: normalize-tag\n  key: Environment\n  action: lower",
     kinds: &[ResourceKind::Ec2, ResourceKind::SpotRequest],
+    needs_event: false,
     ends_compute: false,
     keys: |_| &["type", "key", "action", "value"],
     permissions: |_| &["ec2:CreateTags"],

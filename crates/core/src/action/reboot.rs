@@ -15,6 +15,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Reboot running EC2 instances (RebootInstances); others are skipped.",
     example: "- reboot",
     kinds: &[ResourceKind::Ec2],
+    needs_event: false,
     ends_compute: false,
     keys: |_| &["type"],
     permissions: |_| &["ec2:RebootInstances"],

@@ -15,13 +15,15 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Remove tags by key (aliases: unmark, untag); default maid_status.",
     example: "- type: remove-tag\n  tags: [maid_status]",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
+    needs_event: false,
     ends_compute: false,
     keys: |_| &["type", "tags"],
     permissions,
     parse,
 };
 
-fn permissions(kind: ResourceKind) -> &'static [&'static str] {
+/// The tag-removal permissions of a kind.
+pub fn permissions(kind: ResourceKind) -> &'static [&'static str] {
     match kind {
         ResourceKind::Ec2 | ResourceKind::SpotRequest => &["ec2:DeleteTags"],
         ResourceKind::Rds => &["rds:RemoveTagsFromResource"],

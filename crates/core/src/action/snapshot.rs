@@ -19,6 +19,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "RDS: a manual snapshot named Backup-<id>-<timestamp> (available instances, not Aurora members). EC2: snapshots of every EBS volume of the instance (exclude-boot; copy-volume-tags, default true; or copy-tags from the instance plus tags).",
     example: "- snapshot",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
+    needs_event: false,
     ends_compute: false,
     keys: |kind| match kind {
         ResourceKind::Ec2 => &["type", "copy-tags", "copy-volume-tags", "tags", "exclude-boot"],

@@ -15,6 +15,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Start instances. EC2: only stopped ones. RDS: eligible and stopped.",
     example: "- start",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
+    needs_event: false,
     ends_compute: false,
     keys: |_| &["type"],
     permissions: |kind| match kind {

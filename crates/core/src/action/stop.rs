@@ -16,6 +16,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Stop instances. EC2: only running ones (hibernate, force). RDS: eligible engines, status available, not Aurora members or replicas.",
     example: "- stop",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
+    needs_event: false,
     ends_compute: true,
     keys: |kind| match kind {
         ResourceKind::Ec2 => &["type", "hibernate", "force"],

@@ -7,6 +7,7 @@
 
 use super::normalize_tag::MAX_TAGS;
 use super::plan::{per_resource, PlanContext};
+use super::remove_tag::permissions;
 use super::request::{Operation, Request};
 use super::tag::rds_arn;
 use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
@@ -21,18 +22,12 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Remove tags (sorted, not in preserve) until space more fit under the 50-tag limit (default space 3; 0 removes every tag not preserved).",
     example: "- type: tag-trim\n  space: 3\n  preserve: [Owner, CostCenter]",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
+    needs_event: false,
     ends_compute: false,
     keys: |_| &["type", "space", "preserve"],
     permissions,
     parse,
 };
-
-fn permissions(kind: ResourceKind) -> &'static [&'static str] {
-    match kind {
-        ResourceKind::Ec2 | ResourceKind::SpotRequest => &["ec2:DeleteTags"],
-        ResourceKind::Rds => &["rds:RemoveTagsFromResource"],
-    }
-}
 
 /// A validated `tag-trim`.
 #[derive(Debug, Clone)]

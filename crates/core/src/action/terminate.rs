@@ -15,6 +15,7 @@ pub const DEF: ActionDef = ActionDef {
     summary: "Terminate EC2 instances that are running, stopped, pending or stopping (force: clear termination protection).",
     example: "- type: terminate\n  force: true",
     kinds: &[ResourceKind::Ec2],
+    needs_event: false,
     ends_compute: true,
     keys: |_| &["type", "force"],
     permissions: |_| &["ec2:TerminateInstances", "ec2:ModifyInstanceAttribute"],

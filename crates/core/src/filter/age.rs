@@ -15,6 +15,7 @@ pub const INSTANCE_AGE: FilterDef = FilterDef {
     summary: "Age of the resource (EC2: oldest EBS attach time, else LaunchTime; RDS: InstanceCreateTime; spot requests: CreateTime). op defaults to greater-than (older than).",
     example: "- type: instance-age\n  op: gt\n  hours: 4",
     kinds: ALL_KINDS,
+    needs_event: false,
     keys: &["type", "op", "days", "hours", "minutes"],
     parse,
 };
@@ -25,6 +26,7 @@ pub const STATE_AGE: FilterDef = FilterDef {
     summary: "Time since the EC2 instance's last state transition (from StateTransitionReason).",
     example: "- type: state-age\n  op: ge\n  days: 14",
     kinds: &[ResourceKind::Ec2],
+    needs_event: false,
     keys: &["type", "op", "days"],
     parse,
 };

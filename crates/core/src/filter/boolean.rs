@@ -10,6 +10,7 @@ pub const AND: FilterDef = FilterDef {
     summary: "Every filter in the list matches (a policy's filter list is already an and).",
     example: "- and:\n    - tag:Environment: dev\n    - tag:Owner: present",
     kinds: ALL_KINDS,
+    needs_event: false,
     keys: &[],
     parse: typed_form,
 };
@@ -20,6 +21,7 @@ pub const OR: FilterDef = FilterDef {
     summary: "Any filter in the list matches.",
     example: "- or:\n    - tag:Owner: absent\n    - tag:CostCenter: absent",
     kinds: ALL_KINDS,
+    needs_event: false,
     keys: &[],
     parse: typed_form,
 };
@@ -30,6 +32,7 @@ pub const NOT: FilterDef = FilterDef {
     summary: "The filters in the list, taken together, do not match.",
     example: "- not:\n    - tag:Approved: \"true\"",
     kinds: ALL_KINDS,
+    needs_event: false,
     keys: &[],
     parse: typed_form,
 };

@@ -13,6 +13,7 @@ pub const EVENT: FilterDef = FilterDef {
     summary: "In event-mode policies, compare a key of the triggering event (a dotted path such as detail.userIdentity.type) with a value, as the value filter does. Matches nothing outside an event.",
     example: "- type: event\n  key: detail.userIdentity.type\n  value: Root",
     kinds: ALL_KINDS,
+    needs_event: true,
     keys: &["type", "key", "value", "op", "value_type", "value_regex"],
     parse,
 };

@@ -15,6 +15,7 @@ pub const MARKED_FOR_OP: FilterDef = FilterDef {
     summary: "The resource carries a mark-for-op tag for this op whose date has come (skew/skew_hours: match earlier).",
     example: "- type: marked-for-op\n  op: stop\n  tag: maid_status",
     kinds: ALL_KINDS,
+    needs_event: false,
     keys: &["type", "tag", "op", "skew", "skew_hours", "tz"],
     parse,
 };

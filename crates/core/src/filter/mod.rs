@@ -34,6 +34,8 @@ pub struct FilterDef {
     pub example: &'static str,
     /// The kinds it applies to.
     pub kinds: &'static [ResourceKind],
+    /// It reads the triggering event: only event-mode policies may use it.
+    pub needs_event: bool,
     /// Every key it accepts (`type` included).
     pub keys: &'static [&'static str],
     /// Validates the filter's mapping (keys already checked against `keys`).

@@ -22,6 +22,7 @@ pub const REDUCE: FilterDef = FilterDef {
     summary: "Over the whole set: group-by a key, order (asc, desc, reverse, randomize) by sort-by, then per group discard / discard-percent and keep limit / limit-percent.",
     example: "- type: reduce\n  group-by: tag:Team\n  order: randomize\n  limit: 2",
     kinds: ALL_KINDS,
+    needs_event: false,
     keys: &["type", "group-by", "sort-by", "order", "null-order", "limit", "limit-percent", "discard", "discard-percent"],
     parse,
 };

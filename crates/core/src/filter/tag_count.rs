@@ -12,6 +12,7 @@ pub const TAG_COUNT: FilterDef = FilterDef {
     summary: "Number of tags, not counting aws: tags. count defaults to 10, op to gte.",
     example: "- type: tag-count\n  count: 0\n  op: eq",
     kinds: ALL_KINDS,
+    needs_event: false,
     keys: &["type", "count", "op"],
     parse,
 };

@@ -15,6 +15,7 @@ pub const INSTANCE_UPTIME: FilterDef = FilterDef {
     summary: "Time since the EC2 instance last started (LaunchTime; a stop and start resets it). days may be fractional; op defaults to greater-than.",
     example: "- type: instance-uptime\n  op: gt\n  days: 0.5",
     kinds: &[ResourceKind::Ec2],
+    needs_event: false,
     keys: &["type", "op", "days"],
     parse,
 };

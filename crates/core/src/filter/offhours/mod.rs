@@ -42,6 +42,7 @@ pub const OFFHOUR: FilterDef = FilterDef {
     summary: "Cloud Custodian's off-hours filter: matches during the scheduled off hour (default 19:00, Monday-Friday, zone default_tz, default et) of resources tagged maid_offhours, or per the tag's own schedule (off=(M-F,19);on=(M-F,7);tz=pt). Options: opt-out, weekends, weekends-only, skip-days, fallback-schedule, state-filter (EC2); beyond c7n: lookback (catch up a missed run), cron, holidays, holidays-file, stay-off.",
     example: "- type: offhour\n  offhour: 19\n  default_tz: et\n  tag: maid_offhours",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
+    needs_event: false,
     keys: common_keys!("offhour", "stay-off", "onhour"),
     parse,
 };
@@ -53,6 +54,7 @@ pub const ONHOUR: FilterDef = FilterDef {
         "Cloud Custodian's on-hours filter: matches during the scheduled on hour (default 07:00, Monday-Friday). Same options as offhour.",
     example: "- type: onhour\n  onhour: 7\n  default_tz: et\n  lookback: 3h",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
+    needs_event: false,
     keys: common_keys!("onhour"),
     parse,
 };

@@ -13,6 +13,7 @@ pub const VALUE: FilterDef = FilterDef {
     summary: "Compare a key of the resource (tag:K, dotted path) with a value. Ops: eq ne gt ge lt le glob regex regex-case in not-in contains difference intersect; sentinels absent present empty not-null; value_type age expiration integer float size normalize date swap. Shorthand: '- Key: value'.",
     example: "- type: value\n  key: tag:Environment\n  op: in\n  value: [dev, test]",
     kinds: ALL_KINDS,
+    needs_event: false,
     keys: &["type", "key", "value", "op", "value_type", "value_regex", "value_from"],
     parse: parse_value,
 };
