@@ -42,6 +42,15 @@ pub(crate) fn live(args: &[&str]) -> crate::util::Output {
     custodian_env(args, &[("AWS_ENDPOINT_URL", endpoint.as_str())])
 }
 
+/// Writes `yaml` to `dir/p.yml` and runs it for real against moto in `region`, outputs in
+/// `dir/out`; the run must succeed.
+fn run_policy(dir: &Path, region: &str, yaml: &str) {
+    let file = dir.join("p.yml");
+    std::fs::write(&file, yaml).unwrap();
+    let out = live(&["run", "-r", region, "-s", dir.join("out").to_str().unwrap(), file.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
+
 pub(crate) fn id<'a>(ids: &'a Value, key: &str) -> &'a str {
     ids[key].as_str().or_else(|| ids[key][0].as_str()).unwrap()
 }
@@ -257,22 +266,12 @@ fn reboot_sends_one_reboot_instances_call_for_the_running_instances() {
         .collect();
     assert!(!running.is_empty() && running.len() < before["instances"].as_object().unwrap().len());
     let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("reboot.yml");
-    std::fs::write(
-        &policy,
-        "policies:\n  - name: reboot-all\n    resource: ec2\n    actions:\n      - reboot\n",
-    )
-    .unwrap();
-    let out = live(&[
-        "run",
-        "-r",
+    run_policy(
+        dir.path(),
         region,
-        "-s",
-        dir.path().join("o").to_str().unwrap(),
-        policy.to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let meta = read_json(&dir.path().join("o/reboot-all/metadata.json"));
+        "policies:\n  - name: reboot-all\n    resource: ec2\n    actions:\n      - reboot\n",
+    );
+    let meta = read_json(&dir.path().join("out/reboot-all/metadata.json"));
     let action = &meta["actions"][0];
     assert_eq!(action["action"], "reboot");
     let mut sent: Vec<&str> = action["requests"][0]["ids"]
@@ -302,20 +301,8 @@ fn normalize_tag_and_tag_trim_rewrite_and_remove_only_what_they_say() {
     let region = "ap-southeast-4";
     let ids = seed(region);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.yml");
     let untagged = id(&ids, "untagged");
-    let run = |yaml: &str| {
-        std::fs::write(&file, yaml).unwrap();
-        let out = live(&[
-            "run",
-            "-r",
-            region,
-            "-s",
-            dir.path().join("out").to_str().unwrap(),
-            file.to_str().unwrap(),
-        ]);
-        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    };
+    let run = |yaml: &str| run_policy(dir.path(), region, yaml);
     run("policies:\n  - name: shout\n    resource: aws.ec2\n    filters:\n      - tag:Name: untagged\n    actions:\n      - type: tag\n        tags: {Environment: '  DEV  ', Team: ml}\n");
     run("policies:\n  - name: lower\n    resource: aws.ec2\n    filters:\n      - tag:Environment: present\n    actions:\n      - {type: normalize-tag, key: Environment, action: lower}\n");
     let after = state(region);
@@ -342,22 +329,12 @@ fn ec2_snapshot_snapshots_every_volume_of_the_matched_instances() {
     let region = "ca-west-1";
     let ids = seed(region);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.yml");
-    std::fs::write(
-        &file,
-        "policies:\n  - name: snap-gpu\n    resource: aws.ec2\n    filters:\n      - InstanceType: p3.2xlarge\n    actions:\n      - type: snapshot\n        copy-tags: [Owner]\n        tags: {custodian_snapshot: gpu}\n",
-    )
-    .unwrap();
     let before = state(region)["snapshots"].as_array().unwrap().len();
-    let out = live(&[
-        "run",
-        "-r",
+    run_policy(
+        dir.path(),
         region,
-        "-s",
-        dir.path().join("out").to_str().unwrap(),
-        file.to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        "policies:\n  - name: snap-gpu\n    resource: aws.ec2\n    filters:\n      - InstanceType: p3.2xlarge\n    actions:\n      - type: snapshot\n        copy-tags: [Owner]\n        tags: {custodian_snapshot: gpu}\n",
+    );
     let gpu = id(&ids, "gpu_forbidden");
     let snaps: Vec<Value> = state(region)["snapshots"]
         .as_array()
