@@ -354,3 +354,46 @@ fn ec2_snapshot_snapshots_every_volume_of_the_matched_instances() {
     let meta = read_json(&dir.path().join("out/snap-gpu/metadata.json"));
     assert_eq!(meta["api-stats"]["ec2.CreateSnapshots"], 1);
 }
+
+#[test]
+fn a_query_selects_the_same_instances_sent_to_the_api_applied_locally_and_over_a_snapshot() {
+    let region = "mx-central-1";
+    let ids = seed(region);
+    // (moto takes no wildcards in `instance-type`; the local rules' wildcards are unit-tested.)
+    let query =
+        "    query:\n      - instance-state-name: [running, stopped]\n      - instance-type: t3.micro\n      - tag:Environment: dev\n";
+    let alone = format!("policies:\n  - name: q\n    resource: aws.ec2\n{query}");
+    // With a second EC2 policy without the query, the fetch is shared and the query local.
+    let shared = format!("{alone}  - name: all\n    resource: aws.ec2\n");
+    let matched = |yaml: &str, extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.yml");
+        std::fs::write(&file, yaml).unwrap();
+        let out_dir = dir.path().join("out");
+        let mut args = vec!["run", "--dryrun", "-r", region, "-s", out_dir.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.push(file.to_str().unwrap());
+        let out = live(&args);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        let mut found = crate::util::ids(&out_dir.join("q/resources.json"), "InstanceId");
+        found.sort();
+        (found, read_json(&out_dir.join("q/metadata.json")))
+    };
+    let mut expected: Vec<String> = ["dev_ok", "dev_stopped"]
+        .iter()
+        .flat_map(|k| ids[*k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()))
+        .collect();
+    expected.sort();
+    let (sent, meta) = matched(&alone, &[]);
+    assert_eq!(sent, expected);
+    assert_eq!(meta["api-stats"], serde_json::json!({"ec2.DescribeInstances": 1}));
+    assert_eq!(matched(&shared, &[]).0, expected, "applied locally to a shared fetch");
+    let snapshot = tempfile::tempdir().unwrap();
+    let out = live(&["snapshot", "-r", region, snapshot.path().to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        matched(&alone, &["--snapshot", snapshot.path().to_str().unwrap()]).0,
+        expected,
+        "over a snapshot"
+    );
+}

@@ -9,6 +9,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use custodian_core::action::notify::message::region_of;
 use custodian_core::action::request::{Operation, Request};
 use custodian_core::provider::{FetchError, Fetched, IdOutcome, Provider};
+use custodian_core::resource::query::Query;
 use custodian_core::resource::{parse_describe, FieldSet, ResourceKind};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -140,8 +141,13 @@ impl AwsProvider {
 
     /// One describe response, every page, as the AWS CLI prints it; and the calls made.
     pub fn describe(&self, region: &str, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
+        self.describe_query(region, kind, &Query::default())
+    }
+
+    /// [`AwsProvider::describe`] with the query's filters sent with the call.
+    fn describe_query(&self, region: &str, kind: ResourceKind, query: &Query) -> Result<(Value, u64), AwsFailure> {
         let c = self.clients(region);
-        self.runtime.block_on(kinds::describe(&c, kind))
+        self.runtime.block_on(kinds::describe(&c, kind, query))
     }
 }
 
@@ -154,8 +160,8 @@ impl Provider for AwsProvider {
         self.regions.clone()
     }
 
-    fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet) -> Result<Fetched, FetchError> {
-        shape(region, kind, fields, AwsProvider::describe(self, region, kind))
+    fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet, query: &Query) -> Result<Fetched, FetchError> {
+        shape(region, kind, fields, self.describe_query(region, kind, query))
     }
 
     fn can_act(&self) -> bool {

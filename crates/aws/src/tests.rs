@@ -71,7 +71,7 @@ async fn describe_follows_every_page_at_the_largest_page_size() {
         });
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&page1, &page2]);
     let c = clients(ec2, rds_client(&[]));
-    let (doc, calls) = describe_kind(&c, ResourceKind::Ec2).await.unwrap();
+    let (doc, calls) = describe_kind(&c, ResourceKind::Ec2, &Default::default()).await.unwrap();
     assert_eq!(calls, 2);
     assert_eq!(page1.num_calls() + page2.num_calls(), 2);
     let ids: Vec<&str> = doc["Reservations"]
@@ -103,7 +103,7 @@ async fn throttling_is_retried_until_success() {
         })
         .build();
     let c = clients(mock_client!(aws_sdk_ec2, []), rds_client(&[&throttled]));
-    let (doc, calls) = describe_kind(&c, ResourceKind::Rds).await.unwrap();
+    let (doc, calls) = describe_kind(&c, ResourceKind::Rds, &Default::default()).await.unwrap();
     assert_eq!(throttled.num_calls(), 3, "two throttled attempts, then success");
     assert_eq!(calls, 1, "one page");
     assert_eq!(doc["DBInstances"][0]["DBInstanceIdentifier"], "db-1");
@@ -114,7 +114,7 @@ async fn errors_that_persist_carry_the_aws_error_code() {
     let denied = mock!(aws_sdk_rds::Client::describe_db_instances)
         .then_error(|| DescribeDBInstancesError::generic(ErrorMetadata::builder().code("AccessDenied").message("no").build()));
     let c = clients(mock_client!(aws_sdk_ec2, []), rds_client(&[&denied]));
-    let f = describe_kind(&c, ResourceKind::Rds).await.unwrap_err();
+    let f = describe_kind(&c, ResourceKind::Rds, &Default::default()).await.unwrap_err();
     assert_eq!(f.code, "AccessDenied");
 }
 
@@ -148,4 +148,30 @@ async fn a_failing_id_in_a_batch_does_not_stop_the_others() {
     );
     assert_eq!(stop.num_calls(), 4, "the batch, then one call per id");
     assert_eq!(calls.get("ec2.StopInstances"), Some(&4));
+}
+
+#[tokio::test]
+async fn a_query_is_sent_as_the_describe_calls_filters() {
+    let query = custodian_core::resource::query::Query::new([
+        ("instance-state-name".to_string(), vec!["running".to_string()]),
+        ("tag:Owner".to_string(), vec!["alice".to_string(), "bob".to_string()]),
+    ]);
+    let filtered = mock!(aws_sdk_ec2::Client::describe_instances)
+        .match_requests(|r| {
+            let f = r.filters();
+            f.len() == 2
+                && f[0].name() == Some("instance-state-name")
+                && f[0].values() == ["running"]
+                && f[1].name() == Some("tag:Owner")
+                && f[1].values() == ["alice", "bob"]
+        })
+        .then_output(|| {
+            DescribeInstancesOutput::builder()
+                .reservations(reservation("r-1", &["i-1"]))
+                .build()
+        });
+    let c = clients(mock_client!(aws_sdk_ec2, [&filtered]), rds_client(&[]));
+    let (doc, calls) = describe_kind(&c, ResourceKind::Ec2, &query).await.unwrap();
+    assert_eq!((calls, filtered.num_calls()), (1, 1));
+    assert_eq!(doc["Reservations"][0]["Instances"][0]["InstanceId"], "i-1");
 }

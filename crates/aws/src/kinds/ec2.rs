@@ -2,13 +2,23 @@
 
 use crate::clients::{failure, AwsFailure, Clients, EC2_PAGE};
 use crate::json::{tags, Obj};
-use aws_sdk_ec2::types::{GroupIdentifier, Instance, InstanceNetworkInterface, Reservation};
+use aws_sdk_ec2::types::{Filter, GroupIdentifier, Instance, InstanceNetworkInterface, Reservation};
+use custodian_core::resource::query::Query;
 use serde_json::{json, Value};
 
-/// Every page of `DescribeInstances`; and the pages fetched.
-pub async fn describe(c: &Clients) -> Result<(Value, u64), AwsFailure> {
+/// Every page of `DescribeInstances` with the query's `Filters`; and the pages fetched.
+pub async fn describe(c: &Clients, query: &Query) -> Result<(Value, u64), AwsFailure> {
     let mut calls = 0u64;
-    let mut pages = c.ec2.describe_instances().max_results(EC2_PAGE).into_paginator().send();
+    let filters = super::sdk_filters(query, |name, values| {
+        Filter::builder().name(name).set_values(Some(values.to_vec())).build()
+    });
+    let mut pages = c
+        .ec2
+        .describe_instances()
+        .set_filters(filters)
+        .max_results(EC2_PAGE)
+        .into_paginator()
+        .send();
     let mut reservations = Vec::new();
     while let Some(page) = pages.next().await {
         calls += 1;

@@ -6,16 +6,24 @@ pub mod rds;
 pub mod spot;
 
 use crate::clients::{AwsFailure, Clients};
+use custodian_core::resource::query::Query;
 use custodian_core::resource::ResourceKind;
 use serde_json::Value;
 
-/// Every page of one kind's describe call, as the AWS CLI prints it; and the pages fetched.
-pub async fn describe(c: &Clients, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
+/// Every page of one kind's describe call with `query` as its `Filters`, as the AWS CLI prints
+/// it; and the pages fetched.
+pub async fn describe(c: &Clients, kind: ResourceKind, query: &Query) -> Result<(Value, u64), AwsFailure> {
     match kind {
-        ResourceKind::Ec2 => ec2::describe(c).await,
-        ResourceKind::Rds => rds::describe(c).await,
+        ResourceKind::Ec2 => ec2::describe(c, query).await,
+        ResourceKind::Rds => rds::describe(c, query).await,
+        // Validation refuses `query` on spot requests.
         ResourceKind::SpotRequest => spot::describe(c).await,
     }
+}
+
+/// A query's filters in the SDK's shape (`None` when empty, so the call carries none).
+fn sdk_filters<F>(query: &Query, make: impl Fn(&str, &[String]) -> F) -> Option<Vec<F>> {
+    (!query.is_empty()).then(|| query.filters.iter().map(|f| make(&f.name, &f.values)).collect())
 }
 
 /// A kind's describe call for these ids only, as the AWS CLI prints it; and the calls made.

@@ -2,13 +2,23 @@
 
 use crate::clients::{failure, AwsFailure, Clients, RDS_PAGE};
 use crate::json::{tags, Obj};
-use aws_sdk_rds::types::DbInstance;
+use aws_sdk_rds::types::{DbInstance, Filter};
+use custodian_core::resource::query::Query;
 use serde_json::{json, Value};
 
-/// Every page of `DescribeDBInstances`; and the pages fetched.
-pub async fn describe(c: &Clients) -> Result<(Value, u64), AwsFailure> {
+/// Every page of `DescribeDBInstances` with the query's `Filters`; and the pages fetched.
+pub async fn describe(c: &Clients, query: &Query) -> Result<(Value, u64), AwsFailure> {
     let mut calls = 0u64;
-    let mut pages = c.rds.describe_db_instances().max_records(RDS_PAGE).into_paginator().send();
+    let filters = super::sdk_filters(query, |name, values| {
+        Filter::builder().name(name).set_values(Some(values.to_vec())).build()
+    });
+    let mut pages = c
+        .rds
+        .describe_db_instances()
+        .set_filters(filters)
+        .max_records(RDS_PAGE)
+        .into_paginator()
+        .send();
     let mut dbs = Vec::new();
     while let Some(page) = pages.next().await {
         calls += 1;

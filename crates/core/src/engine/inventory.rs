@@ -4,6 +4,7 @@
 use super::{parallel_map_n, Deadline, EventScope};
 use crate::policy::Policy;
 use crate::provider::{FetchError, Fetched, Provider};
+use crate::resource::query::Query;
 use crate::resource::{FieldSet, ResourceKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
@@ -11,29 +12,34 @@ use std::time::{Duration, Instant};
 /// Fetched resources of every (region, kind) the policies need.
 pub struct Inventory {
     fetched: HashMap<(String, ResourceKind), (Result<Fetched, FetchError>, Duration)>,
+    queries: HashMap<ResourceKind, Query>,
 }
 
 impl Inventory {
     /// Fetches each needed (region, kind) once, in parallel over a bounded set of threads,
     /// starting no fetch once `deadline` is reached (those are [`FetchError::NotReached`]).
-    /// Each resource's view keeps only the keys some policy of that kind reads.
+    /// Each resource's view keeps only the keys some policy of that kind reads. When every
+    /// policy of a kind has the same `query`, it is sent with the describe call; otherwise the
+    /// kind is fetched whole and each policy applies its own query.
     pub fn fetch(provider: &dyn Provider, regions: &[String], policies: &[Policy], deadline: Deadline) -> Inventory {
         let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
         let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
+        let queries: HashMap<ResourceKind, Query> = kinds.iter().map(|k| (*k, shared_query(policies, *k))).collect();
         let jobs: Vec<(String, ResourceKind)> = regions.iter().flat_map(|r| kinds.iter().map(move |k| (r.clone(), *k))).collect();
         let results = parallel_map_n(&jobs, provider.concurrency(), |(region, kind)| {
             let start = Instant::now();
             if deadline.reached() {
                 return (Err(FetchError::NotReached), Duration::ZERO);
             }
-            let r = match fields.get(kind) {
-                Some(f) => provider.fetch(region, *kind, f),
-                None => Err(FetchError::Other(format!("no field set for {}", kind.spec().name))),
+            let r = match (fields.get(kind), queries.get(kind)) {
+                (Some(f), Some(q)) => provider.fetch(region, *kind, f, q),
+                _ => Err(FetchError::Other(format!("no field set for {}", kind.spec().name))),
             };
             (r, start.elapsed())
         });
         Inventory {
             fetched: jobs.into_iter().zip(results).collect(),
+            queries,
         }
     }
 
@@ -61,12 +67,37 @@ impl Inventory {
             };
             fetched.insert((region.to_string(), kind), (r, start.elapsed()));
         }
-        Inventory { fetched }
+        // Cloud Custodian fetches an event's resources by id, without the policy's query
+        // (`c7n/policy.py`, `LambdaMode.resolve_resources`); so does custodian.
+        Inventory {
+            fetched,
+            queries: HashMap::new(),
+        }
+    }
+
+    /// Whether a policy's resources still need its own `query` applied: the kind was fetched
+    /// without it (shared with policies that have none or another one). Event runs never apply
+    /// it.
+    pub fn needs_query(&self, policy: &Policy) -> bool {
+        !policy.query.is_empty() && self.queries.get(&policy.kind).is_some_and(|q| *q != policy.query)
     }
 
     /// The documents of one kind in one region.
     pub fn get(&self, region: &str, kind: ResourceKind) -> Option<&(Result<Fetched, FetchError>, Duration)> {
         self.fetched.get(&(region.to_string(), kind))
+    }
+}
+
+/// The query every policy of `kind` shares, or none.
+fn shared_query(policies: &[Policy], kind: ResourceKind) -> Query {
+    let mut of_kind = policies.iter().filter(|p| p.kind == kind).map(|p| &p.query);
+    let Some(first) = of_kind.next() else {
+        return Query::default();
+    };
+    if of_kind.all(|q| q == first) {
+        first.clone()
+    } else {
+        Query::default()
     }
 }
 
@@ -77,6 +108,7 @@ pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
         for f in &p.filters {
             f.read_fields(kind, &mut keys);
         }
+        keys.extend(p.query.read_fields(kind));
         for a in &p.actions {
             keys.extend(a.behaviour().reads().iter().map(|k| k.to_string()));
         }

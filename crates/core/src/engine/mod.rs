@@ -319,6 +319,11 @@ fn evaluate_one<'a>(
         .event
         .map(|s| s.ids(&policy.name).unwrap_or(&[]).iter().map(String::as_str).collect());
     let population: Vec<&Resource> = match &scope {
+        None if inventory.needs_query(policy) => fetched
+            .resources
+            .iter()
+            .filter(|r| policy.query.matches(policy.kind, &r.view))
+            .collect(),
         None => fetched.resources.iter().collect(),
         Some(ids) => fetched
             .resources

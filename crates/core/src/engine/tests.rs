@@ -1,6 +1,7 @@
 use super::*;
 use crate::action::request::Request;
 use crate::provider::Fetched;
+use crate::resource::query::Query;
 use crate::resource::FieldSet;
 use std::sync::Mutex;
 
@@ -17,7 +18,7 @@ impl Provider for Fake {
     fn regions(&self) -> Vec<String> {
         vec!["r1".into()]
     }
-    fn fetch(&self, _region: &str, kind: ResourceKind, _fields: &FieldSet) -> Result<Fetched, FetchError> {
+    fn fetch(&self, _region: &str, kind: ResourceKind, _fields: &FieldSet, _query: &Query) -> Result<Fetched, FetchError> {
         let docs = match kind {
             ResourceKind::Ec2 => vec![
                 serde_json::json!({"InstanceId": "i-1", "State": {"Name": "running"}, "Tags": [{"Key": "Environment", "Value": "dev"}]}),

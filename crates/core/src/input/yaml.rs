@@ -65,6 +65,14 @@ impl Node {
         }
     }
 
+    /// The items, if this node is a sequence.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            NodeValue::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
     /// The mapping entries, if this node is a mapping.
     pub fn as_map(&self) -> Option<&[(Key, Node)]> {
         match &self.value {

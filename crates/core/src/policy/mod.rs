@@ -4,6 +4,7 @@ pub mod event_mode;
 pub mod eventbridge;
 pub mod load;
 pub mod model;
+pub mod query;
 pub mod trail;
 pub mod validate;
 

@@ -22,6 +22,8 @@ pub struct Policy {
     pub actions: Vec<Action>,
     /// Execution mode.
     pub mode: Mode,
+    /// The describe filters that limit what is fetched (`query`; empty: everything).
+    pub query: crate::resource::query::Query,
     /// The `max-resources` / `max-resources-percent` guard.
     pub max_resources: Option<MaxResources>,
     /// Where the policy is defined.

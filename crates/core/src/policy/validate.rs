@@ -21,9 +21,10 @@ const POLICY_KEYS: &[&str] = &[
     "mode",
     "max-resources",
     "max-resources-percent",
+    "query",
 ];
 /// c7n policy keys custodian does not implement (rejected with a clear message, never ignored).
-const UNSUPPORTED_POLICY_KEYS: &[&str] = &["conditions", "query", "source", "region", "start", "end", "tz", "title"];
+const UNSUPPORTED_POLICY_KEYS: &[&str] = &["conditions", "source", "region", "start", "end", "tz", "title"];
 /// Mode keys custodian reads, with the mode types each applies to.
 const MODE_KEYS: &[(&str, &[&str])] = &[
     (
@@ -186,6 +187,10 @@ fn policy(c: &mut Checker, node: &Node) -> Option<Policy> {
     }
     let mode = get(entries, "mode").map(|v| mode(c, v, kind)).unwrap_or(Some(Mode::Pull));
     let max_resources = max_resources(c, get(entries, "max-resources"), get(entries, "max-resources-percent"));
+    let query = match (get(entries, "query"), kind) {
+        (Some(v), Some(k)) => super::query::parse(c, v, k),
+        _ => Default::default(),
+    };
 
     // Filters and actions need the kind; without it, only their shape is checked.
     let kind_for_children = kind.unwrap_or(ResourceKind::Ec2);
@@ -222,6 +227,7 @@ fn policy(c: &mut Checker, node: &Node) -> Option<Policy> {
         filters,
         actions,
         mode: mode?,
+        query,
         max_resources,
         source: Source {
             file: c.file().to_string(),
@@ -472,12 +478,12 @@ mod tests {
 
     #[test]
     fn every_problem_of_a_policy_is_reported_at_once() {
-        let e = errors("policies:\n  - name: 1x\n    resource: aws.ec3\n    filter: []\n    query: []\n");
+        let e = errors("policies:\n  - name: 1x\n    resource: aws.ec3\n    filter: []\n    conditions: []\n");
         assert_eq!(
             e,
             vec![
                 "p.yml:4:5: unknown policy key 'filter' (did you mean 'filters'?)",
-                "p.yml:5:5: policy key 'query' is not supported by custodian",
+                "p.yml:5:5: policy key 'conditions' is not supported by custodian",
                 "p.yml:2:11: invalid policy name '1x': use letters, digits, '-' and '_', starting with a letter",
                 "p.yml:3:15: unknown resource 'aws.ec3' (did you mean 'aws.ec2'?)",
             ]

@@ -4,6 +4,7 @@
 pub mod snapshot;
 
 use crate::action::request::Request;
+use crate::resource::query::Query;
 use crate::resource::{FieldSet, Resource, ResourceKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -70,16 +71,16 @@ pub trait Provider: Sync {
     fn describe(&self) -> String;
     /// The regions available, in a stable order.
     fn regions(&self) -> Vec<String>;
-    /// Fetches every resource of `kind` in `region` as documents in AWS's own shape; each
-    /// resource's view keeps the top-level keys in `fields`.
-    fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet) -> Result<Fetched, FetchError>;
+    /// Fetches every resource of `kind` in `region` that passes `query`, as documents in AWS's
+    /// own shape; each resource's view keeps the top-level keys in `fields`.
+    fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet, query: &Query) -> Result<Fetched, FetchError>;
     /// Whether actions can be applied (snapshots are read-only).
     fn can_act(&self) -> bool;
 
     /// Fetches the resources of `kind` in `region` with these ids (those that exist). The
     /// default fetches all and keeps the ids; live providers ask for the ids only.
     fn fetch_ids(&self, region: &str, kind: ResourceKind, ids: &[String], fields: &FieldSet) -> Result<Fetched, FetchError> {
-        let mut all = self.fetch(region, kind, fields)?;
+        let mut all = self.fetch(region, kind, fields, &Query::default())?;
         all.resources
             .retain(|r| ids.iter().any(|id| id == crate::resource::resource_id(kind, &r.view)));
         Ok(all)

@@ -2,6 +2,7 @@
 //! `describe-spot-instance-requests.json`, exactly as the AWS CLI prints them. Read-only.
 
 use super::{FetchError, Fetched, Provider};
+use crate::resource::query::Query;
 use crate::resource::{parse_compact, FieldSet, Minifier, ResourceKind};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -67,7 +68,7 @@ impl Provider for SnapshotProvider {
         self.regions.clone()
     }
 
-    fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet) -> Result<Fetched, FetchError> {
+    fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet, query: &Query) -> Result<Fetched, FetchError> {
         let file = self.root.join(region).join(kind.spec().snapshot_file);
         let name = file.display().to_string();
         let compact = match read_compact(&file) {
@@ -83,7 +84,7 @@ impl Provider for SnapshotProvider {
             }
             Err(e) => return Err(FetchError::Other(format!("{name}: {e}"))),
         };
-        let resources = parse_compact(kind, &compact, fields).map_err(|e| {
+        let mut resources = parse_compact(kind, &compact, fields).map_err(|e| {
             let e = match e.classify() {
                 // Place syntax errors in the file as written, not in its compact form.
                 serde_json::error::Category::Syntax | serde_json::error::Category::Eof => std::fs::read_to_string(&file)
@@ -102,6 +103,8 @@ impl Provider for SnapshotProvider {
                 },
             }
         })?;
+        // The describe call's filters, applied as the API would.
+        resources.retain(|r| query.matches(kind, &r.view));
         Ok(Fetched {
             resources,
             api_calls: Vec::new(),

@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod kinds;
+pub mod query;
 
 pub use document::{parse_compact, parse_describe, FieldSet, Minifier, RawDocument, Resource};
 
