@@ -1,7 +1,10 @@
 //! `custodian snapshot -r REGION... DIR`: records the live account in the snapshot layout
-//! (`DIR/<region>/describe-*.json`, as the AWS CLI prints them), for `run --snapshot`.
+//! (`DIR/<region>/describe-*.json`, as the AWS CLI prints them), for `run --snapshot`: the
+//! resource kinds and the related documents filters read (volumes, AMIs in use, subnets,
+//! security groups, VPCs).
 
 use super::ExitCode;
+use crate::resource::related::Related;
 use crate::resource::KINDS;
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,9 +35,13 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             let _ = writeln!(err, "{}: {e}", dir.display());
             return ExitCode::PolicyFailed;
         }
+        let mut image_ids: Vec<String> = Vec::new();
         for spec in KINDS {
             match provider.describe(&region, spec.kind) {
                 Ok((response, calls)) => {
+                    if spec.kind == crate::resource::ResourceKind::Ec2 {
+                        image_ids = instance_images(&response);
+                    }
                     let path = dir.join(spec.snapshot_file);
                     let text = serde_json::to_string_pretty(&response).unwrap_or_default() + "\n";
                     if let Err(e) = std::fs::write(&path, text) {
@@ -56,8 +63,53 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
                 }
             }
         }
+        // Related documents filters read: every volume, subnet, security group and VPC; the
+        // AMIs the instances use.
+        for related in Related::all() {
+            let spec = related.spec();
+            let ids = spec.by_id.then_some(image_ids.as_slice());
+            match crate::provider::Provider::fetch_related(&provider, &region, related, ids) {
+                Ok(loaded) => {
+                    let path = dir.join(spec.snapshot_file);
+                    let n = loaded.documents.len();
+                    let calls: u64 = loaded.api_calls.iter().map(|(_, n)| n).sum();
+                    let text =
+                        serde_json::to_string_pretty(&serde_json::json!({ spec.list_key: loaded.documents })).unwrap_or_default() + "\n";
+                    if let Err(e) = std::fs::write(&path, text) {
+                        let _ = writeln!(err, "{}: {e}", path.display());
+                        code = ExitCode::PolicyFailed;
+                        continue;
+                    }
+                    let _ = writeln!(
+                        out,
+                        "{region} {:<22} {n:>6} documents, {calls} call(s) -> {}",
+                        spec.list_key,
+                        path.display()
+                    );
+                }
+                Err(e) => {
+                    let _ = writeln!(err, "{region} {}: {e}", spec.list_key);
+                    code = ExitCode::PolicyFailed;
+                }
+            }
+        }
     }
     code
+}
+
+/// The distinct AMI ids of a `DescribeInstances` response.
+fn instance_images(response: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = response
+        .get("Reservations")
+        .and_then(|r| r.as_array())
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r.get("Instances").and_then(|i| i.as_array()).into_iter().flatten())
+        .filter_map(|i| i.get("ImageId").and_then(|v| v.as_str()).map(str::to_string))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 fn count(response: &serde_json::Value) -> usize {

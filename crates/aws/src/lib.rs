@@ -6,6 +6,7 @@ pub mod json;
 pub mod kinds;
 pub mod notify;
 pub mod provider;
+pub mod related;
 
 pub use provider::{AwsOptions, AwsProvider};
 

@@ -8,8 +8,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use custodian_core::action::notify::message::region_of;
 use custodian_core::action::request::{Operation, Request};
-use custodian_core::provider::{FetchError, Fetched, IdOutcome, Provider};
+use custodian_core::provider::{FetchError, Fetched, IdOutcome, Loaded, Provider};
 use custodian_core::resource::query::Query;
+use custodian_core::resource::related::Related;
 use custodian_core::resource::{parse_describe, FieldSet, ResourceKind};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -171,6 +172,32 @@ impl Provider for AwsProvider {
     fn fetch_ids(&self, region: &str, kind: ResourceKind, ids: &[String], fields: &FieldSet) -> Result<Fetched, FetchError> {
         let c = self.clients(region);
         shape(region, kind, fields, self.runtime.block_on(kinds::describe_ids(&c, kind, ids)))
+    }
+
+    fn fetch_related(&self, region: &str, related: Related, ids: Option<&[String]>) -> Result<Loaded, FetchError> {
+        let c = self.clients(region);
+        let op = related.spec().describe_api.replacen(':', ".", 1);
+        let (documents, calls) = self
+            .runtime
+            .block_on(crate::related::describe(&c, related, ids))
+            .map_err(|f| FetchError::Other(format!("{op} in {region}: {}: {}", f.code, f.message)))?;
+        Ok(Loaded {
+            documents,
+            api_calls: vec![(op, calls)],
+        })
+    }
+
+    fn fetch_attributes(&self, region: &str, attribute: &'static str, ids: &[String]) -> Result<Loaded, FetchError> {
+        let c = self.clients(region);
+        let op = "ec2.DescribeInstanceAttribute".to_string();
+        let (documents, calls) = self
+            .runtime
+            .block_on(crate::related::instance_attributes(&c, attribute, ids))
+            .map_err(|f| FetchError::Other(format!("{op} ({attribute}) in {region}: {}: {}", f.code, f.message)))?;
+        Ok(Loaded {
+            documents,
+            api_calls: vec![(op, calls)],
+        })
     }
 
     fn account_id(&self) -> Option<String> {

@@ -4,13 +4,17 @@ use crate::policy::Policy;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-/// Every IAM action the policies call: each kind's describe call, and the calls of each action
+/// Every IAM action the policies call: each kind's describe call, the calls filters make
+/// (related describes, `DescribeInstanceAttribute`), and the calls of each action
 /// as configured (an option that adds a call adds its permission). `describe_regions` adds
 /// `ec2:DescribeRegions` for runs over every enabled region (`-r all`).
 pub fn required_actions(policies: &[Policy], describe_regions: bool) -> BTreeSet<&'static str> {
     let mut actions = BTreeSet::new();
     for p in policies {
         actions.insert(p.kind.spec().describe_api);
+        for f in &p.filters {
+            f.permissions(&mut actions);
+        }
         for a in &p.actions {
             actions.extend(a.permissions(p.kind));
         }
@@ -133,6 +137,24 @@ mod tests {
                 "ec2:CancelSpotInstanceRequests",
                 "ec2:DescribeSpotInstanceRequests",
                 "rds:DeleteDBInstance",
+                "rds:DescribeDBInstances"
+            ]
+        );
+    }
+
+    #[test]
+    fn filters_that_load_related_documents_add_their_describe_calls() {
+        let ps = policies(
+            "policies:\n  - name: a\n    resource: ec2\n    filters:\n      - not:\n          - type: ebs\n            key: Encrypted\n            value: true\n      - type: image-age\n        days: 90\n  - name: b\n    resource: rds\n    filters:\n      - default-vpc\n",
+        );
+        let got: Vec<&str> = required_actions(&ps, false).into_iter().collect();
+        assert_eq!(
+            got,
+            vec![
+                "ec2:DescribeImages",
+                "ec2:DescribeInstances",
+                "ec2:DescribeVolumes",
+                "ec2:DescribeVpcs",
                 "rds:DescribeDBInstances"
             ]
         );

@@ -4,24 +4,31 @@
 use super::{parallel_map_n, Deadline, EventScope};
 use crate::policy::Policy;
 use crate::provider::{FetchError, Fetched, Provider};
+use crate::resource::details::{Details, Lookup, Need};
 use crate::resource::query::Query;
+use crate::resource::related::Related;
 use crate::resource::{FieldSet, ResourceKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
-/// Fetched resources of every (region, kind) the policies need.
-pub struct Inventory {
+/// Fetched resources of every (region, kind) the policies need, and per region what filters
+/// loaded besides (related documents, instance attributes), through the same provider.
+pub struct Inventory<'p> {
     fetched: HashMap<(String, ResourceKind), (Result<Fetched, FetchError>, Duration)>,
     queries: HashMap<ResourceKind, Query>,
+    provider: &'p dyn Provider,
+    details: HashMap<String, RwLock<Details>>,
+    no_region_details: RwLock<Details>,
 }
 
-impl Inventory {
+impl<'p> Inventory<'p> {
     /// Fetches each needed (region, kind) once, in parallel over a bounded set of threads,
     /// starting no fetch once `deadline` is reached (those are [`FetchError::NotReached`]).
     /// Each resource's view keeps only the keys some policy of that kind reads. When every
     /// policy of a kind has the same `query`, it is sent with the describe call; otherwise the
     /// kind is fetched whole and each policy applies its own query.
-    pub fn fetch(provider: &dyn Provider, regions: &[String], policies: &[Policy], deadline: Deadline) -> Inventory {
+    pub fn fetch(provider: &'p dyn Provider, regions: &[String], policies: &[Policy], deadline: Deadline) -> Inventory<'p> {
         let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
         let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
         let queries: HashMap<ResourceKind, Query> = kinds.iter().map(|k| (*k, shared_query(policies, *k))).collect();
@@ -40,12 +47,21 @@ impl Inventory {
         Inventory {
             fetched: jobs.into_iter().zip(results).collect(),
             queries,
+            provider,
+            details: regions.iter().map(|r| (r.clone(), RwLock::default())).collect(),
+            no_region_details: RwLock::default(),
         }
     }
 
     /// Fetches only what an event names: for each kind its policies use, the ids the event
     /// names for them (`DescribeInstances` with `InstanceIds`, ...), in the event's region.
-    pub fn fetch_event(provider: &dyn Provider, region: &str, policies: &[Policy], scope: &EventScope, deadline: Deadline) -> Inventory {
+    pub fn fetch_event(
+        provider: &'p dyn Provider,
+        region: &str,
+        policies: &[Policy],
+        scope: &EventScope,
+        deadline: Deadline,
+    ) -> Inventory<'p> {
         let mut ids: BTreeMap<ResourceKind, Vec<String>> = BTreeMap::new();
         for p in policies {
             if let Some(named) = scope.ids(&p.name) {
@@ -72,7 +88,92 @@ impl Inventory {
         Inventory {
             fetched,
             queries: HashMap::new(),
+            provider,
+            details: [(region.to_string(), RwLock::default())].into_iter().collect(),
+            no_region_details: RwLock::default(),
         }
+    }
+
+    /// What has been loaded for filters in `region`.
+    pub fn details(&self, region: &str) -> RwLockReadGuard<'_, Details> {
+        self.details
+            .get(region)
+            .unwrap_or(&self.no_region_details)
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Loads what `needs` ask for in `region`: each region-wide related type once, by-id
+    /// related documents and instance attributes for the ids not asked yet. Every id asked is
+    /// recorded (answered or not), so nothing is asked twice. The API calls made.
+    pub fn load(&self, region: &str, needs: &[Need]) -> Result<Vec<(String, u64)>, FetchError> {
+        let Some(lock) = self.details.get(region) else {
+            return Err(FetchError::Other(format!("no resources were fetched in {region}")));
+        };
+        let mut calls = Vec::new();
+        let mut related: BTreeMap<Related, BTreeSet<&str>> = BTreeMap::new();
+        let mut attributes: BTreeMap<&'static str, BTreeSet<&str>> = BTreeMap::new();
+        for n in needs {
+            match n {
+                Need::Related(r, id) => {
+                    related.entry(*r).or_default().insert(id);
+                }
+                Need::Attribute(a, id) => {
+                    attributes.entry(*a).or_default().insert(id);
+                }
+            }
+        }
+        for (r, ids) in related {
+            let known = self.details(region);
+            let ids: Option<Vec<String>> = if r.spec().by_id {
+                let missing: Vec<String> = ids
+                    .into_iter()
+                    .filter(|id| known.related(r, id) == Lookup::NotLoaded)
+                    .map(str::to_string)
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                Some(missing)
+            } else if known.all_related(r).is_some() {
+                continue;
+            } else {
+                None
+            };
+            drop(known);
+            let loaded = self.provider.fetch_related(region, r, ids.as_deref())?;
+            calls.extend(loaded.api_calls);
+            lock.write()
+                .unwrap_or_else(|e| e.into_inner())
+                .add_related(r, ids.as_deref(), loaded.documents);
+        }
+        for (a, ids) in attributes {
+            let ids: Vec<String> = {
+                let known = self.details(region);
+                ids.into_iter()
+                    .filter(|id| known.attribute(a, id).is_none())
+                    .map(str::to_string)
+                    .collect()
+            };
+            if ids.is_empty() {
+                continue;
+            }
+            let loaded = self.provider.fetch_attributes(region, a, &ids)?;
+            calls.extend(loaded.api_calls);
+            let mut d = lock.write().unwrap_or_else(|e| e.into_inner());
+            for answer in loaded.documents {
+                if let Some(id) = answer.get("InstanceId").and_then(|v| v.as_str()).map(str::to_string) {
+                    d.add_attribute(a, &id, answer);
+                }
+            }
+            // An instance without an answer (terminated meanwhile) reads as no value.
+            for id in &ids {
+                if d.attribute(a, id).is_none() {
+                    d.add_attribute(a, id, serde_json::Value::Null);
+                }
+            }
+        }
+        Ok(calls)
     }
 
     /// Whether a policy's resources still need its own `query` applied: the kind was fetched

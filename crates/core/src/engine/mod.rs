@@ -218,7 +218,7 @@ impl<'a> RunSpec<'a> {
 /// it matches never depends on the other policies; what earlier policies did (or, in a dry run,
 /// planned) decides only whether its actions are still needed. The same requests are planned
 /// in every mode, so a dry run is exact.
-pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory) -> Vec<PolicyRun<'a>> {
+pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRun<'a>> {
     let now = spec.clock.now();
     let kinds: BTreeSet<ResourceKind> = spec.policies.iter().map(|p| p.kind).collect();
     let per_region = parallel_map(spec.regions, |region| {
@@ -287,7 +287,7 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory) -> Vec<PolicyRun<'a
 fn evaluate_one<'a>(
     policy: &'a Policy,
     region: &str,
-    inventory: &'a Inventory,
+    inventory: &'a Inventory<'_>,
     now: jiff::Timestamp,
     effects: &Effects,
     spec: &RunSpec,
@@ -334,26 +334,38 @@ fn evaluate_one<'a>(
     run.population = population.len();
     let notes = ScheduleNotes::default();
     let cx = EvalContext {
-        kind: policy.kind,
-        now,
         notes: Some(&notes),
         event,
+        ..EvalContext::new(policy.kind, now)
     };
     // Filters see the state as fetched: matches never depend on other policies. In order:
     // per-resource filters, and between them any `reduce` over the set that passed so far.
     let mut current = population;
     let mut pending: Vec<&crate::filter::Filter> = Vec::new();
+    let mut loaded_calls = Vec::new();
+    let mut selected = Ok(());
     for f in &policy.filters {
         if let crate::filter::Filter::Reduce(reduce) = f {
-            current.retain(|r| pending.iter().all(|p| p.matches(&r.view, &cx)));
+            selected = selected.and_then(|_| {
+                current = select(std::mem::take(&mut current), &pending, &cx, inventory, region, &mut loaded_calls)?;
+                Ok(())
+            });
             pending.clear();
             current = reduce.apply(current, policy.kind, now);
         } else {
             pending.push(f);
         }
     }
-    current.retain(|r| pending.iter().all(|p| p.matches(&r.view, &cx)));
-    run.matched = current;
+    let selected = selected.and_then(|_| select(current, &pending, &cx, inventory, region, &mut loaded_calls));
+    run.api_calls.extend(loaded_calls);
+    match selected {
+        Ok(m) => run.matched = m,
+        Err(e) => {
+            run.status = Status::Failed(e.to_string());
+            run.eval_time = start.elapsed();
+            return run;
+        }
+    }
     run.schedule = notes.into_findings();
     if !run.schedule.opted_out.is_empty() {
         let ids: BTreeSet<&str> = run.schedule.opted_out.iter().map(String::as_str).collect();
@@ -372,11 +384,11 @@ fn evaluate_one<'a>(
     }
     // Actions see the run: a resource an earlier policy changed is planned on its changed
     // document, and skipped when it no longer matches the filters there.
+    let details = inventory.details(region);
     let quiet = EvalContext {
-        kind: policy.kind,
-        now,
-        notes: None,
         event,
+        details: Some(&details),
+        ..EvalContext::new(policy.kind, now)
     };
     let candidates: Vec<Candidate> = run
         .matched
@@ -410,6 +422,54 @@ fn evaluate_one<'a>(
     run.plans = policy.actions.iter().map(|a| plan(a, &candidates, &pcx)).collect();
     run.eval_time = start.elapsed();
     run
+}
+
+/// The candidates that pass every filter of `filters`, in order. Resources a filter cannot
+/// decide yet (it needs related documents or instance attributes not loaded) are evaluated
+/// again after the cheapest tier of what they need is loaded, so dearer calls are made only
+/// for the resources that cheaper ones left undecided. The calls made go to `calls`.
+fn select<'r>(
+    candidates: Vec<&'r Resource>,
+    filters: &[&crate::filter::Filter],
+    base: &EvalContext,
+    inventory: &Inventory<'_>,
+    region: &str,
+    calls: &mut Vec<(String, u64)>,
+) -> Result<Vec<&'r Resource>, FetchError> {
+    use crate::resource::details::Need;
+    let mut verdicts: Vec<Option<bool>> = vec![None; candidates.len()];
+    loop {
+        let mut wanted: BTreeSet<Need> = BTreeSet::new();
+        {
+            let details = inventory.details(region);
+            let needs = std::cell::RefCell::new(Vec::new());
+            let cx = EvalContext {
+                details: Some(&details),
+                needs: Some(&needs),
+                ..*base
+            };
+            for (r, verdict) in candidates.iter().zip(verdicts.iter_mut()).filter(|(_, v)| v.is_none()) {
+                *verdict = crate::filter::all(filters.iter().copied(), &r.view, &cx);
+                let mut n = needs.borrow_mut();
+                if verdict.is_none() {
+                    wanted.extend(n.drain(..));
+                } else {
+                    n.clear();
+                }
+            }
+        }
+        let Some(tier) = wanted.iter().map(Need::tier).min() else {
+            break;
+        };
+        let batch: Vec<Need> = wanted.into_iter().filter(|n| n.tier() == tier).collect();
+        calls.extend(inventory.load(region, &batch)?);
+    }
+    Ok(candidates
+        .into_iter()
+        .zip(verdicts)
+        .filter(|(_, v)| *v == Some(true))
+        .map(|(r, _)| r)
+        .collect())
 }
 
 /// Totals over a run.

@@ -90,12 +90,7 @@ mod tests {
     use serde_json::json;
 
     fn cx(kind: ResourceKind) -> EvalContext<'static> {
-        EvalContext {
-            kind,
-            now: "2026-06-15T12:00:00Z".parse().unwrap(),
-            notes: None,
-            event: None,
-        }
+        EvalContext::new(kind, "2026-06-15T12:00:00Z".parse().unwrap())
     }
 
     fn age(op: &str, days: f64) -> AgeFilter {

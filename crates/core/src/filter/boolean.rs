@@ -93,12 +93,7 @@ mod tests {
     #[test]
     fn boolean_blocks_nest() {
         let doc = json!({"A": 1, "B": 2});
-        let c = EvalContext {
-            kind: ResourceKind::Ec2,
-            now: "2026-06-15T12:00:00Z".parse().unwrap(),
-            notes: None,
-            event: None,
-        };
+        let c = EvalContext::new(ResourceKind::Ec2, "2026-06-15T12:00:00Z".parse().unwrap());
         let f = Filter::Or(vec![
             vf("A", json!(5)),
             Filter::And(vec![vf("A", json!(1)), Filter::Not(vec![vf("B", json!(3))])]),

@@ -9,14 +9,18 @@ pub mod marked;
 pub mod offhours;
 pub mod path;
 pub mod reduce;
+pub mod related;
 pub mod tag_count;
 pub mod uptime;
 pub mod value;
 
 use crate::input::{get, hint, Checker, Entries, Node, NodeValue};
+use crate::resource::details::{Details, Lookup, Need};
+use crate::resource::related::Related;
 use crate::resource::ResourceKind;
 use jiff::Timestamp;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 pub use value::{Op, ValueFilter, ValueType};
 
@@ -45,7 +49,11 @@ pub struct FilterDef {
 /// The filter table, sorted by name. `schema`, error lists and "did you mean" read it.
 pub const FILTERS: &[FilterDef] = &[
     boolean::AND,
+    related::DEFAULT_VPC,
+    related::EBS,
     event::EVENT,
+    related::IMAGE,
+    related::IMAGE_AGE,
     age::INSTANCE_AGE,
     uptime::INSTANCE_UPTIME,
     marked::MARKED_FOR_OP,
@@ -54,9 +62,12 @@ pub const FILTERS: &[FilterDef] = &[
     offhours::ONHOUR,
     boolean::OR,
     reduce::REDUCE,
+    related::SECURITY_GROUP,
     age::STATE_AGE,
+    related::SUBNET,
     tag_count::TAG_COUNT,
     value::parse::VALUE,
+    related::VPC,
 ];
 
 /// Cloud Custodian filters of EC2, RDS or spot requests that custodian does not support yet
@@ -70,16 +81,12 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "cross-account",
     "db-option-groups",
     "db-parameter",
-    "default-vpc",
-    "ebs",
     "engine",
     "ephemeral",
     "finding",
     "has-specific-managed-policy",
     "health-event",
     "iam-role",
-    "image",
-    "image-age",
     "instance-attribute",
     "kms-alias",
     "kms-key",
@@ -87,16 +94,13 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "metrics",
     "network-location",
     "ops-item",
-    "security-group",
     "singleton",
     "ssm",
     "ssm-compliance",
     "stop-protected",
-    "subnet",
     "termination-protected",
     "upgrade-available",
     "user-data",
-    "vpc",
 ];
 
 /// A validated filter.
@@ -126,6 +130,9 @@ pub enum Filter {
     Event(ValueFilter),
     /// `reduce`: a selection over the whole set (applied by the engine, in order).
     Reduce(Box<reduce::Reduce>),
+    /// `ebs`, `image`, `image-age`, `subnet`, `security-group`, `vpc`, `default-vpc`: over the
+    /// resource's related documents.
+    Related(Box<related::RelatedFilter>),
 }
 
 /// Everything a filter needs besides the document.
@@ -139,25 +146,99 @@ pub struct EvalContext<'a> {
     pub notes: Option<&'a crate::schedule::ScheduleNotes>,
     /// The triggering event of an event-mode run (what the `event` filter reads).
     pub event: Option<&'a Value>,
+    /// Related documents and instance attributes loaded so far in this region.
+    pub details: Option<&'a Details>,
+    /// Where filters record what they need and is not loaded (see [`Filter::check`]).
+    pub needs: Option<&'a RefCell<Vec<Need>>>,
+}
+
+impl<'a> EvalContext<'a> {
+    /// A context with nothing but the kind and the time.
+    pub fn new(kind: ResourceKind, now: Timestamp) -> Self {
+        EvalContext {
+            kind,
+            now,
+            notes: None,
+            event: None,
+            details: None,
+            needs: None,
+        }
+    }
+
+    /// A related document; `None` (and the need recorded) when it is not loaded yet.
+    pub fn related(&self, related: Related, id: &str) -> Option<Option<&'a Value>> {
+        match self.details.map(|d| d.related(related, id)).unwrap_or(Lookup::NotLoaded) {
+            Lookup::Found(d) => Some(Some(d)),
+            Lookup::Missing => Some(None),
+            Lookup::NotLoaded => {
+                let id = if related.spec().by_id { id.to_string() } else { String::new() };
+                self.need(Need::Related(related, id));
+                None
+            }
+        }
+    }
+
+    /// Every document of a region-wide related type; `None` (need recorded) until loaded.
+    pub fn all_related(&self, related: Related) -> Option<Vec<&'a Value>> {
+        let all = self.details.and_then(|d| d.all_related(related));
+        if all.is_none() {
+            self.need(Need::Related(related, String::new()));
+        }
+        all
+    }
+
+    /// An instance attribute's answer; `None` (need recorded) until loaded.
+    pub fn attribute(&self, attribute: &'static str, id: &str) -> Option<&'a Value> {
+        let found = self.details.and_then(|d| d.attribute(attribute, id));
+        if found.is_none() {
+            self.need(Need::Attribute(attribute, id.to_string()));
+        }
+        found
+    }
+
+    fn need(&self, need: Need) {
+        if let Some(n) = self.needs {
+            n.borrow_mut().push(need);
+        }
+    }
 }
 
 impl Filter {
-    /// Does the document match?
+    /// Does the document match? Undecided (something not loaded) is no match.
     pub fn matches(&self, doc: &Value, cx: &EvalContext) -> bool {
+        self.check(doc, cx) == Some(true)
+    }
+
+    /// Does the document match: `Some(answer)`, or `None` while a filter it reaches needs
+    /// something not loaded (recorded in `cx.needs`). Three-valued (Kleene) logic, so a cheap
+    /// filter that decides an `and` or `or` makes the dearer ones moot, whatever their order:
+    /// the answer, once decided, is the one full evaluation would give.
+    pub fn check(&self, doc: &Value, cx: &EvalContext) -> Option<bool> {
         match self {
-            Filter::Value(v) => v.matches(doc, cx.now),
-            Filter::And(children) => children.iter().all(|f| f.matches(doc, cx)),
-            Filter::Or(children) => children.iter().any(|f| f.matches(doc, cx)),
-            Filter::Not(children) => !children.iter().all(|f| f.matches(doc, cx)),
-            Filter::InstanceAge(a) => a.matches_resource_age(doc, cx),
-            Filter::StateAge(a) => a.matches_state_age(doc, cx),
-            Filter::InstanceUptime(u) => u.matches(doc, cx.now),
-            Filter::TagCount(t) => t.matches(doc),
-            Filter::MarkedForOp(m) => m.matches(doc, cx.now),
-            Filter::OffHours(o) => o.matches(cx.kind, doc, cx.now, cx.notes),
-            Filter::Event(v) => event::matches(v, cx.event, cx.now),
+            Filter::Value(v) => Some(v.matches(doc, cx.now)),
+            Filter::And(children) => all(children, doc, cx),
+            Filter::Or(children) => {
+                let mut undecided = false;
+                for f in children {
+                    match f.check(doc, cx) {
+                        Some(true) => return Some(true),
+                        Some(false) => {}
+                        None => undecided = true,
+                    }
+                }
+                (!undecided).then_some(false)
+            }
+            Filter::Not(children) => all(children, doc, cx).map(|b| !b),
+            Filter::InstanceAge(a) => Some(a.matches_resource_age(doc, cx)),
+            Filter::StateAge(a) => Some(a.matches_state_age(doc, cx)),
+            Filter::InstanceUptime(u) => Some(u.matches(doc, cx.now)),
+            Filter::TagCount(t) => Some(t.matches(doc)),
+            Filter::MarkedForOp(m) => Some(m.matches(doc, cx.now)),
+            Filter::OffHours(o) => Some(o.matches(cx.kind, doc, cx.now, cx.notes)),
+            Filter::Event(v) => Some(event::matches(v, cx.event, cx.now)),
             // A set-level selection: the engine applies it between the per-resource filters.
-            Filter::Reduce(_) => true,
+            Filter::Reduce(_) => Some(true),
+            Filter::Related(r) => r.check(doc, cx),
         }
     }
 
@@ -182,8 +263,43 @@ impl Filter {
             }
             Filter::Event(_) => {}
             Filter::Reduce(r) => r.read_fields(out),
+            Filter::Related(r) => r.read_fields(kind, out),
         }
     }
+}
+
+impl Filter {
+    /// Adds the IAM actions evaluating this filter calls (related describes) to `out`.
+    pub fn permissions(&self, out: &mut BTreeSet<&'static str>) {
+        match self {
+            Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().for_each(|f| f.permissions(out)),
+            Filter::Related(r) => {
+                out.insert(r.related.spec().describe_api);
+            }
+            Filter::Value(_)
+            | Filter::InstanceAge(_)
+            | Filter::StateAge(_)
+            | Filter::InstanceUptime(_)
+            | Filter::TagCount(_)
+            | Filter::MarkedForOp(_)
+            | Filter::OffHours(_)
+            | Filter::Event(_)
+            | Filter::Reduce(_) => {}
+        }
+    }
+}
+
+/// Every filter matches (Kleene `and`): a definite no wins over undecided ones.
+pub fn all<'f>(filters: impl IntoIterator<Item = &'f Filter>, doc: &Value, cx: &EvalContext) -> Option<bool> {
+    let mut undecided = false;
+    for f in filters {
+        match f.check(doc, cx) {
+            Some(false) => return Some(false),
+            Some(true) => {}
+            None => undecided = true,
+        }
+    }
+    (!undecided).then_some(true)
 }
 
 /// A filter's mapping as validation sees it.

@@ -71,12 +71,7 @@ mod tests {
             "policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: instance-uptime\n        op: less-than\n        days: 1.5\n",
         )
         .unwrap();
-        let cx = crate::filter::EvalContext {
-            kind: ResourceKind::Ec2,
-            now,
-            notes: None,
-            event: None,
-        };
+        let cx = crate::filter::EvalContext::new(ResourceKind::Ec2, now);
         assert!(policies[0].filters[0].matches(&doc, &cx));
         let e = crate::policy::load_text(
             "p.yml",

@@ -533,10 +533,10 @@ mod tests {
 
     #[test]
     fn cloud_custodian_elements_we_lack_are_named_as_such() {
-        let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: image-age\n        days: 30\n");
+        let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: ephemeral\n        days: 30\n");
         assert_eq!(
             e,
-            vec!["p.yml:5:15: 'image-age' is a Cloud Custodian filter that custodian does not support yet"]
+            vec!["p.yml:5:15: 'ephemeral' is a Cloud Custodian filter that custodian does not support yet"]
         );
         let e = errors("policies:\n  - name: a\n    resource: ec2\n    actions:\n      - resize\n");
         assert_eq!(

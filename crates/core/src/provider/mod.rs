@@ -5,6 +5,7 @@ pub mod snapshot;
 
 use crate::action::request::Request;
 use crate::resource::query::Query;
+use crate::resource::related::Related;
 use crate::resource::{FieldSet, Resource, ResourceKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,6 +87,25 @@ pub trait Provider: Sync {
         Ok(all)
     }
 
+    /// Related documents of `related` in `region`, as its describe call lists them: every one
+    /// (`ids: None`) or those of `ids` that exist.
+    fn fetch_related(&self, _region: &str, related: Related, _ids: Option<&[String]>) -> Result<Loaded, FetchError> {
+        Err(FetchError::Other(format!(
+            "{} cannot fetch {} documents",
+            self.describe(),
+            related.spec().name
+        )))
+    }
+
+    /// `DescribeInstanceAttribute` of `attribute` for each of `ids`, answers as the AWS CLI
+    /// prints them (`{"InstanceId": ..., "DisableApiTermination": {"Value": false}}`).
+    fn fetch_attributes(&self, _region: &str, attribute: &'static str, _ids: &[String]) -> Result<Loaded, FetchError> {
+        Err(FetchError::Other(format!(
+            "{} cannot fetch the instance attribute {attribute}",
+            self.describe()
+        )))
+    }
+
     /// The account the provider acts in, when it knows.
     fn account_id(&self) -> Option<String> {
         None
@@ -113,6 +133,15 @@ pub trait Provider: Sync {
             .collect();
         (outcomes, BTreeMap::new())
     }
+}
+
+/// Documents loaded for filters (related documents, attribute answers), and the calls made.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The documents.
+    pub documents: Vec<serde_json::Value>,
+    /// API calls made, by `service.Operation`.
+    pub api_calls: Vec<(String, u64)>,
 }
 
 /// The result of one fetch.

@@ -1,9 +1,12 @@
 //! The snapshot provider: `DIR/<region>/describe-instances.json`, `describe-db-instances.json`,
 //! `describe-spot-instance-requests.json`, exactly as the AWS CLI prints them. Read-only.
 
-use super::{FetchError, Fetched, Provider};
+use super::{FetchError, Fetched, Loaded, Provider};
+use crate::resource::details::attribute_key;
 use crate::resource::query::Query;
+use crate::resource::related::Related;
 use crate::resource::{parse_compact, FieldSet, Minifier, ResourceKind};
+use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -113,5 +116,90 @@ impl Provider for SnapshotProvider {
 
     fn can_act(&self) -> bool {
         false
+    }
+
+    fn fetch_related(&self, region: &str, related: Related, ids: Option<&[String]>) -> Result<Loaded, FetchError> {
+        let spec = related.spec();
+        let mut documents = match self.read_json(region, spec.snapshot_file)? {
+            None => Vec::new(),
+            Some((name, v)) => match v.get(spec.list_key) {
+                Some(Value::Array(items)) => items.clone(),
+                _ => {
+                    return Err(FetchError::Malformed {
+                        file: name,
+                        line: 1,
+                        column: 1,
+                        message: format!("not {} output: no '{}' list", spec.describe_api, spec.list_key),
+                    })
+                }
+            },
+        };
+        if let Some(ids) = ids {
+            documents.retain(|d| {
+                d.get(spec.id_field)
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| ids.iter().any(|i| i == id))
+            });
+        }
+        Ok(Loaded {
+            documents,
+            api_calls: Vec::new(),
+        })
+    }
+
+    fn fetch_attributes(&self, region: &str, attribute: &'static str, ids: &[String]) -> Result<Loaded, FetchError> {
+        let key = attribute_key(attribute);
+        let documents = match self.read_json(region, INSTANCE_ATTRIBUTES_FILE)? {
+            None => Vec::new(),
+            Some((name, Value::Array(items))) => {
+                let _ = name;
+                items
+                    .into_iter()
+                    .filter(|a| a.get(&key).is_some())
+                    .filter(|a| {
+                        a.get("InstanceId")
+                            .and_then(Value::as_str)
+                            .is_some_and(|id| ids.iter().any(|i| i == id))
+                    })
+                    .collect()
+            }
+            Some((name, _)) => {
+                return Err(FetchError::Malformed {
+                    file: name,
+                    line: 1,
+                    column: 1,
+                    message: "not a list of DescribeInstanceAttribute answers".into(),
+                })
+            }
+        };
+        Ok(Loaded {
+            documents,
+            api_calls: Vec::new(),
+        })
+    }
+}
+
+/// The snapshot file of recorded `DescribeInstanceAttribute` answers (a JSON list of them).
+pub const INSTANCE_ATTRIBUTES_FILE: &str = "describe-instance-attribute.json";
+
+impl SnapshotProvider {
+    /// A region's JSON file, parsed: `None` when it does not exist.
+    fn read_json(&self, region: &str, file: &str) -> Result<Option<(String, Value)>, FetchError> {
+        let path = self.root.join(region).join(file);
+        let name = path.display().to_string();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(FetchError::Other(format!("{name}: {e}"))),
+        };
+        match serde_json::from_str(&text) {
+            Ok(v) => Ok(Some((name, v))),
+            Err(e) => Err(FetchError::Malformed {
+                file: name,
+                line: e.line(),
+                column: e.column(),
+                message: format!("invalid JSON: {e}"),
+            }),
+        }
     }
 }

@@ -57,7 +57,8 @@ pub fn policy_cost(run: &PolicyRun, prices: &PriceTable, now: Timestamp) -> Poli
         | Filter::TagCount(_)
         | Filter::MarkedForOp(_)
         | Filter::Event(_)
-        | Filter::Reduce(_) => None,
+        | Filter::Reduce(_)
+        | Filter::Related(_) => None,
     });
     let ending = |a: &&Action| a.name().def().ends_compute;
     if !run.policy.actions.iter().any(|a| ending(&a)) || run.plans.is_empty() {

@@ -1,9 +1,11 @@
 //! Resource kinds: the [`KINDS`] table (one module per kind under [`kinds`]), and resource
 //! documents in AWS's own shape.
 
+pub mod details;
 pub mod document;
 pub mod kinds;
 pub mod query;
+pub mod related;
 
 pub use document::{parse_compact, parse_describe, FieldSet, Minifier, RawDocument, Resource};
 

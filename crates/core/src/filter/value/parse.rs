@@ -23,6 +23,28 @@ const UNSUPPORTED_VALUE_TYPES: &[&str] = &["cidr", "cidr_size", "unique_size", "
 
 /// Validates a value filter's mapping (keys already checked).
 pub fn parse_value(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
+    let attributes = Attributes {
+        name: f.kind.spec().name,
+        names: f.kind.spec().attributes,
+        checked: f.kind_known,
+    };
+    value_filter(c, f, &attributes).map(Filter::Value)
+}
+
+/// The attributes a value filter's keys are checked against: the resource kind's, or a
+/// related type's (an `ebs` filter's keys are volume attributes).
+pub struct Attributes {
+    /// What the keys belong to, for messages (`aws.ec2`, `EBS volume`).
+    pub name: &'static str,
+    /// The top-level attributes, sorted.
+    pub names: &'static [&'static str],
+    /// Whether to check at all (not when the policy's kind is unknown).
+    pub checked: bool,
+}
+
+/// Validates the value-filter keys of a mapping (`key`, `value`, `op`, `value_type`,
+/// `value_regex`) into a [`ValueFilter`], its key checked against `attributes`.
+pub fn value_filter(c: &mut Checker, f: &FilterInput, attributes: &Attributes) -> Option<ValueFilter> {
     let before = c.errors();
     if let Some(v) = get(f.entries, "value_from") {
         c.at_node(v, "'value_from' is not supported by custodian; list the values in 'value'");
@@ -33,7 +55,7 @@ pub fn parse_value(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
             None
         }
         Some(k) => match k.as_str() {
-            Some(text) => key_path(c, k.pos, text, f.kind, f.kind_known),
+            Some(text) => key_path_in(c, k.pos, text, attributes),
             None => {
                 c.at_node(k, "'key' must be a string");
                 None
@@ -130,14 +152,14 @@ pub fn parse_value(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
     if c.errors() > before {
         return None;
     }
-    Some(Filter::Value(ValueFilter {
+    Some(ValueFilter {
         key: key?,
         op,
         value: value?.to_json(),
         value_type,
         pattern,
         value_regex,
-    }))
+    })
 }
 
 /// The `- Key: value` shorthand of a value filter (equality with one value).
@@ -173,6 +195,16 @@ pub fn shorthand(c: &mut Checker, key: &Key, value: &Node, kind: ResourceKind, k
 /// A key path, its root checked against the kind's attributes (a typo is an error, never a
 /// silent no-match).
 pub fn key_path(c: &mut Checker, pos: Pos, text: &str, kind: ResourceKind, kind_known: bool) -> Option<KeyPath> {
+    let attributes = Attributes {
+        name: kind.spec().name,
+        names: kind.spec().attributes,
+        checked: kind_known,
+    };
+    key_path_in(c, pos, text, &attributes)
+}
+
+/// [`key_path`] against any attribute list.
+pub fn key_path_in(c: &mut Checker, pos: Pos, text: &str, attributes: &Attributes) -> Option<KeyPath> {
     let path = match KeyPath::parse(text) {
         Ok(p) => p,
         Err(e) => {
@@ -180,10 +212,9 @@ pub fn key_path(c: &mut Checker, pos: Pos, text: &str, kind: ResourceKind, kind_
             return None;
         }
     };
-    if let (Some(root), true) = (path.root(), kind_known) {
-        let spec = kind.spec();
-        if !spec.attributes.contains(&root) && !spec.attributes.contains(&text) {
-            let help = suggest(root, spec.attributes.iter().copied());
+    if let (Some(root), true) = (path.root(), attributes.checked) {
+        if !attributes.names.contains(&root) && !attributes.names.contains(&text) {
+            let help = suggest(root, attributes.names.iter().copied());
             let is_path = text.contains('.') || text.contains('[');
             let help = match help {
                 Some(h) => Some(h),
@@ -194,7 +225,7 @@ pub fn key_path(c: &mut Checker, pos: Pos, text: &str, kind: ResourceKind, kind_
                 crate::input::Severity::Error,
                 pos,
                 text.chars().count(),
-                format!("unknown key '{root}' for {}", spec.name),
+                format!("unknown key '{root}' for {}", attributes.name),
                 help,
             );
             return None;

@@ -1,0 +1,304 @@
+//! Related resources: the documents filters such as `ebs`, `image`, `subnet` read besides the
+//! resource itself. Each is fetched at most once per region and run, only when a resource
+//! reaches a filter that needs it, in AWS's own shape (the AWS CLI's describe output), from
+//! the API or from `DIR/<region>/<snapshot_file>`.
+
+use super::ResourceKind;
+use serde_json::Value;
+
+/// A related resource type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Related {
+    /// EBS volumes (`DescribeVolumes`).
+    Volumes,
+    /// AMIs (`DescribeImages`, for the image ids in use only).
+    Images,
+    /// Subnets (`DescribeSubnets`).
+    Subnets,
+    /// Security groups (`DescribeSecurityGroups`).
+    SecurityGroups,
+    /// VPCs (`DescribeVpcs`).
+    Vpcs,
+}
+
+/// How a related type is fetched and read.
+#[derive(Debug)]
+pub struct RelatedSpec {
+    /// The type.
+    pub related: Related,
+    /// What people call it in messages.
+    pub name: &'static str,
+    /// The describe call, as `service:Operation` (also its IAM permission).
+    pub describe_api: &'static str,
+    /// The snapshot file of its describe output.
+    pub snapshot_file: &'static str,
+    /// The describe output's list key.
+    pub list_key: &'static str,
+    /// The id attribute.
+    pub id_field: &'static str,
+    /// Fetched by id (only the ids the resources name), not the whole region.
+    pub by_id: bool,
+    /// Top-level attributes (sorted), for key validation in filters over it.
+    pub attributes: &'static [&'static str],
+}
+
+/// The related-type table, in the order of [`Related`].
+pub const RELATED: &[RelatedSpec] = &[
+    RelatedSpec {
+        related: Related::Volumes,
+        name: "EBS volume",
+        describe_api: "ec2:DescribeVolumes",
+        snapshot_file: "describe-volumes.json",
+        list_key: "Volumes",
+        id_field: "VolumeId",
+        by_id: false,
+        attributes: &[
+            "Attachments",
+            "AvailabilityZone",
+            "CreateTime",
+            "Encrypted",
+            "FastRestored",
+            "Iops",
+            "KmsKeyId",
+            "MultiAttachEnabled",
+            "OutpostArn",
+            "Size",
+            "SnapshotId",
+            "State",
+            "Tags",
+            "Throughput",
+            "VolumeId",
+            "VolumeType",
+        ],
+    },
+    RelatedSpec {
+        related: Related::Images,
+        name: "AMI",
+        describe_api: "ec2:DescribeImages",
+        snapshot_file: "describe-images.json",
+        list_key: "Images",
+        id_field: "ImageId",
+        by_id: true,
+        attributes: &[
+            "Architecture",
+            "BlockDeviceMappings",
+            "BootMode",
+            "CreationDate",
+            "DeprecationTime",
+            "Description",
+            "EnaSupport",
+            "Hypervisor",
+            "ImageId",
+            "ImageLocation",
+            "ImageOwnerAlias",
+            "ImageType",
+            "ImdsSupport",
+            "KernelId",
+            "Name",
+            "OwnerId",
+            "Platform",
+            "PlatformDetails",
+            "Public",
+            "RamdiskId",
+            "RootDeviceName",
+            "RootDeviceType",
+            "SriovNetSupport",
+            "State",
+            "Tags",
+            "TpmSupport",
+            "UsageOperation",
+            "VirtualizationType",
+        ],
+    },
+    RelatedSpec {
+        related: Related::Subnets,
+        name: "subnet",
+        describe_api: "ec2:DescribeSubnets",
+        snapshot_file: "describe-subnets.json",
+        list_key: "Subnets",
+        id_field: "SubnetId",
+        by_id: false,
+        attributes: &[
+            "AssignIpv6AddressOnCreation",
+            "AvailabilityZone",
+            "AvailabilityZoneId",
+            "AvailableIpAddressCount",
+            "CidrBlock",
+            "DefaultForAz",
+            "EnableDns64",
+            "Ipv6CidrBlockAssociationSet",
+            "Ipv6Native",
+            "MapCustomerOwnedIpOnLaunch",
+            "MapPublicIpOnLaunch",
+            "OwnerId",
+            "State",
+            "SubnetArn",
+            "SubnetId",
+            "Tags",
+            "VpcId",
+        ],
+    },
+    RelatedSpec {
+        related: Related::SecurityGroups,
+        name: "security group",
+        describe_api: "ec2:DescribeSecurityGroups",
+        snapshot_file: "describe-security-groups.json",
+        list_key: "SecurityGroups",
+        id_field: "GroupId",
+        by_id: false,
+        attributes: &[
+            "Description",
+            "GroupId",
+            "GroupName",
+            "IpPermissions",
+            "IpPermissionsEgress",
+            "OwnerId",
+            "SecurityGroupArn",
+            "Tags",
+            "VpcId",
+        ],
+    },
+    RelatedSpec {
+        related: Related::Vpcs,
+        name: "VPC",
+        describe_api: "ec2:DescribeVpcs",
+        snapshot_file: "describe-vpcs.json",
+        list_key: "Vpcs",
+        id_field: "VpcId",
+        by_id: false,
+        attributes: &[
+            "CidrBlock",
+            "CidrBlockAssociationSet",
+            "DhcpOptionsId",
+            "InstanceTenancy",
+            "Ipv6CidrBlockAssociationSet",
+            "IsDefault",
+            "OwnerId",
+            "State",
+            "Tags",
+            "VpcId",
+        ],
+    },
+];
+
+impl Related {
+    /// This type's row of the table.
+    pub fn spec(self) -> &'static RelatedSpec {
+        let i = match self {
+            Related::Volumes => 0,
+            Related::Images => 1,
+            Related::Subnets => 2,
+            Related::SecurityGroups => 3,
+            Related::Vpcs => 4,
+        };
+        &RELATED[i]
+    }
+
+    /// Every related type, in table order.
+    pub fn all() -> impl Iterator<Item = Related> {
+        RELATED.iter().map(|s| s.related)
+    }
+
+    /// Whether `kind`'s resources refer to this type (what filters over it may be used on).
+    pub fn applies_to(self, kind: ResourceKind) -> bool {
+        !matches!(refs_path(kind, self), RefPath::None)
+    }
+}
+
+/// Where a resource names its related ids: c7n's `RelatedIdsExpression` of each filter.
+enum RefPath {
+    /// The related type does not apply to the kind.
+    None,
+    /// A path of keys, lists searched on the way.
+    Keys(&'static [&'static str]),
+}
+
+fn refs_path(kind: ResourceKind, related: Related) -> RefPath {
+    use RefPath::Keys;
+    match (kind, related) {
+        // `c7n/resources/ec2.py`: AttachedVolume reads BlockDeviceMappings[].Ebs.VolumeId,
+        // InstanceImageBase ImageId, SecurityGroupFilter NetworkInterfaces[].Groups[].GroupId,
+        // SubnetFilter NetworkInterfaces[].SubnetId, VpcFilter VpcId.
+        (ResourceKind::Ec2, Related::Volumes) => Keys(&["BlockDeviceMappings", "Ebs", "VolumeId"]),
+        (ResourceKind::Ec2, Related::Images) => Keys(&["ImageId"]),
+        (ResourceKind::Ec2, Related::SecurityGroups) => Keys(&["NetworkInterfaces", "Groups", "GroupId"]),
+        (ResourceKind::Ec2, Related::Subnets) => Keys(&["NetworkInterfaces", "SubnetId"]),
+        (ResourceKind::Ec2, Related::Vpcs) => Keys(&["VpcId"]),
+        // `c7n/resources/rds.py`: VpcSecurityGroups[].VpcSecurityGroupId,
+        // DBSubnetGroup.Subnets[].SubnetIdentifier, DBSubnetGroup.VpcId.
+        (ResourceKind::Rds, Related::SecurityGroups) => Keys(&["VpcSecurityGroups", "VpcSecurityGroupId"]),
+        (ResourceKind::Rds, Related::Subnets) => Keys(&["DBSubnetGroup", "Subnets", "SubnetIdentifier"]),
+        (ResourceKind::Rds, Related::Vpcs) => Keys(&["DBSubnetGroup", "VpcId"]),
+        (ResourceKind::Rds, Related::Volumes | Related::Images) => RefPath::None,
+        (ResourceKind::SpotRequest, _) => RefPath::None,
+    }
+}
+
+/// The top-level document key the related ids are read from.
+pub fn refs_root(kind: ResourceKind, related: Related) -> Option<&'static str> {
+    match refs_path(kind, related) {
+        RefPath::Keys(keys) => keys.first().copied(),
+        RefPath::None => None,
+    }
+}
+
+/// The distinct ids of `related` that a resource document names, in document order.
+pub fn refs(kind: ResourceKind, related: Related, doc: &Value) -> Vec<String> {
+    let RefPath::Keys(keys) = refs_path(kind, related) else {
+        return Vec::new();
+    };
+    let mut current = vec![doc];
+    for key in keys {
+        let mut next = Vec::new();
+        for v in current {
+            match v.get(key) {
+                Some(Value::Array(items)) => next.extend(items.iter()),
+                Some(v) => next.push(v),
+                None => {}
+            }
+        }
+        current = next;
+    }
+    let mut out: Vec<String> = Vec::new();
+    for id in current.into_iter().filter_map(Value::as_str) {
+        if !out.iter().any(|o| o == id) {
+            out.push(id.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_table_is_in_enum_order_with_sorted_attributes() {
+        for (i, s) in RELATED.iter().enumerate() {
+            assert_eq!(s.related.spec().name, s.name, "row {i}");
+            assert!(s.attributes.windows(2).all(|w| w[0] < w[1]), "{}", s.name);
+            assert!(s.attributes.contains(&s.id_field));
+        }
+    }
+
+    #[test]
+    fn refs_follow_c7ns_expressions() {
+        let i = json!({
+            "ImageId": "ami-1", "VpcId": "vpc-1",
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeId": "vol-1"}}, {"DeviceName": "/dev/sdb"}],
+            "NetworkInterfaces": [{"SubnetId": "subnet-1", "Groups": [{"GroupId": "sg-1"}, {"GroupId": "sg-2"}]},
+                                  {"SubnetId": "subnet-1", "Groups": [{"GroupId": "sg-1"}]}]
+        });
+        assert_eq!(refs(ResourceKind::Ec2, Related::Volumes, &i), vec!["vol-1"]);
+        assert_eq!(refs(ResourceKind::Ec2, Related::SecurityGroups, &i), vec!["sg-1", "sg-2"]);
+        assert_eq!(refs(ResourceKind::Ec2, Related::Subnets, &i), vec!["subnet-1"]);
+        let db = json!({"DBSubnetGroup": {"VpcId": "vpc-2", "Subnets": [{"SubnetIdentifier": "subnet-2"}]},
+                        "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-3"}]});
+        assert_eq!(refs(ResourceKind::Rds, Related::Vpcs, &db), vec!["vpc-2"]);
+        assert_eq!(refs(ResourceKind::Rds, Related::Subnets, &db), vec!["subnet-2"]);
+        assert_eq!(refs(ResourceKind::Rds, Related::SecurityGroups, &db), vec!["sg-3"]);
+        assert!(!Related::Volumes.applies_to(ResourceKind::Rds));
+        assert!(!Related::Vpcs.applies_to(ResourceKind::SpotRequest));
+    }
+}
