@@ -429,6 +429,10 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
         policy("young-ami", "      - type: image-age\n        op: lt\n        days: 30\n"),
         policy("old-ami", "      - type: image-age\n        op: ge\n        days: 30\n"),
         policy("windows-ami", "      - type: image\n        key: Name\n        op: glob\n        value: Windows_Server-*\n"),
+        policy("protected", "      - termination-protected\n"),
+        // The cheap tag filter first decides all but one instance: one attribute call.
+        policy("owned-unprotected", "      - not:\n          - termination-protected\n      - tag:Owner: alice\n"),
+        policy("owned-protected", "      - termination-protected\n      - tag:Owner: alice\n"),
         // A cheap filter that rejects everything first: no volume is ever fetched for it.
         policy("nothing", "      - InstanceType: x1e.32xlarge\n      - type: ebs\n        key: Encrypted\n        value: true\n"),
     ]
@@ -467,6 +471,9 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
     assert_eq!(get("old-ami"), Vec::<String>::new());
     assert_eq!(get("windows-ami").len(), all);
     assert_eq!(get("nothing"), Vec::<String>::new());
+    assert_eq!(get("protected"), only);
+    assert_eq!(get("owned-unprotected"), Vec::<String>::new());
+    assert_eq!(get("owned-protected"), only);
     let stat = |name: &str| stats.iter().find(|(p, _)| p == name).unwrap().1.clone();
     // Each related list is fetched once per region, by the first policy that needs it.
     assert_eq!(stat("encrypted-any")["ec2.DescribeVolumes"], 1);
@@ -481,9 +488,31 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
     assert_eq!(stat("young-ami")["ec2.DescribeImages"], 1, "one call for the AMIs in use");
     assert!(stat("old-ami").get("ec2.DescribeImages").is_none());
     assert_eq!(stat("nothing"), serde_json::json!({"ec2.DescribeInstances": 1}));
+    assert_eq!(stat("protected")["ec2.DescribeInstanceAttribute"], all as u64, "one per instance");
+    assert!(
+        stat("owned-unprotected").get("ec2.DescribeInstanceAttribute").is_none(),
+        "answers are loaded once per region and run"
+    );
     let _ = seeded;
+    // Alone, the tag filter leaves one instance undecided: one attribute call, not one per
+    // instance.
+    let dir = tempfile::tempdir().unwrap();
+    run_policy(
+        dir.path(),
+        region,
+        "policies:\n  - name: owned-protected\n    resource: aws.ec2\n    filters:\n      - termination-protected\n      - tag:Owner: alice\n",
+    );
+    let meta = read_json(&dir.path().join("out/owned-protected/metadata.json"));
+    assert_eq!(meta["api-stats"]["ec2.DescribeInstanceAttribute"], 1, "{}", meta["api-stats"]);
     let snapshot = tempfile::tempdir().unwrap();
-    let out = live(&["snapshot", "-r", region, snapshot.path().to_str().unwrap()]);
+    let out = live(&[
+        "snapshot",
+        "-r",
+        region,
+        "--instance-attributes",
+        "disableApiTermination",
+        snapshot.path().to_str().unwrap(),
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("Volumes"), "{}", out.stdout);
     assert_eq!(

@@ -175,3 +175,40 @@ async fn a_query_is_sent_as_the_describe_calls_filters() {
     assert_eq!((calls, filtered.num_calls()), (1, 1));
     assert_eq!(doc["Reservations"][0]["Instances"][0]["InstanceId"], "i-1");
 }
+
+#[tokio::test]
+async fn instance_attributes_are_retried_on_throttling_and_gone_instances_left_out() {
+    use aws_sdk_ec2::operation::describe_instance_attribute::{DescribeInstanceAttributeError, DescribeInstanceAttributeOutput};
+    use aws_sdk_ec2::types::AttributeBooleanValue;
+    let throttled = mock!(aws_sdk_ec2::Client::describe_instance_attribute)
+        .match_requests(|r| r.instance_id() == Some("i-1"))
+        .sequence()
+        .error(|| DescribeInstanceAttributeError::generic(ErrorMetadata::builder().code("RequestLimitExceeded").build()))
+        .times(2)
+        .output(|| {
+            DescribeInstanceAttributeOutput::builder()
+                .instance_id("i-1")
+                .disable_api_termination(AttributeBooleanValue::builder().value(true).build())
+                .build()
+        })
+        .build();
+    let gone = mock!(aws_sdk_ec2::Client::describe_instance_attribute)
+        .match_requests(|r| r.instance_id() == Some("i-gone"))
+        .then_error(|| DescribeInstanceAttributeError::generic(ErrorMetadata::builder().code("InvalidInstanceID.NotFound").build()));
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&throttled, &gone], |c| c.retry_config(
+        aws_sdk_ec2::config::retry::RetryConfig::standard()
+            .with_max_attempts(4)
+            .with_initial_backoff(std::time::Duration::from_millis(1))
+    ));
+    let c = clients(ec2, rds_client(&[]));
+    let ids = vec!["i-1".to_string(), "i-gone".to_string()];
+    let (answers, calls) = crate::related::instance_attributes(&c, "disableApiTermination", &ids)
+        .await
+        .unwrap();
+    assert_eq!(throttled.num_calls(), 3, "two throttled attempts, then the answer");
+    assert_eq!(calls, 2);
+    assert_eq!(
+        answers,
+        vec![serde_json::json!({"InstanceId": "i-1", "DisableApiTermination": {"Value": true}})]
+    );
+}

@@ -3,6 +3,7 @@
 //! summary, example) next to its evaluation, in its own file.
 
 pub mod age;
+pub mod attribute;
 pub mod boolean;
 pub mod event;
 pub mod marked;
@@ -55,6 +56,7 @@ pub const FILTERS: &[FilterDef] = &[
     related::IMAGE,
     related::IMAGE_AGE,
     age::INSTANCE_AGE,
+    attribute::INSTANCE_ATTRIBUTE,
     uptime::INSTANCE_UPTIME,
     marked::MARKED_FOR_OP,
     boolean::NOT,
@@ -64,8 +66,11 @@ pub const FILTERS: &[FilterDef] = &[
     reduce::REDUCE,
     related::SECURITY_GROUP,
     age::STATE_AGE,
+    attribute::STOP_PROTECTED,
     related::SUBNET,
     tag_count::TAG_COUNT,
+    attribute::TERMINATION_PROTECTED,
+    attribute::USER_DATA,
     value::parse::VALUE,
     related::VPC,
 ];
@@ -87,7 +92,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "has-specific-managed-policy",
     "health-event",
     "iam-role",
-    "instance-attribute",
     "kms-alias",
     "kms-key",
     "list-item",
@@ -97,10 +101,7 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "singleton",
     "ssm",
     "ssm-compliance",
-    "stop-protected",
-    "termination-protected",
     "upgrade-available",
-    "user-data",
 ];
 
 /// A validated filter.
@@ -133,6 +134,9 @@ pub enum Filter {
     /// `ebs`, `image`, `image-age`, `subnet`, `security-group`, `vpc`, `default-vpc`: over the
     /// resource's related documents.
     Related(Box<related::RelatedFilter>),
+    /// `termination-protected`, `stop-protected`, `instance-attribute`, `user-data`: over one
+    /// `DescribeInstanceAttribute` answer per instance.
+    Attribute(attribute::AttributeFilter),
 }
 
 /// Everything a filter needs besides the document.
@@ -239,6 +243,7 @@ impl Filter {
             // A set-level selection: the engine applies it between the per-resource filters.
             Filter::Reduce(_) => Some(true),
             Filter::Related(r) => r.check(doc, cx),
+            Filter::Attribute(a) => a.check(doc, cx),
         }
     }
 
@@ -264,6 +269,8 @@ impl Filter {
             Filter::Event(_) => {}
             Filter::Reduce(r) => r.read_fields(out),
             Filter::Related(r) => r.read_fields(kind, out),
+            // The instance id, a core field.
+            Filter::Attribute(_) => {}
         }
     }
 }
@@ -275,6 +282,9 @@ impl Filter {
             Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().for_each(|f| f.permissions(out)),
             Filter::Related(r) => {
                 out.insert(r.related.spec().describe_api);
+            }
+            Filter::Attribute(_) => {
+                out.insert("ec2:DescribeInstanceAttribute");
             }
             Filter::Value(_)
             | Filter::InstanceAge(_)
