@@ -521,3 +521,47 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
         "the recorded snapshot gives the live answers"
     );
 }
+
+#[test]
+fn metrics_are_one_get_metric_data_call_for_every_instance() {
+    let region = "ap-southeast-6";
+    let ids = seed(region);
+    let idle = id(&ids, "dev_ok").to_string();
+    let busy = id(&ids, "gpu_forbidden").to_string();
+    helper("metrics.py", &[region, &idle, &busy]);
+    let all = state(region)["instances"].as_object().unwrap().len();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.yml");
+    let metric = "      - type: metrics\n        name: CPUUtilization\n        days: 1\n        period: 3600\n        value: 10\n        op: less-than\n";
+    std::fs::write(
+        &file,
+        format!(
+            "policies:\n  - name: idle\n    resource: aws.ec2\n    filters:\n{metric}  - name: idle-or-silent\n    resource: aws.ec2\n    filters:\n{metric}        missing-value: 0\n  - name: busy\n    resource: aws.ec2\n    filters:\n      - type: metrics\n        name: CPUUtilization\n        days: 1\n        statistics: Maximum\n        value: 90\n        op: ge\n"
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let out = live(&[
+        "run",
+        "--dryrun",
+        "-r",
+        region,
+        "-s",
+        out_dir.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let runs = matched_ids(&out_dir);
+    let get = |name: &str| runs.iter().find(|(p, _)| p == name).map(|(_, ids)| ids.clone()).unwrap();
+    assert_eq!(get("idle"), vec![idle.clone()], "hourly averages all below 10");
+    assert_eq!(get("idle-or-silent").len(), all - 1, "every instance but the busy one");
+    assert!(!get("idle-or-silent").contains(&busy));
+    assert_eq!(get("busy"), vec![busy.clone()], "the day's maximum is 95");
+    let stats = |p: &str| read_json(&out_dir.join(p).join("metadata.json"))["api-stats"].clone();
+    assert_eq!(stats("idle")["cloudwatch.GetMetricData"], 1, "{} series in one call", all);
+    assert!(
+        stats("idle-or-silent").get("cloudwatch.GetMetricData").is_none(),
+        "the same series, loaded once"
+    );
+    assert_eq!(stats("busy")["cloudwatch.GetMetricData"], 1);
+}

@@ -19,6 +19,8 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     /// SSM (Slack webhook URLs kept as SecureString parameters).
     pub ssm: aws_sdk_ssm::Client,
+    /// CloudWatch (the `metrics` filter).
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 /// A describe or action call that failed, with AWS's error code.

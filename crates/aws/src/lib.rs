@@ -4,6 +4,7 @@ pub mod apply;
 pub mod clients;
 pub mod json;
 pub mod kinds;
+pub mod metrics;
 pub mod notify;
 pub mod provider;
 pub mod related;

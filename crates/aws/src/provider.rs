@@ -8,7 +8,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use custodian_core::action::notify::message::region_of;
 use custodian_core::action::request::{Operation, Request};
-use custodian_core::provider::{FetchError, Fetched, IdOutcome, Loaded, Provider};
+use custodian_core::provider::{FetchError, Fetched, IdOutcome, Loaded, MetricsLoaded, Provider};
+use custodian_core::resource::details::MetricQuery;
 use custodian_core::resource::query::Query;
 use custodian_core::resource::related::Related;
 use custodian_core::resource::{parse_describe, FieldSet, ResourceKind};
@@ -135,6 +136,7 @@ impl AwsProvider {
                     sns: client!(aws_sdk_sns),
                     sqs: client!(aws_sdk_sqs),
                     ssm: client!(aws_sdk_ssm),
+                    cloudwatch: client!(aws_sdk_cloudwatch),
                 }
             })
             .clone()
@@ -196,6 +198,19 @@ impl Provider for AwsProvider {
             .map_err(|f| FetchError::Other(format!("{op} ({attribute}) in {region}: {}: {}", f.code, f.message)))?;
         Ok(Loaded {
             documents,
+            api_calls: vec![(op, calls)],
+        })
+    }
+
+    fn fetch_metrics(&self, region: &str, queries: &[MetricQuery]) -> Result<MetricsLoaded, FetchError> {
+        let c = self.clients(region);
+        let op = "cloudwatch.GetMetricData".to_string();
+        let (values, calls) = self
+            .runtime
+            .block_on(crate::metrics::get(&c, queries))
+            .map_err(|f| FetchError::Other(format!("{op} in {region}: {}: {}", f.code, f.message)))?;
+        Ok(MetricsLoaded {
+            values,
             api_calls: vec![(op, calls)],
         })
     }

@@ -40,7 +40,8 @@ fn clients(ec2: aws_sdk_ec2::Client, rds: aws_sdk_rds::Client) -> Clients {
         rds,
         sns: aws_sdk_sns::Client::from_conf(aws_sdk_sns::Config::builder().behavior_version(v).region(region.clone()).build()),
         sqs: aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::Config::builder().behavior_version(v).region(region.clone()).build()),
-        ssm: aws_sdk_ssm::Client::from_conf(aws_sdk_ssm::Config::builder().behavior_version(v).region(region).build()),
+        ssm: aws_sdk_ssm::Client::from_conf(aws_sdk_ssm::Config::builder().behavior_version(v).region(region.clone()).build()),
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(aws_sdk_cloudwatch::Config::builder().behavior_version(v).region(region).build()),
     }
 }
 

@@ -51,7 +51,7 @@ pub fn policy_document(policies: &[Policy], describe_regions: bool, dry_run: boo
 fn is_read_only(action: &str) -> bool {
     action
         .split_once(':')
-        .is_some_and(|(_, op)| op.starts_with("Describe") || op.starts_with("List"))
+        .is_some_and(|(_, op)| op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get"))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use super::{parallel_map_n, Deadline, EventScope};
 use crate::policy::Policy;
 use crate::provider::{FetchError, Fetched, Provider};
-use crate::resource::details::{Details, Lookup, Need};
+use crate::resource::details::{Details, Lookup, MetricQuery, Need};
 use crate::resource::query::Query;
 use crate::resource::related::Related;
 use crate::resource::{FieldSet, ResourceKind};
@@ -113,8 +113,10 @@ impl<'p> Inventory<'p> {
         let mut calls = Vec::new();
         let mut related: BTreeMap<Related, BTreeSet<&str>> = BTreeMap::new();
         let mut attributes: BTreeMap<&'static str, BTreeSet<&str>> = BTreeMap::new();
+        let mut metrics: Vec<MetricQuery> = Vec::new();
         for n in needs {
             match n {
+                Need::Metric(q) => metrics.push(q.clone()),
                 Need::Related(r, id) => {
                     related.entry(*r).or_default().insert(id);
                 }
@@ -146,6 +148,19 @@ impl<'p> Inventory<'p> {
             lock.write()
                 .unwrap_or_else(|e| e.into_inner())
                 .add_related(r, ids.as_deref(), loaded.documents);
+        }
+        metrics.retain(|q| self.details(region).metric(q).is_none());
+        metrics.sort();
+        metrics.dedup();
+        if !metrics.is_empty() {
+            let loaded = self.provider.fetch_metrics(region, &metrics)?;
+            calls.extend(loaded.api_calls);
+            let mut d = lock.write().unwrap_or_else(|e| e.into_inner());
+            let mut values = loaded.values.into_iter();
+            for q in metrics {
+                // A series the provider did not answer has no datapoints.
+                d.add_metric(q, values.next().unwrap_or_default());
+            }
         }
         for (a, ids) in attributes {
             let ids: Vec<String> = {

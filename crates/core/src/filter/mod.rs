@@ -7,6 +7,7 @@ pub mod attribute;
 pub mod boolean;
 pub mod event;
 pub mod marked;
+pub mod metrics;
 pub mod offhours;
 pub mod path;
 pub mod reduce;
@@ -59,6 +60,7 @@ pub const FILTERS: &[FilterDef] = &[
     attribute::INSTANCE_ATTRIBUTE,
     uptime::INSTANCE_UPTIME,
     marked::MARKED_FOR_OP,
+    metrics::METRICS,
     boolean::NOT,
     offhours::OFFHOUR,
     offhours::ONHOUR,
@@ -95,7 +97,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "kms-alias",
     "kms-key",
     "list-item",
-    "metrics",
     "network-location",
     "ops-item",
     "singleton",
@@ -137,6 +138,8 @@ pub enum Filter {
     /// `termination-protected`, `stop-protected`, `instance-attribute`, `user-data`: over one
     /// `DescribeInstanceAttribute` answer per instance.
     Attribute(attribute::AttributeFilter),
+    /// `metrics`: CloudWatch statistics of the resource.
+    Metrics(Box<metrics::Metrics>),
 }
 
 /// Everything a filter needs besides the document.
@@ -200,6 +203,15 @@ impl<'a> EvalContext<'a> {
         found
     }
 
+    /// A metric series' datapoints; `None` (need recorded) until loaded.
+    pub fn metric(&self, query: &crate::resource::details::MetricQuery) -> Option<&'a [f64]> {
+        let found = self.details.and_then(|d| d.metric(query));
+        if found.is_none() {
+            self.need(Need::Metric(query.clone()));
+        }
+        found
+    }
+
     fn need(&self, need: Need) {
         if let Some(n) = self.needs {
             n.borrow_mut().push(need);
@@ -244,6 +256,7 @@ impl Filter {
             Filter::Reduce(_) => Some(true),
             Filter::Related(r) => r.check(doc, cx),
             Filter::Attribute(a) => a.check(doc, cx),
+            Filter::Metrics(m) => m.check(doc, cx),
         }
     }
 
@@ -271,6 +284,7 @@ impl Filter {
             Filter::Related(r) => r.read_fields(kind, out),
             // The instance id, a core field.
             Filter::Attribute(_) => {}
+            Filter::Metrics(m) => m.read_fields(out),
         }
     }
 }
@@ -285,6 +299,9 @@ impl Filter {
             }
             Filter::Attribute(_) => {
                 out.insert("ec2:DescribeInstanceAttribute");
+            }
+            Filter::Metrics(_) => {
+                out.insert("cloudwatch:GetMetricData");
             }
             Filter::Value(_)
             | Filter::InstanceAge(_)

@@ -4,6 +4,7 @@
 pub mod snapshot;
 
 use crate::action::request::Request;
+use crate::resource::details::MetricQuery;
 use crate::resource::query::Query;
 use crate::resource::related::Related;
 use crate::resource::{FieldSet, Resource, ResourceKind};
@@ -106,6 +107,11 @@ pub trait Provider: Sync {
         )))
     }
 
+    /// The datapoints (oldest first) of each series, in the order asked.
+    fn fetch_metrics(&self, _region: &str, _queries: &[MetricQuery]) -> Result<MetricsLoaded, FetchError> {
+        Err(FetchError::Other(format!("{} cannot fetch CloudWatch metrics", self.describe())))
+    }
+
     /// The account the provider acts in, when it knows.
     fn account_id(&self) -> Option<String> {
         None
@@ -140,6 +146,15 @@ pub trait Provider: Sync {
 pub struct Loaded {
     /// The documents.
     pub documents: Vec<serde_json::Value>,
+    /// API calls made, by `service.Operation`.
+    pub api_calls: Vec<(String, u64)>,
+}
+
+/// Metric datapoints loaded for filters, and the calls made.
+#[derive(Debug, Default)]
+pub struct MetricsLoaded {
+    /// Per query asked, its datapoints oldest first.
+    pub values: Vec<Vec<f64>>,
     /// API calls made, by `service.Operation`.
     pub api_calls: Vec<(String, u64)>,
 }

@@ -1,8 +1,9 @@
 //! The snapshot provider: `DIR/<region>/describe-instances.json`, `describe-db-instances.json`,
 //! `describe-spot-instance-requests.json`, exactly as the AWS CLI prints them. Read-only.
 
-use super::{FetchError, Fetched, Loaded, Provider};
+use super::{FetchError, Fetched, Loaded, MetricsLoaded, Provider};
 use crate::resource::details::attribute_key;
+use crate::resource::details::MetricQuery;
 use crate::resource::query::Query;
 use crate::resource::related::Related;
 use crate::resource::{parse_compact, FieldSet, Minifier, ResourceKind};
@@ -147,6 +148,27 @@ impl Provider for SnapshotProvider {
         })
     }
 
+    fn fetch_metrics(&self, region: &str, queries: &[MetricQuery]) -> Result<MetricsLoaded, FetchError> {
+        let recorded = match self.read_json(region, METRICS_FILE)? {
+            None => Vec::new(),
+            Some((name, v)) => match v.get("MetricDataResults") {
+                Some(Value::Array(items)) => items.clone(),
+                _ => {
+                    return Err(FetchError::Malformed {
+                        file: name,
+                        line: 1,
+                        column: 1,
+                        message: "no 'MetricDataResults' list".into(),
+                    })
+                }
+            },
+        };
+        Ok(MetricsLoaded {
+            values: queries.iter().map(|q| recorded_series(&recorded, q)).collect(),
+            api_calls: Vec::new(),
+        })
+    }
+
     fn fetch_attributes(&self, region: &str, attribute: &'static str, ids: &[String]) -> Result<Loaded, FetchError> {
         let key = attribute_key(attribute);
         let documents = match self.read_json(region, INSTANCE_ATTRIBUTES_FILE)? {
@@ -179,8 +201,51 @@ impl Provider for SnapshotProvider {
     }
 }
 
+/// The snapshot file of recorded CloudWatch series: `{"MetricDataResults": [{"MetricStat":
+/// {"Metric": {"Namespace", "MetricName", "Dimensions": [{"Name", "Value"}]}, "Period", "Stat"},
+/// "Timestamps": [...], "Values": [...]}]}`, GetMetricData's query beside its result.
+pub const METRICS_FILE: &str = "get-metric-data.json";
+
 /// The snapshot file of recorded `DescribeInstanceAttribute` answers (a JSON list of them).
 pub const INSTANCE_ATTRIBUTES_FILE: &str = "describe-instance-attribute.json";
+
+/// The recorded datapoints of `q`: the series with its namespace, name, dimensions (in any
+/// order), statistic and period, at timestamps inside its window, oldest first.
+pub fn recorded_series(recorded: &[Value], q: &MetricQuery) -> Vec<f64> {
+    let mut want: Vec<(&str, &str)> = q.dimensions.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    want.sort();
+    let mut points: Vec<(jiff::Timestamp, f64)> = Vec::new();
+    for r in recorded {
+        let stat = &r["MetricStat"];
+        let metric = &stat["Metric"];
+        let mut dims: Vec<(&str, &str)> = metric["Dimensions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| Some((d.get("Name")?.as_str()?, d.get("Value")?.as_str()?)))
+            .collect();
+        dims.sort();
+        if metric["Namespace"].as_str() != Some(q.namespace.as_str())
+            || metric["MetricName"].as_str() != Some(q.name.as_str())
+            || stat["Stat"].as_str() != Some(q.stat.as_str())
+            || stat["Period"].as_i64() != Some(q.period)
+            || dims != want
+        {
+            continue;
+        }
+        let times = r["Timestamps"].as_array().into_iter().flatten();
+        let values = r["Values"].as_array().into_iter().flatten();
+        for (t, v) in times.zip(values) {
+            if let (Some(t), Some(v)) = (t.as_str().and_then(crate::time::parse_date), v.as_f64()) {
+                if t >= q.start && t < q.end {
+                    points.push((t, v));
+                }
+            }
+        }
+    }
+    points.sort_by_key(|(t, _)| *t);
+    points.into_iter().map(|(_, v)| v).collect()
+}
 
 impl SnapshotProvider {
     /// A region's JSON file, parsed: `None` when it does not exist.
@@ -201,5 +266,38 @@ impl SnapshotProvider {
                 message: format!("invalid JSON: {e}"),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod metric_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_recorded_series_answers_the_query_with_its_shape_inside_the_window() {
+        let recorded = vec![json!({
+            "MetricStat": {"Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+                                      "Dimensions": [{"Name": "InstanceId", "Value": "i-1"}]},
+                           "Period": 3600, "Stat": "Average"},
+            "Timestamps": ["2026-07-01T09:00:00Z", "2026-06-01T00:00:00Z", "2026-07-01T08:00:00Z"],
+            "Values": [3.0, 99.0, 2.0]
+        })];
+        let mut q = MetricQuery {
+            namespace: "AWS/EC2".into(),
+            name: "CPUUtilization".into(),
+            stat: "Average".into(),
+            period: 3600,
+            start: "2026-06-30T10:00:00Z".parse().unwrap(),
+            end: "2026-07-01T10:00:00Z".parse().unwrap(),
+            dimensions: vec![("InstanceId".into(), "i-1".into())],
+        };
+        assert_eq!(
+            recorded_series(&recorded, &q),
+            vec![2.0, 3.0],
+            "oldest first, outside the window left out"
+        );
+        q.stat = "Maximum".into();
+        assert!(recorded_series(&recorded, &q).is_empty(), "another statistic is another series");
     }
 }

@@ -27,6 +27,25 @@ pub const INSTANCE_ATTRIBUTES: &[&str] = &[
     "userData",
 ];
 
+/// One CloudWatch series over a window: what a `metrics` filter asks for one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricQuery {
+    /// `AWS/EC2`, `AWS/RDS`, ...
+    pub namespace: String,
+    /// The metric name (`CPUUtilization`).
+    pub name: String,
+    /// The statistic (`Average`, `Sum`, `Maximum`, `Minimum`, `SampleCount`, `p99`, ...).
+    pub stat: String,
+    /// Seconds per datapoint.
+    pub period: i64,
+    /// Window start (inclusive).
+    pub start: jiff::Timestamp,
+    /// Window end (exclusive).
+    pub end: jiff::Timestamp,
+    /// The dimensions: the resource's (`InstanceId`), then the filter's own.
+    pub dimensions: Vec<(String, String)>,
+}
+
 /// Something a filter needs that is not loaded.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Need {
@@ -35,15 +54,18 @@ pub enum Need {
     Related(Related, String),
     /// One instance attribute (a name of [`INSTANCE_ATTRIBUTES`]) of one instance.
     Attribute(&'static str, String),
+    /// One metric series (`GetMetricData`, up to 500 series a call).
+    Metric(MetricQuery),
 }
 
 impl Need {
     /// The cost tier: needs of a lower tier are loaded first, so the dearer ones are asked only
-    /// for the resources still undecided. Related lists cost a few calls per region; instance
-    /// attributes one call per instance.
+    /// for the resources still undecided. Related lists cost a few calls per region, metrics
+    /// one call per 500 resources, instance attributes one call per instance.
     pub fn tier(&self) -> u8 {
         match self {
             Need::Related(..) => 0,
+            Need::Metric(..) => 1,
             Need::Attribute(..) => 2,
         }
     }
@@ -73,6 +95,7 @@ struct RelatedDocs {
 pub struct Details {
     related: HashMap<Related, RelatedDocs>,
     attributes: HashMap<(&'static str, String), Value>,
+    metrics: HashMap<MetricQuery, Vec<f64>>,
 }
 
 impl Details {
@@ -115,6 +138,16 @@ impl Details {
     /// The `DescribeInstanceAttribute` answer of `attribute` for `id`, once loaded.
     pub fn attribute(&self, attribute: &'static str, id: &str) -> Option<&Value> {
         self.attributes.get(&(attribute, id.to_string()))
+    }
+
+    /// A metric series' datapoints (oldest first), once loaded.
+    pub fn metric(&self, query: &MetricQuery) -> Option<&[f64]> {
+        self.metrics.get(query).map(Vec::as_slice)
+    }
+
+    /// Stores a metric series' datapoints.
+    pub fn add_metric(&mut self, query: MetricQuery, values: Vec<f64>) {
+        self.metrics.insert(query, values);
     }
 
     /// Stores one `DescribeInstanceAttribute` answer.
