@@ -565,3 +565,40 @@ fn metrics_are_one_get_metric_data_call_for_every_instance() {
     );
     assert_eq!(stats("busy")["cloudwatch.GetMetricData"], 1);
 }
+
+#[test]
+fn set_metadata_access_requires_imdsv2_on_the_matched_instances_only() {
+    let region = "ap-southeast-7";
+    let ids = seed(region);
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "policies:\n  - name: imdsv2\n    resource: aws.ec2\n    filters:\n      - tag:Environment: dev\n      - MetadataOptions.HttpTokens: optional\n    actions:\n      - type: set-metadata-access\n        tokens: required\n        hop-limit: 2\n";
+    run_policy(dir.path(), region, yaml);
+    let options = helper("metadata.py", &[region]);
+    let dev: Vec<&str> = ["dev_ok", "dev_stopped", "gpu_forbidden", "gpu_approved"]
+        .iter()
+        .flat_map(|k| ids[*k].as_array().unwrap().iter().map(|v| v.as_str().unwrap()))
+        .collect();
+    for (id, o) in options.as_object().unwrap() {
+        let expected = if dev.contains(&id.as_str()) {
+            ("required", 2)
+        } else {
+            ("optional", 1)
+        };
+        assert_eq!(
+            (o["HttpTokens"].as_str().unwrap(), o["HttpPutResponseHopLimit"].as_i64().unwrap()),
+            expected,
+            "{id}"
+        );
+    }
+    let meta = read_json(&dir.path().join("out/imdsv2/metadata.json"));
+    assert_eq!(meta["api-stats"]["ec2.ModifyInstanceMetadataOptions"], dev.len() as u64);
+    // Run again: every instance is at the options now, so nothing is sent.
+    let again = tempfile::tempdir().unwrap();
+    run_policy(again.path(), region, yaml);
+    let meta = read_json(&again.path().join("out/imdsv2/metadata.json"));
+    assert!(
+        meta["api-stats"].get("ec2.ModifyInstanceMetadataOptions").is_none(),
+        "{}",
+        meta["api-stats"]
+    );
+}

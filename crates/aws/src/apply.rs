@@ -178,6 +178,21 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
+        Operation::Ec2ModifyInstanceMetadataOptions { options } => {
+            use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState, InstanceMetadataTagsState};
+            let mut req = c.ec2.modify_instance_metadata_options().dry_run(dry_run).instance_id(first);
+            for (k, v) in options {
+                let s = v.as_str().unwrap_or_default();
+                req = match k.as_str() {
+                    "HttpEndpoint" => req.http_endpoint(InstanceMetadataEndpointState::from(s)),
+                    "HttpTokens" => req.http_tokens(HttpTokensState::from(s)),
+                    "InstanceMetadataTags" => req.instance_metadata_tags(InstanceMetadataTagsState::from(s)),
+                    "HttpPutResponseHopLimit" => req.http_put_response_hop_limit(v.as_i64().unwrap_or(1) as i32),
+                    _ => req,
+                };
+            }
+            req.send().await.map(|_| ()).map_err(|e| failure(&e))
+        }
         Operation::Ec2CreateSnapshots {
             description,
             exclude_boot,

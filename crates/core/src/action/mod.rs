@@ -13,6 +13,7 @@ pub mod plan;
 pub mod reboot;
 pub mod remove_tag;
 pub mod request;
+pub mod set_metadata_access;
 pub mod snapshot;
 pub mod start;
 pub mod stop;
@@ -49,6 +50,8 @@ pub enum ActionName {
     Terminate,
     /// `reboot` (EC2)
     Reboot,
+    /// `set-metadata-access` (EC2)
+    SetMetadataAccess,
     /// `snapshot` (EC2, RDS)
     Snapshot,
     /// `delete` (RDS)
@@ -97,6 +100,7 @@ pub const ACTIONS: &[ActionDef] = &[
     start::DEF,
     terminate::DEF,
     reboot::DEF,
+    set_metadata_access::DEF,
     snapshot::DEF,
     delete::DEF,
     cancel::DEF,
@@ -118,7 +122,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "retention",
     "send-command",
     "set-instance-profile",
-    "set-metadata-access",
     "set-monitoring",
     "set-public-access",
     "set-snapshot-copy-tags",
@@ -142,6 +145,7 @@ impl ActionName {
             ActionName::Delete => &delete::DEF,
             ActionName::MarkForOp => &mark_for_op::DEF,
             ActionName::Reboot => &reboot::DEF,
+            ActionName::SetMetadataAccess => &set_metadata_access::DEF,
             ActionName::RemoveTag => &remove_tag::DEF,
             ActionName::Snapshot => &snapshot::DEF,
             ActionName::Start => &start::DEF,
@@ -229,6 +233,8 @@ pub enum Action {
     Terminate(terminate::Terminate),
     /// Reboot EC2 instances.
     Reboot(reboot::Reboot),
+    /// EC2: set the instance metadata service options.
+    SetMetadataAccess(set_metadata_access::SetMetadataAccess),
     /// RDS: take a manual snapshot.
     Snapshot(snapshot::Snapshot),
     /// RDS: delete the instance.
@@ -256,6 +262,7 @@ impl Action {
             Action::Start(a) => a,
             Action::Terminate(a) => a,
             Action::Reboot(a) => a,
+            Action::SetMetadataAccess(a) => a,
             Action::Snapshot(a) => a,
             Action::Delete(a) => a,
             Action::Cancel(a) => a,
@@ -276,6 +283,7 @@ impl Action {
             Action::Start(_) => ActionName::Start,
             Action::Terminate(_) => ActionName::Terminate,
             Action::Reboot(_) => ActionName::Reboot,
+            Action::SetMetadataAccess(_) => ActionName::SetMetadataAccess,
             Action::Snapshot(_) => ActionName::Snapshot,
             Action::Delete(_) => ActionName::Delete,
             Action::Cancel(_) => ActionName::Cancel,
@@ -504,7 +512,9 @@ mod tests {
 
     fn bare(kind: ResourceKind, state: &str) -> Value {
         match kind {
-            ResourceKind::Ec2 => serde_json::json!({"InstanceId": "i-1", "State": {"Name": state}}),
+            ResourceKind::Ec2 => {
+                serde_json::json!({"InstanceId": "i-1", "State": {"Name": state}, "MetadataOptions": {"HttpTokens": "optional", "HttpEndpoint": "enabled", "InstanceMetadataTags": "disabled", "HttpPutResponseHopLimit": 1}})
+            }
             ResourceKind::Rds => {
                 serde_json::json!({"DBInstanceIdentifier": "db-1", "DBInstanceStatus": state, "Engine": "postgres", "DBInstanceArn": "arn:aws:rds:us-east-1:1:db:db-1"})
             }

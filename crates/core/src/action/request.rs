@@ -73,6 +73,11 @@ pub enum Operation {
     Ec2StartInstances,
     /// `ec2:RebootInstances`.
     Ec2RebootInstances,
+    /// `ec2:ModifyInstanceMetadataOptions` (one instance a call).
+    Ec2ModifyInstanceMetadataOptions {
+        /// `(HttpTokens, "required")`, ...: the options and their values.
+        options: Vec<(String, Value)>,
+    },
     /// `ec2:TerminateInstances`.
     Ec2TerminateInstances {
         /// If refused for termination protection, clear it and retry.
@@ -157,6 +162,7 @@ impl Operation {
             Operation::Ec2StopInstances { .. } => "ec2:StopInstances",
             Operation::Ec2StartInstances => "ec2:StartInstances",
             Operation::Ec2RebootInstances => "ec2:RebootInstances",
+            Operation::Ec2ModifyInstanceMetadataOptions { .. } => "ec2:ModifyInstanceMetadataOptions",
             Operation::Ec2TerminateInstances { .. } => "ec2:TerminateInstances",
             Operation::Ec2CancelSpotInstanceRequests => "ec2:CancelSpotInstanceRequests",
             Operation::Ec2CreateSnapshots { .. } => "ec2:CreateSnapshots",
@@ -180,6 +186,7 @@ impl Operation {
             | Operation::Ec2StopInstances { .. }
             | Operation::Ec2StartInstances
             | Operation::Ec2RebootInstances
+            | Operation::Ec2ModifyInstanceMetadataOptions { .. }
             | Operation::Ec2TerminateInstances { .. }
             | Operation::Ec2CancelSpotInstanceRequests
             | Operation::Ec2CreateSnapshots { .. } => Service::Ec2,
@@ -218,6 +225,7 @@ impl Operation {
             | Operation::Ec2StopInstances { .. }
             | Operation::Ec2StartInstances
             | Operation::Ec2RebootInstances
+            | Operation::Ec2ModifyInstanceMetadataOptions { .. }
             | Operation::Ec2TerminateInstances { .. }
             | Operation::Ec2CancelSpotInstanceRequests
             | Operation::RdsAddTagsToResource { .. }
@@ -252,6 +260,7 @@ impl Operation {
                 }
             }
             Operation::Ec2TerminateInstances { force: true } => json!({"Force": true}),
+            Operation::Ec2ModifyInstanceMetadataOptions { options } => Value::Object(options.iter().cloned().collect()),
             Operation::Ec2CreateSnapshots {
                 description,
                 exclude_boot,
@@ -336,6 +345,13 @@ impl Operation {
             Operation::Ec2RebootInstances | Operation::Ec2CreateSnapshots { .. } => {}
             Operation::Ec2CancelSpotInstanceRequests => {
                 doc.insert("State".into(), Value::String("cancelled".into()));
+            }
+            Operation::Ec2ModifyInstanceMetadataOptions { options } => {
+                let mut m = doc.get("MetadataOptions").and_then(Value::as_object).cloned().unwrap_or_default();
+                for (k, v) in options {
+                    m.insert(k.clone(), v.clone());
+                }
+                doc.insert("MetadataOptions".into(), Value::Object(m));
             }
             Operation::RdsStopDbInstance => {
                 doc.insert("DBInstanceStatus".into(), Value::String("stopping".into()));
