@@ -602,3 +602,36 @@ fn set_metadata_access_requires_imdsv2_on_the_matched_instances_only() {
         meta["api-stats"]
     );
 }
+
+#[test]
+fn resize_changes_types_around_a_restart_and_rds_storage_by_percent() {
+    let region = "eu-west-2";
+    let ids = seed(region);
+    let dir = tempfile::tempdir().unwrap();
+    run_policy(
+        dir.path(),
+        region,
+        "policies:\n  - name: shrink\n    resource: aws.ec2\n    filters:\n      - InstanceType: t3.micro\n    actions:\n      - type: resize\n        type-map: {t3.micro: t3.nano}\n        restart: true\n  - name: grow\n    resource: aws.rds\n    filters:\n      - DBInstanceIdentifier: dev-db\n    actions:\n      - type: resize\n        percent: 50\n        immediate: true\n",
+    );
+    let after = state(region);
+    for key in ["dev_ok", "dev_stopped"] {
+        for id in ids[key].as_array().unwrap() {
+            let i = &after["instances"][id.as_str().unwrap()];
+            assert_eq!(i["type"], "t3.nano", "{key}");
+            // Left in the state it was found in.
+            let expected = if key == "dev_stopped" { "stopped" } else { "running" };
+            assert_eq!(i["state"], expected, "{key}");
+        }
+    }
+    assert_eq!(after["instances"][id(&ids, "untagged")]["type"], "m5.large");
+    assert_eq!(after["db"]["dev-db"]["storage"], 30, "20 GiB + 50 %");
+    assert_eq!(after["db"]["untagged-db"]["storage"], 20);
+    let meta = read_json(&dir.path().join("out/shrink/metadata.json"));
+    let stats = &meta["api-stats"];
+    assert_eq!(stats["ec2.ModifyInstanceAttribute"], 3, "{stats}");
+    assert_eq!(
+        (stats["ec2.StopInstances"].as_u64(), stats["ec2.StartInstances"].as_u64()),
+        (Some(2), Some(2)),
+        "the running ones only"
+    );
+}

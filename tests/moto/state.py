@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Prints one moto region's state as JSON: instances (state, tags), spot requests (state,
-instance), DB instances (status, tags).
+"""Prints one moto region's state as JSON: instances (state, type, tags), spot requests (state,
+instance), DB instances (status, storage, tags).
 
   state.py ENDPOINT REGION
 """
@@ -17,12 +17,12 @@ tags = lambda ts: {t["Key"]: t["Value"] for t in ts or []}
 out = {"instances": {}, "spot": {}, "db": {}, "snapshots": []}
 for r in ec2.describe_instances()["Reservations"]:
     for i in r["Instances"]:
-        out["instances"][i["InstanceId"]] = {"state": i["State"]["Name"], "tags": tags(i.get("Tags"))}
+        out["instances"][i["InstanceId"]] = {"state": i["State"]["Name"], "type": i["InstanceType"], "tags": tags(i.get("Tags"))}
 for s in ec2.describe_spot_instance_requests()["SpotInstanceRequests"]:
     out["spot"][s["SpotInstanceRequestId"]] = {"state": s["State"], "instance": s.get("InstanceId"), "tags": tags(s.get("Tags"))}
 for snap in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]:
     out["snapshots"].append({"description": snap.get("Description", ""), "volume": snap.get("VolumeId"), "tags": tags(snap.get("Tags"))})
 out["snapshots"].sort(key=lambda s: (s["description"], s["volume"] or ""))
 for d in rds.describe_db_instances()["DBInstances"]:
-    out["db"][d["DBInstanceIdentifier"]] = {"status": d["DBInstanceStatus"], "tags": tags(d.get("TagList"))}
+    out["db"][d["DBInstanceIdentifier"]] = {"status": d["DBInstanceStatus"], "storage": d.get("AllocatedStorage"), "tags": tags(d.get("TagList"))}
 print(json.dumps(out, sort_keys=True))

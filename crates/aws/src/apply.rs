@@ -100,6 +100,30 @@ async fn clear_protection(c: &Clients, ids: &[String], which: Protection, calls:
     Ok(())
 }
 
+/// Polls `DescribeInstances` every few seconds until the instance is stopped (EC2 changes the
+/// type of stopped instances only), for at most ten minutes.
+async fn wait_until_stopped(c: &Clients, id: &str, calls: &mut BTreeMap<String, u64>) -> Result<(), AwsFailure> {
+    for attempt in 0..120 {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+        count(calls, "ec2:DescribeInstances");
+        let out = c.ec2.describe_instances().instance_ids(id).send().await.map_err(|e| failure(&e))?;
+        let state = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .find_map(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()));
+        if state.as_deref() == Some("stopped") {
+            return Ok(());
+        }
+    }
+    Err(AwsFailure {
+        code: "StopTimeout".into(),
+        message: format!("{id} did not stop within ten minutes; its type was not changed"),
+    })
+}
+
 fn ec2_tags(tags: &[(String, String)]) -> Vec<Ec2Tag> {
     tags.iter().map(|(k, v)| Ec2Tag::builder().key(k).value(v).build()).collect()
 }
@@ -178,6 +202,42 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
+        Operation::Ec2ModifyInstanceType { instance_type, restart } => {
+            let modify = || {
+                c.ec2
+                    .modify_instance_attribute()
+                    .dry_run(dry_run)
+                    .instance_id(&first)
+                    .instance_type(aws_sdk_ec2::types::AttributeValue::builder().value(instance_type).build())
+                    .send()
+            };
+            if !*restart || dry_run {
+                return modify().await.map(|_| ()).map_err(|e| failure(&e));
+            }
+            count(calls, "ec2:StopInstances");
+            c.ec2.stop_instances().instance_ids(&first).send().await.map_err(|e| failure(&e))?;
+            wait_until_stopped(c, &first, calls).await?;
+            modify().await.map_err(|e| failure(&e))?;
+            count(calls, "ec2:StartInstances");
+            c.ec2
+                .start_instances()
+                .instance_ids(&first)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
+        }
+        Operation::RdsModifyDbInstance { params } => {
+            let mut req = c.rds.modify_db_instance().db_instance_identifier(&first);
+            for (k, v) in params {
+                req = match k.as_str() {
+                    "AllocatedStorage" => req.allocated_storage(v.as_i64().unwrap_or_default() as i32),
+                    "ApplyImmediately" => req.apply_immediately(v.as_bool().unwrap_or(false)),
+                    _ => req,
+                };
+            }
+            req.send().await.map(|_| ()).map_err(|e| failure(&e))
+        }
         Operation::Ec2ModifyInstanceMetadataOptions { options } => {
             use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState, InstanceMetadataTagsState};
             let mut req = c.ec2.modify_instance_metadata_options().dry_run(dry_run).instance_id(first);

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod reboot;
 pub mod remove_tag;
 pub mod request;
+pub mod resize;
 pub mod set_metadata_access;
 pub mod snapshot;
 pub mod start;
@@ -52,6 +53,8 @@ pub enum ActionName {
     Reboot,
     /// `set-metadata-access` (EC2)
     SetMetadataAccess,
+    /// `resize` (EC2, RDS)
+    Resize,
     /// `snapshot` (EC2, RDS)
     Snapshot,
     /// `delete` (RDS)
@@ -101,6 +104,7 @@ pub const ACTIONS: &[ActionDef] = &[
     terminate::DEF,
     reboot::DEF,
     set_metadata_access::DEF,
+    resize::DEF,
     snapshot::DEF,
     delete::DEF,
     cancel::DEF,
@@ -118,7 +122,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "propagate-spot-tags",
     "put-metric",
     "rename-tag",
-    "resize",
     "retention",
     "send-command",
     "set-instance-profile",
@@ -146,6 +149,7 @@ impl ActionName {
             ActionName::MarkForOp => &mark_for_op::DEF,
             ActionName::Reboot => &reboot::DEF,
             ActionName::SetMetadataAccess => &set_metadata_access::DEF,
+            ActionName::Resize => &resize::DEF,
             ActionName::RemoveTag => &remove_tag::DEF,
             ActionName::Snapshot => &snapshot::DEF,
             ActionName::Start => &start::DEF,
@@ -179,6 +183,9 @@ pub fn for_kind(kind: ResourceKind) -> impl Iterator<Item = &'static ActionDef> 
 /// A table example as it reads on `kind`: marks name `stop`, which spot requests lack, so
 /// theirs name `cancel`.
 pub fn example_for(example: &str, kind: ResourceKind) -> String {
+    if example == resize::DEF.example && kind == ResourceKind::Rds {
+        return resize::RDS_EXAMPLE.to_string();
+    }
     if ActionName::Stop.applies_to(kind) {
         example.to_string()
     } else {
@@ -235,6 +242,8 @@ pub enum Action {
     Reboot(reboot::Reboot),
     /// EC2: set the instance metadata service options.
     SetMetadataAccess(set_metadata_access::SetMetadataAccess),
+    /// EC2: change the instance type; RDS: the allocated storage.
+    Resize(resize::Resize),
     /// RDS: take a manual snapshot.
     Snapshot(snapshot::Snapshot),
     /// RDS: delete the instance.
@@ -263,6 +272,7 @@ impl Action {
             Action::Terminate(a) => a,
             Action::Reboot(a) => a,
             Action::SetMetadataAccess(a) => a,
+            Action::Resize(a) => a,
             Action::Snapshot(a) => a,
             Action::Delete(a) => a,
             Action::Cancel(a) => a,
@@ -284,6 +294,7 @@ impl Action {
             Action::Terminate(_) => ActionName::Terminate,
             Action::Reboot(_) => ActionName::Reboot,
             Action::SetMetadataAccess(_) => ActionName::SetMetadataAccess,
+            Action::Resize(_) => ActionName::Resize,
             Action::Snapshot(_) => ActionName::Snapshot,
             Action::Delete(_) => ActionName::Delete,
             Action::Cancel(_) => ActionName::Cancel,
@@ -513,10 +524,10 @@ mod tests {
     fn bare(kind: ResourceKind, state: &str) -> Value {
         match kind {
             ResourceKind::Ec2 => {
-                serde_json::json!({"InstanceId": "i-1", "State": {"Name": state}, "MetadataOptions": {"HttpTokens": "optional", "HttpEndpoint": "enabled", "InstanceMetadataTags": "disabled", "HttpPutResponseHopLimit": 1}})
+                serde_json::json!({"InstanceId": "i-1", "State": {"Name": state}, "MetadataOptions": {"HttpTokens": "optional", "HttpEndpoint": "enabled", "InstanceMetadataTags": "disabled", "HttpPutResponseHopLimit": 1}, "InstanceType": "m5.4xlarge"})
             }
             ResourceKind::Rds => {
-                serde_json::json!({"DBInstanceIdentifier": "db-1", "DBInstanceStatus": state, "Engine": "postgres", "DBInstanceArn": "arn:aws:rds:us-east-1:1:db:db-1"})
+                serde_json::json!({"DBInstanceIdentifier": "db-1", "DBInstanceStatus": state, "Engine": "postgres", "DBInstanceArn": "arn:aws:rds:us-east-1:1:db:db-1", "AllocatedStorage": 20})
             }
             ResourceKind::SpotRequest => serde_json::json!({"SpotInstanceRequestId": "sir-1", "State": state, "InstanceId": "i-9"}),
         }

@@ -73,6 +73,14 @@ pub enum Operation {
     Ec2StartInstances,
     /// `ec2:RebootInstances`.
     Ec2RebootInstances,
+    /// `ec2:ModifyInstanceAttribute` of `InstanceType` (one instance a call); with `restart`,
+    /// `StopInstances` first, waiting until stopped, and `StartInstances` after.
+    Ec2ModifyInstanceType {
+        /// The new type.
+        instance_type: String,
+        /// Stop the (running) instance first and start it after.
+        restart: bool,
+    },
     /// `ec2:ModifyInstanceMetadataOptions` (one instance a call).
     Ec2ModifyInstanceMetadataOptions {
         /// `(HttpTokens, "required")`, ...: the options and their values.
@@ -119,6 +127,11 @@ pub enum Operation {
         /// `DBSnapshotIdentifier`.
         snapshot: String,
     },
+    /// `rds:ModifyDBInstance` with these parameters (`AllocatedStorage`, `ApplyImmediately`, ...).
+    RdsModifyDbInstance {
+        /// `(parameter, value)` in the API's names.
+        params: Vec<(String, Value)>,
+    },
     /// `rds:DeleteDBInstance`.
     RdsDeleteDbInstance {
         /// `FinalDBSnapshotIdentifier`; `None` sends `SkipFinalSnapshot`.
@@ -163,6 +176,8 @@ impl Operation {
             Operation::Ec2StartInstances => "ec2:StartInstances",
             Operation::Ec2RebootInstances => "ec2:RebootInstances",
             Operation::Ec2ModifyInstanceMetadataOptions { .. } => "ec2:ModifyInstanceMetadataOptions",
+            Operation::Ec2ModifyInstanceType { .. } => "ec2:ModifyInstanceAttribute",
+            Operation::RdsModifyDbInstance { .. } => "rds:ModifyDBInstance",
             Operation::Ec2TerminateInstances { .. } => "ec2:TerminateInstances",
             Operation::Ec2CancelSpotInstanceRequests => "ec2:CancelSpotInstanceRequests",
             Operation::Ec2CreateSnapshots { .. } => "ec2:CreateSnapshots",
@@ -187,6 +202,7 @@ impl Operation {
             | Operation::Ec2StartInstances
             | Operation::Ec2RebootInstances
             | Operation::Ec2ModifyInstanceMetadataOptions { .. }
+            | Operation::Ec2ModifyInstanceType { .. }
             | Operation::Ec2TerminateInstances { .. }
             | Operation::Ec2CancelSpotInstanceRequests
             | Operation::Ec2CreateSnapshots { .. } => Service::Ec2,
@@ -195,6 +211,7 @@ impl Operation {
             | Operation::RdsStopDbInstance
             | Operation::RdsStartDbInstance
             | Operation::RdsCreateDbSnapshot { .. }
+            | Operation::RdsModifyDbInstance { .. }
             | Operation::RdsDeleteDbInstance { .. } => Service::Rds,
             Operation::SnsPublish { .. } => Service::Sns,
             Operation::SqsSendMessage { .. } => Service::Sqs,
@@ -220,6 +237,10 @@ impl Operation {
             Operation::Ec2StopInstances { force: true, .. } | Operation::Ec2TerminateInstances { force: true } => {
                 out.push("ec2:ModifyInstanceAttribute")
             }
+            Operation::Ec2ModifyInstanceType { restart: true, .. } => {
+                out.extend(["ec2:StopInstances", "ec2:StartInstances"]);
+            }
+            Operation::Ec2ModifyInstanceType { restart: false, .. } | Operation::RdsModifyDbInstance { .. } => {}
             Operation::Ec2CreateTags { .. }
             | Operation::Ec2DeleteTags { .. }
             | Operation::Ec2StopInstances { .. }
@@ -261,6 +282,14 @@ impl Operation {
             }
             Operation::Ec2TerminateInstances { force: true } => json!({"Force": true}),
             Operation::Ec2ModifyInstanceMetadataOptions { options } => Value::Object(options.iter().cloned().collect()),
+            Operation::Ec2ModifyInstanceType { instance_type, restart } => {
+                let mut p = json!({"InstanceType": {"Value": instance_type}});
+                if *restart {
+                    p["StopAndStartAround"] = json!(true);
+                }
+                p
+            }
+            Operation::RdsModifyDbInstance { params } => Value::Object(params.iter().cloned().collect()),
             Operation::Ec2CreateSnapshots {
                 description,
                 exclude_boot,
@@ -345,6 +374,21 @@ impl Operation {
             Operation::Ec2RebootInstances | Operation::Ec2CreateSnapshots { .. } => {}
             Operation::Ec2CancelSpotInstanceRequests => {
                 doc.insert("State".into(), Value::String("cancelled".into()));
+            }
+            Operation::Ec2ModifyInstanceType { instance_type, .. } => {
+                doc.insert("InstanceType".into(), Value::String(instance_type.clone()));
+            }
+            Operation::RdsModifyDbInstance { params } => {
+                let immediate = params.iter().any(|(k, v)| k == "ApplyImmediately" && v == &Value::Bool(true));
+                let changes = params.iter().filter(|(k, _)| k != "ApplyImmediately");
+                if immediate {
+                    doc.insert("DBInstanceStatus".into(), Value::String("modifying".into()));
+                    for (k, v) in changes {
+                        doc.insert(k.clone(), v.clone());
+                    }
+                } else {
+                    doc.insert("PendingModifiedValues".into(), Value::Object(changes.cloned().collect()));
+                }
             }
             Operation::Ec2ModifyInstanceMetadataOptions { options } => {
                 let mut m = doc.get("MetadataOptions").and_then(Value::as_object).cloned().unwrap_or_default();

@@ -538,10 +538,10 @@ mod tests {
             e,
             vec!["p.yml:5:15: 'ephemeral' is a Cloud Custodian filter that custodian does not support yet"]
         );
-        let e = errors("policies:\n  - name: a\n    resource: ec2\n    actions:\n      - resize\n");
+        let e = errors("policies:\n  - name: a\n    resource: ec2\n    actions:\n      - set-monitoring\n");
         assert_eq!(
             e,
-            vec!["p.yml:5:9: 'resize' is a Cloud Custodian action that custodian does not support yet"]
+            vec!["p.yml:5:9: 'set-monitoring' is a Cloud Custodian action that custodian does not support yet"]
         );
         let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: offhuor\n");
         assert_eq!(e, vec!["p.yml:5:15: unknown filter 'offhuor' (did you mean 'offhour'?)"]);
