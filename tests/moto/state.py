@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prints one moto region's state as JSON: instances (state, type, tags), spot requests (state,
-instance), DB instances (status, storage, tags).
+instance), DB instances (status, storage, public access, backup retention, deletion
+protection, tags).
 
   state.py ENDPOINT REGION
 """
@@ -24,5 +25,7 @@ for snap in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]:
     out["snapshots"].append({"description": snap.get("Description", ""), "volume": snap.get("VolumeId"), "tags": tags(snap.get("Tags"))})
 out["snapshots"].sort(key=lambda s: (s["description"], s["volume"] or ""))
 for d in rds.describe_db_instances()["DBInstances"]:
-    out["db"][d["DBInstanceIdentifier"]] = {"status": d["DBInstanceStatus"], "storage": d.get("AllocatedStorage"), "tags": tags(d.get("TagList"))}
+    out["db"][d["DBInstanceIdentifier"]] = {"status": d["DBInstanceStatus"], "storage": d.get("AllocatedStorage"),
+                                              "public": d.get("PubliclyAccessible"), "retention": d.get("BackupRetentionPeriod"),
+                                              "deletion_protection": d.get("DeletionProtection"), "tags": tags(d.get("TagList"))}
 print(json.dumps(out, sort_keys=True))

@@ -230,10 +230,49 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
         Operation::RdsModifyDbInstance { params } => {
             let mut req = c.rds.modify_db_instance().db_instance_identifier(&first);
             for (k, v) in params {
+                let (i, s, b) = (
+                    v.as_i64().unwrap_or_default() as i32,
+                    v.as_str().unwrap_or_default(),
+                    v.as_bool().unwrap_or(false),
+                );
+                // Validation admits only these (`modify_db::PROPERTIES`, and ApplyImmediately).
                 req = match k.as_str() {
-                    "AllocatedStorage" => req.allocated_storage(v.as_i64().unwrap_or_default() as i32),
-                    "ApplyImmediately" => req.apply_immediately(v.as_bool().unwrap_or(false)),
-                    _ => req,
+                    "AllocatedStorage" => req.allocated_storage(i),
+                    "AllowMajorVersionUpgrade" => req.allow_major_version_upgrade(b),
+                    "ApplyImmediately" => req.apply_immediately(b),
+                    "AutoMinorVersionUpgrade" => req.auto_minor_version_upgrade(b),
+                    "BackupRetentionPeriod" => req.backup_retention_period(i),
+                    "CACertificateIdentifier" => req.ca_certificate_identifier(s),
+                    "CertificateRotationRestart" => req.certificate_rotation_restart(b),
+                    "CopyTagsToSnapshot" => req.copy_tags_to_snapshot(b),
+                    "DBInstanceClass" => req.db_instance_class(s),
+                    "DBParameterGroupName" => req.db_parameter_group_name(s),
+                    "DBPortNumber" => req.db_port_number(i),
+                    "DBSubnetGroupName" => req.db_subnet_group_name(s),
+                    "DeletionProtection" => req.deletion_protection(b),
+                    "EnableIAMDatabaseAuthentication" => req.enable_iam_database_authentication(b),
+                    "EnablePerformanceInsights" => req.enable_performance_insights(b),
+                    "EngineVersion" => req.engine_version(s),
+                    "Iops" => req.iops(i),
+                    "LicenseModel" => req.license_model(s),
+                    "MaxAllocatedStorage" => req.max_allocated_storage(i),
+                    "MonitoringInterval" => req.monitoring_interval(i),
+                    "MonitoringRoleARN" => req.monitoring_role_arn(s),
+                    "MultiAZ" => req.multi_az(b),
+                    "OptionGroupName" => req.option_group_name(s),
+                    "PerformanceInsightsKMSKeyId" => req.performance_insights_kms_key_id(s),
+                    "PerformanceInsightsRetentionPeriod" => req.performance_insights_retention_period(i),
+                    "PreferredBackupWindow" => req.preferred_backup_window(s),
+                    "PreferredMaintenanceWindow" => req.preferred_maintenance_window(s),
+                    "PromotionTier" => req.promotion_tier(i),
+                    "PubliclyAccessible" => req.publicly_accessible(b),
+                    "StorageType" => req.storage_type(s),
+                    _ => {
+                        return Err(AwsFailure {
+                            code: "UnsupportedParameter".into(),
+                            message: format!("custodian does not send the ModifyDBInstance parameter {k}"),
+                        })
+                    }
                 };
             }
             req.send().await.map(|_| ()).map_err(|e| failure(&e))

@@ -7,6 +7,7 @@ pub mod auto_tag_user;
 pub mod cancel;
 pub mod delete;
 pub mod mark_for_op;
+pub mod modify_db;
 pub mod normalize_tag;
 pub mod notify;
 pub mod plan;
@@ -55,6 +56,12 @@ pub enum ActionName {
     SetMetadataAccess,
     /// `resize` (EC2, RDS)
     Resize,
+    /// `modify-db` (RDS)
+    ModifyDb,
+    /// `set-public-access` (RDS)
+    SetPublicAccess,
+    /// `retention` (RDS)
+    Retention,
     /// `snapshot` (EC2, RDS)
     Snapshot,
     /// `delete` (RDS)
@@ -105,6 +112,9 @@ pub const ACTIONS: &[ActionDef] = &[
     reboot::DEF,
     set_metadata_access::DEF,
     resize::DEF,
+    modify_db::MODIFY_DB,
+    modify_db::SET_PUBLIC_ACCESS,
+    modify_db::RETENTION,
     snapshot::DEF,
     delete::DEF,
     cancel::DEF,
@@ -116,17 +126,14 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "copy-related-tag",
     "invoke-lambda",
     "invoke-sfn",
-    "modify-db",
     "modify-security-groups",
     "post-finding",
     "propagate-spot-tags",
     "put-metric",
     "rename-tag",
-    "retention",
     "send-command",
     "set-instance-profile",
     "set-monitoring",
-    "set-public-access",
     "set-snapshot-copy-tags",
     "upgrade",
 ];
@@ -150,6 +157,9 @@ impl ActionName {
             ActionName::Reboot => &reboot::DEF,
             ActionName::SetMetadataAccess => &set_metadata_access::DEF,
             ActionName::Resize => &resize::DEF,
+            ActionName::ModifyDb => &modify_db::MODIFY_DB,
+            ActionName::SetPublicAccess => &modify_db::SET_PUBLIC_ACCESS,
+            ActionName::Retention => &modify_db::RETENTION,
             ActionName::RemoveTag => &remove_tag::DEF,
             ActionName::Snapshot => &snapshot::DEF,
             ActionName::Start => &start::DEF,
@@ -244,6 +254,8 @@ pub enum Action {
     SetMetadataAccess(set_metadata_access::SetMetadataAccess),
     /// EC2: change the instance type; RDS: the allocated storage.
     Resize(resize::Resize),
+    /// RDS: `modify-db`, `set-public-access`, `retention` (ModifyDBInstance).
+    ModifyDb(modify_db::ModifyDb),
     /// RDS: take a manual snapshot.
     Snapshot(snapshot::Snapshot),
     /// RDS: delete the instance.
@@ -273,6 +285,7 @@ impl Action {
             Action::Reboot(a) => a,
             Action::SetMetadataAccess(a) => a,
             Action::Resize(a) => a,
+            Action::ModifyDb(a) => a,
             Action::Snapshot(a) => a,
             Action::Delete(a) => a,
             Action::Cancel(a) => a,
@@ -295,6 +308,9 @@ impl Action {
             Action::Reboot(_) => ActionName::Reboot,
             Action::SetMetadataAccess(_) => ActionName::SetMetadataAccess,
             Action::Resize(_) => ActionName::Resize,
+            Action::ModifyDb(modify_db::ModifyDb::Update { .. }) => ActionName::ModifyDb,
+            Action::ModifyDb(modify_db::ModifyDb::PublicAccess(_)) => ActionName::SetPublicAccess,
+            Action::ModifyDb(modify_db::ModifyDb::Retention { .. }) => ActionName::Retention,
             Action::Snapshot(_) => ActionName::Snapshot,
             Action::Delete(_) => ActionName::Delete,
             Action::Cancel(_) => ActionName::Cancel,
@@ -527,7 +543,7 @@ mod tests {
                 serde_json::json!({"InstanceId": "i-1", "State": {"Name": state}, "MetadataOptions": {"HttpTokens": "optional", "HttpEndpoint": "enabled", "InstanceMetadataTags": "disabled", "HttpPutResponseHopLimit": 1}, "InstanceType": "m5.4xlarge"})
             }
             ResourceKind::Rds => {
-                serde_json::json!({"DBInstanceIdentifier": "db-1", "DBInstanceStatus": state, "Engine": "postgres", "DBInstanceArn": "arn:aws:rds:us-east-1:1:db:db-1", "AllocatedStorage": 20})
+                serde_json::json!({"DBInstanceIdentifier": "db-1", "DBInstanceStatus": state, "Engine": "postgres", "DBInstanceArn": "arn:aws:rds:us-east-1:1:db:db-1", "AllocatedStorage": 20, "PubliclyAccessible": true, "DeletionProtection": false, "BackupRetentionPeriod": 1, "CopyTagsToSnapshot": false})
             }
             ResourceKind::SpotRequest => serde_json::json!({"SpotInstanceRequestId": "sir-1", "State": state, "InstanceId": "i-9"}),
         }

@@ -379,7 +379,9 @@ impl Operation {
                 doc.insert("InstanceType".into(), Value::String(instance_type.clone()));
             }
             Operation::RdsModifyDbInstance { params } => {
-                let immediate = params.iter().any(|(k, v)| k == "ApplyImmediately" && v == &Value::Bool(true));
+                // AWS applies PubliclyAccessible at once, whatever ApplyImmediately says.
+                let immediate = params.iter().any(|(k, v)| k == "ApplyImmediately" && v == &Value::Bool(true))
+                    || params.iter().all(|(k, _)| k == "PubliclyAccessible");
                 let changes = params.iter().filter(|(k, _)| k != "ApplyImmediately");
                 if immediate {
                     doc.insert("DBInstanceStatus".into(), Value::String("modifying".into()));
