@@ -277,6 +277,24 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             }
             req.send().await.map(|_| ()).map_err(|e| failure(&e))
         }
+        Operation::Ec2MonitorInstances { enable: true } => c
+            .ec2
+            .monitor_instances()
+            .dry_run(dry_run)
+            .set_instance_ids(ids_vec)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
+        Operation::Ec2MonitorInstances { enable: false } => c
+            .ec2
+            .unmonitor_instances()
+            .dry_run(dry_run)
+            .set_instance_ids(ids_vec)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
         Operation::Ec2ModifyInstanceMetadataOptions { options } => {
             use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState, InstanceMetadataTagsState};
             let mut req = c.ec2.modify_instance_metadata_options().dry_run(dry_run).instance_id(first);

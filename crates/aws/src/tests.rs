@@ -213,3 +213,22 @@ async fn instance_attributes_are_retried_on_throttling_and_gone_instances_left_o
         vec![serde_json::json!({"InstanceId": "i-1", "DisableApiTermination": {"Value": true}})]
     );
 }
+
+#[tokio::test]
+async fn set_monitoring_sends_one_monitor_instances_call_per_batch() {
+    // (moto does not serve MonitorInstances, so this layer is tested with mocks.)
+    use aws_sdk_ec2::operation::monitor_instances::MonitorInstancesOutput;
+    let monitor = mock!(aws_sdk_ec2::Client::monitor_instances)
+        .match_requests(|r| r.instance_ids() == ["i-1", "i-2"])
+        .then_output(|| MonitorInstancesOutput::builder().build());
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&monitor]);
+    let c = clients(ec2, rds_client(&[]));
+    let request = Request {
+        ids: vec!["i-1".into(), "i-2".into()],
+        operation: Operation::Ec2MonitorInstances { enable: true },
+    };
+    let (outcomes, calls) = send(&c, &request).await;
+    assert_eq!(monitor.num_calls(), 1);
+    assert!(outcomes.iter().all(|o| o.error.is_none()), "{outcomes:?}");
+    assert_eq!(calls.get("ec2.MonitorInstances"), Some(&1));
+}

@@ -16,6 +16,7 @@ pub mod remove_tag;
 pub mod request;
 pub mod resize;
 pub mod set_metadata_access;
+pub mod set_monitoring;
 pub mod snapshot;
 pub mod start;
 pub mod stop;
@@ -56,6 +57,8 @@ pub enum ActionName {
     SetMetadataAccess,
     /// `resize` (EC2, RDS)
     Resize,
+    /// `set-monitoring` (EC2)
+    SetMonitoring,
     /// `modify-db` (RDS)
     ModifyDb,
     /// `set-public-access` (RDS)
@@ -112,6 +115,7 @@ pub const ACTIONS: &[ActionDef] = &[
     reboot::DEF,
     set_metadata_access::DEF,
     resize::DEF,
+    set_monitoring::DEF,
     modify_db::MODIFY_DB,
     modify_db::SET_PUBLIC_ACCESS,
     modify_db::RETENTION,
@@ -133,7 +137,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "rename-tag",
     "send-command",
     "set-instance-profile",
-    "set-monitoring",
     "set-snapshot-copy-tags",
     "upgrade",
 ];
@@ -157,6 +160,7 @@ impl ActionName {
             ActionName::Reboot => &reboot::DEF,
             ActionName::SetMetadataAccess => &set_metadata_access::DEF,
             ActionName::Resize => &resize::DEF,
+            ActionName::SetMonitoring => &set_monitoring::DEF,
             ActionName::ModifyDb => &modify_db::MODIFY_DB,
             ActionName::SetPublicAccess => &modify_db::SET_PUBLIC_ACCESS,
             ActionName::Retention => &modify_db::RETENTION,
@@ -254,6 +258,8 @@ pub enum Action {
     SetMetadataAccess(set_metadata_access::SetMetadataAccess),
     /// EC2: change the instance type; RDS: the allocated storage.
     Resize(resize::Resize),
+    /// EC2: detailed monitoring on or off.
+    SetMonitoring(set_monitoring::SetMonitoring),
     /// RDS: `modify-db`, `set-public-access`, `retention` (ModifyDBInstance).
     ModifyDb(modify_db::ModifyDb),
     /// RDS: take a manual snapshot.
@@ -286,6 +292,7 @@ impl Action {
             Action::SetMetadataAccess(a) => a,
             Action::Resize(a) => a,
             Action::ModifyDb(a) => a,
+            Action::SetMonitoring(a) => a,
             Action::Snapshot(a) => a,
             Action::Delete(a) => a,
             Action::Cancel(a) => a,
@@ -308,6 +315,7 @@ impl Action {
             Action::Reboot(_) => ActionName::Reboot,
             Action::SetMetadataAccess(_) => ActionName::SetMetadataAccess,
             Action::Resize(_) => ActionName::Resize,
+            Action::SetMonitoring(_) => ActionName::SetMonitoring,
             Action::ModifyDb(modify_db::ModifyDb::Update { .. }) => ActionName::ModifyDb,
             Action::ModifyDb(modify_db::ModifyDb::PublicAccess(_)) => ActionName::SetPublicAccess,
             Action::ModifyDb(modify_db::ModifyDb::Retention { .. }) => ActionName::Retention,
@@ -540,7 +548,7 @@ mod tests {
     fn bare(kind: ResourceKind, state: &str) -> Value {
         match kind {
             ResourceKind::Ec2 => {
-                serde_json::json!({"InstanceId": "i-1", "State": {"Name": state}, "MetadataOptions": {"HttpTokens": "optional", "HttpEndpoint": "enabled", "InstanceMetadataTags": "disabled", "HttpPutResponseHopLimit": 1}, "InstanceType": "m5.4xlarge"})
+                serde_json::json!({"InstanceId": "i-1", "State": {"Name": state}, "MetadataOptions": {"HttpTokens": "optional", "HttpEndpoint": "enabled", "InstanceMetadataTags": "disabled", "HttpPutResponseHopLimit": 1}, "InstanceType": "m5.4xlarge", "Monitoring": {"State": "disabled"}})
             }
             ResourceKind::Rds => {
                 serde_json::json!({"DBInstanceIdentifier": "db-1", "DBInstanceStatus": state, "Engine": "postgres", "DBInstanceArn": "arn:aws:rds:us-east-1:1:db:db-1", "AllocatedStorage": 20, "PubliclyAccessible": true, "DeletionProtection": false, "BackupRetentionPeriod": 1, "CopyTagsToSnapshot": false})

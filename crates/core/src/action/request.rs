@@ -81,6 +81,11 @@ pub enum Operation {
         /// Stop the (running) instance first and start it after.
         restart: bool,
     },
+    /// `ec2:MonitorInstances` (`enable`) or `ec2:UnmonitorInstances`.
+    Ec2MonitorInstances {
+        /// Turn detailed monitoring on.
+        enable: bool,
+    },
     /// `ec2:ModifyInstanceMetadataOptions` (one instance a call).
     Ec2ModifyInstanceMetadataOptions {
         /// `(HttpTokens, "required")`, ...: the options and their values.
@@ -177,6 +182,8 @@ impl Operation {
             Operation::Ec2RebootInstances => "ec2:RebootInstances",
             Operation::Ec2ModifyInstanceMetadataOptions { .. } => "ec2:ModifyInstanceMetadataOptions",
             Operation::Ec2ModifyInstanceType { .. } => "ec2:ModifyInstanceAttribute",
+            Operation::Ec2MonitorInstances { enable: true } => "ec2:MonitorInstances",
+            Operation::Ec2MonitorInstances { enable: false } => "ec2:UnmonitorInstances",
             Operation::RdsModifyDbInstance { .. } => "rds:ModifyDBInstance",
             Operation::Ec2TerminateInstances { .. } => "ec2:TerminateInstances",
             Operation::Ec2CancelSpotInstanceRequests => "ec2:CancelSpotInstanceRequests",
@@ -203,6 +210,7 @@ impl Operation {
             | Operation::Ec2RebootInstances
             | Operation::Ec2ModifyInstanceMetadataOptions { .. }
             | Operation::Ec2ModifyInstanceType { .. }
+            | Operation::Ec2MonitorInstances { .. }
             | Operation::Ec2TerminateInstances { .. }
             | Operation::Ec2CancelSpotInstanceRequests
             | Operation::Ec2CreateSnapshots { .. } => Service::Ec2,
@@ -247,6 +255,7 @@ impl Operation {
             | Operation::Ec2StartInstances
             | Operation::Ec2RebootInstances
             | Operation::Ec2ModifyInstanceMetadataOptions { .. }
+            | Operation::Ec2MonitorInstances { .. }
             | Operation::Ec2TerminateInstances { .. }
             | Operation::Ec2CancelSpotInstanceRequests
             | Operation::RdsAddTagsToResource { .. }
@@ -306,6 +315,7 @@ impl Operation {
                 p
             }
             Operation::Ec2TerminateInstances { force: false }
+            | Operation::Ec2MonitorInstances { .. }
             | Operation::Ec2StartInstances
             | Operation::Ec2RebootInstances
             | Operation::Ec2CancelSpotInstanceRequests
@@ -377,6 +387,10 @@ impl Operation {
             }
             Operation::Ec2ModifyInstanceType { instance_type, .. } => {
                 doc.insert("InstanceType".into(), Value::String(instance_type.clone()));
+            }
+            Operation::Ec2MonitorInstances { enable } => {
+                let state = if *enable { "pending" } else { "disabling" };
+                doc.insert("Monitoring".into(), json!({ "State": state }));
             }
             Operation::RdsModifyDbInstance { params } => {
                 // AWS applies PubliclyAccessible at once, whatever ApplyImmediately says.

@@ -5,6 +5,7 @@
 pub mod age;
 pub mod attribute;
 pub mod boolean;
+pub mod ephemeral;
 pub mod event;
 pub mod marked;
 pub mod metrics;
@@ -53,6 +54,7 @@ pub const FILTERS: &[FilterDef] = &[
     boolean::AND,
     related::DEFAULT_VPC,
     related::EBS,
+    ephemeral::EPHEMERAL,
     event::EVENT,
     related::IMAGE,
     related::IMAGE_AGE,
@@ -89,7 +91,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "db-option-groups",
     "db-parameter",
     "engine",
-    "ephemeral",
     "finding",
     "has-specific-managed-policy",
     "health-event",
@@ -140,6 +141,8 @@ pub enum Filter {
     Attribute(attribute::AttributeFilter),
     /// `metrics`: CloudWatch statistics of the resource.
     Metrics(Box<metrics::Metrics>),
+    /// `ephemeral`: the EC2 root device is instance store.
+    Ephemeral,
 }
 
 /// Everything a filter needs besides the document.
@@ -257,6 +260,7 @@ impl Filter {
             Filter::Related(r) => r.check(doc, cx),
             Filter::Attribute(a) => a.check(doc, cx),
             Filter::Metrics(m) => m.check(doc, cx),
+            Filter::Ephemeral => Some(ephemeral::is_ephemeral(doc)),
         }
     }
 
@@ -285,6 +289,9 @@ impl Filter {
             // The instance id, a core field.
             Filter::Attribute(_) => {}
             Filter::Metrics(m) => m.read_fields(out),
+            Filter::Ephemeral => {
+                out.insert("BlockDeviceMappings".into());
+            }
         }
     }
 }
@@ -311,6 +318,7 @@ impl Filter {
             | Filter::MarkedForOp(_)
             | Filter::OffHours(_)
             | Filter::Event(_)
+            | Filter::Ephemeral
             | Filter::Reduce(_) => {}
         }
     }

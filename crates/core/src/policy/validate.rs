@@ -533,15 +533,15 @@ mod tests {
 
     #[test]
     fn cloud_custodian_elements_we_lack_are_named_as_such() {
-        let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: ephemeral\n        days: 30\n");
+        let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: ssm\n        key: PingStatus\n");
         assert_eq!(
             e,
-            vec!["p.yml:5:15: 'ephemeral' is a Cloud Custodian filter that custodian does not support yet"]
+            vec!["p.yml:5:15: 'ssm' is a Cloud Custodian filter that custodian does not support yet"]
         );
-        let e = errors("policies:\n  - name: a\n    resource: ec2\n    actions:\n      - set-monitoring\n");
+        let e = errors("policies:\n  - name: a\n    resource: ec2\n    actions:\n      - propagate-spot-tags\n");
         assert_eq!(
             e,
-            vec!["p.yml:5:9: 'set-monitoring' is a Cloud Custodian action that custodian does not support yet"]
+            vec!["p.yml:5:9: 'propagate-spot-tags' is a Cloud Custodian action that custodian does not support yet"]
         );
         let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: offhuor\n");
         assert_eq!(e, vec!["p.yml:5:15: unknown filter 'offhuor' (did you mean 'offhour'?)"]);
