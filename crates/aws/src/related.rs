@@ -121,28 +121,8 @@ fn attribute_answer(o: &aws_sdk_ec2::operation::describe_instance_attribute::Des
         .v("SriovNetSupport", s(o.sriov_net_support()))
         .v("UserData", s(o.user_data()))
         .list("Groups", &o.groups, crate::kinds::ec2::group)
-        .list("ProductCodes", &o.product_codes, |p| {
-            Obj::new()
-                .s("ProductCodeId", p.product_code_id())
-                .s("ProductCodeType", p.product_code_type().map(|t| t.as_str()))
-                .done()
-        })
-        .list("BlockDeviceMappings", &o.block_device_mappings, |b| {
-            Obj::new()
-                .s("DeviceName", b.device_name())
-                .v(
-                    "Ebs",
-                    b.ebs().map(|e| {
-                        Obj::new()
-                            .t("AttachTime", e.attach_time())
-                            .b("DeleteOnTermination", e.delete_on_termination())
-                            .s("Status", e.status().map(|s| s.as_str()))
-                            .s("VolumeId", e.volume_id())
-                            .done()
-                    }),
-                )
-                .done()
-        })
+        .list("ProductCodes", &o.product_codes, crate::kinds::ec2::product_code)
+        .list("BlockDeviceMappings", &o.block_device_mappings, crate::kinds::ec2::block_device)
         .done()
 }
 

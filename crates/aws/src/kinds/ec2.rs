@@ -50,6 +50,32 @@ pub(crate) fn group(g: &GroupIdentifier) -> Value {
     Obj::new().s("GroupName", g.group_name()).s("GroupId", g.group_id()).done()
 }
 
+/// One product code.
+pub(crate) fn product_code(p: &aws_sdk_ec2::types::ProductCode) -> Value {
+    Obj::new()
+        .s("ProductCodeId", p.product_code_id())
+        .s("ProductCodeType", p.product_code_type().map(|t| t.as_str()))
+        .done()
+}
+
+/// One block device mapping of an instance.
+pub(crate) fn block_device(b: &aws_sdk_ec2::types::InstanceBlockDeviceMapping) -> Value {
+    Obj::new()
+        .s("DeviceName", b.device_name())
+        .v(
+            "Ebs",
+            b.ebs().map(|e| {
+                Obj::new()
+                    .t("AttachTime", e.attach_time())
+                    .b("DeleteOnTermination", e.delete_on_termination())
+                    .s("Status", e.status().map(|s| s.as_str()))
+                    .s("VolumeId", e.volume_id())
+                    .done()
+            }),
+        )
+        .done()
+}
+
 /// One reservation with its instances.
 pub fn reservation(r: &Reservation) -> Value {
     Obj::new()
@@ -91,12 +117,7 @@ pub fn instance(i: &Instance) -> Value {
         .s("Platform", i.platform().map(|p| p.as_str()))
         .s("PrivateDnsName", i.private_dns_name())
         .s("PrivateIpAddress", i.private_ip_address())
-        .list("ProductCodes", &i.product_codes, |p| {
-            Obj::new()
-                .s("ProductCodeId", p.product_code_id())
-                .s("ProductCodeType", p.product_code_type().map(|t| t.as_str()))
-                .done()
-        })
+        .list("ProductCodes", &i.product_codes, crate::kinds::ec2::product_code)
         .s("PublicDnsName", i.public_dns_name())
         .s("PublicIpAddress", i.public_ip_address())
         .s("RamdiskId", i.ramdisk_id())
@@ -109,22 +130,7 @@ pub fn instance(i: &Instance) -> Value {
         .s("SubnetId", i.subnet_id())
         .s("VpcId", i.vpc_id())
         .s("Architecture", i.architecture().map(|a| a.as_str()))
-        .list("BlockDeviceMappings", &i.block_device_mappings, |b| {
-            Obj::new()
-                .s("DeviceName", b.device_name())
-                .v(
-                    "Ebs",
-                    b.ebs().map(|e| {
-                        Obj::new()
-                            .t("AttachTime", e.attach_time())
-                            .b("DeleteOnTermination", e.delete_on_termination())
-                            .s("Status", e.status().map(|s| s.as_str()))
-                            .s("VolumeId", e.volume_id())
-                            .done()
-                    }),
-                )
-                .done()
-        })
+        .list("BlockDeviceMappings", &i.block_device_mappings, block_device)
         .s("ClientToken", i.client_token())
         .b("EbsOptimized", i.ebs_optimized())
         .b("EnaSupport", i.ena_support())

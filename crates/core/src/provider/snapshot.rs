@@ -121,20 +121,7 @@ impl Provider for SnapshotProvider {
 
     fn fetch_related(&self, region: &str, related: Related, ids: Option<&[String]>) -> Result<Loaded, FetchError> {
         let spec = related.spec();
-        let mut documents = match self.read_json(region, spec.snapshot_file)? {
-            None => Vec::new(),
-            Some((name, v)) => match v.get(spec.list_key) {
-                Some(Value::Array(items)) => items.clone(),
-                _ => {
-                    return Err(FetchError::Malformed {
-                        file: name,
-                        line: 1,
-                        column: 1,
-                        message: format!("not {} output: no '{}' list", spec.describe_api, spec.list_key),
-                    })
-                }
-            },
-        };
+        let mut documents = self.read_list(region, spec.snapshot_file, spec.list_key, spec.describe_api)?;
         if let Some(ids) = ids {
             documents.retain(|d| {
                 d.get(spec.id_field)
@@ -149,20 +136,7 @@ impl Provider for SnapshotProvider {
     }
 
     fn fetch_metrics(&self, region: &str, queries: &[MetricQuery]) -> Result<MetricsLoaded, FetchError> {
-        let recorded = match self.read_json(region, METRICS_FILE)? {
-            None => Vec::new(),
-            Some((name, v)) => match v.get("MetricDataResults") {
-                Some(Value::Array(items)) => items.clone(),
-                _ => {
-                    return Err(FetchError::Malformed {
-                        file: name,
-                        line: 1,
-                        column: 1,
-                        message: "no 'MetricDataResults' list".into(),
-                    })
-                }
-            },
-        };
+        let recorded = self.read_list(region, METRICS_FILE, "MetricDataResults", "cloudwatch:GetMetricData")?;
         Ok(MetricsLoaded {
             values: queries.iter().map(|q| recorded_series(&recorded, q)).collect(),
             api_calls: Vec::new(),
@@ -173,18 +147,15 @@ impl Provider for SnapshotProvider {
         let key = attribute_key(attribute);
         let documents = match self.read_json(region, INSTANCE_ATTRIBUTES_FILE)? {
             None => Vec::new(),
-            Some((name, Value::Array(items))) => {
-                let _ = name;
-                items
-                    .into_iter()
-                    .filter(|a| a.get(&key).is_some())
-                    .filter(|a| {
-                        a.get("InstanceId")
-                            .and_then(Value::as_str)
-                            .is_some_and(|id| ids.iter().any(|i| i == id))
-                    })
-                    .collect()
-            }
+            Some((_, Value::Array(items))) => items
+                .into_iter()
+                .filter(|a| a.get(&key).is_some())
+                .filter(|a| {
+                    a.get("InstanceId")
+                        .and_then(Value::as_str)
+                        .is_some_and(|id| ids.iter().any(|i| i == id))
+                })
+                .collect(),
             Some((name, _)) => {
                 return Err(FetchError::Malformed {
                     file: name,
@@ -248,6 +219,23 @@ pub fn recorded_series(recorded: &[Value], q: &MetricQuery) -> Vec<f64> {
 }
 
 impl SnapshotProvider {
+    /// The list under `key` of a region's `file` (`api`'s output); empty when the file does not
+    /// exist.
+    fn read_list(&self, region: &str, file: &str, key: &str, api: &str) -> Result<Vec<Value>, FetchError> {
+        match self.read_json(region, file)? {
+            None => Ok(Vec::new()),
+            Some((name, mut v)) => match v.get_mut(key).map(Value::take) {
+                Some(Value::Array(items)) => Ok(items),
+                _ => Err(FetchError::Malformed {
+                    file: name,
+                    line: 1,
+                    column: 1,
+                    message: format!("not {api} output: no '{key}' list"),
+                }),
+            },
+        }
+    }
+
     /// A region's JSON file, parsed: `None` when it does not exist.
     fn read_json(&self, region: &str, file: &str) -> Result<Option<(String, Value)>, FetchError> {
         let path = self.root.join(region).join(file);

@@ -107,6 +107,24 @@ pub fn resource_id(kind: ResourceKind, doc: &Value) -> &str {
     doc.get(kind.spec().id_field).and_then(Value::as_str).unwrap_or("")
 }
 
+/// The values at a path of keys, lists on the way searched (`["SecurityGroups", "GroupId"]`
+/// gives every group's id).
+pub fn values_at<'a>(doc: &'a Value, keys: &[&str]) -> Vec<&'a Value> {
+    let mut current = vec![doc];
+    for key in keys {
+        let mut next = Vec::new();
+        for v in current {
+            match v.get(key) {
+                Some(Value::Array(items)) => next.extend(items.iter()),
+                Some(v) => next.push(v),
+                None => {}
+            }
+        }
+        current = next;
+    }
+    current
+}
+
 /// A resource document's state (`running`, `available`, `open`...).
 pub fn resource_state(kind: ResourceKind, doc: &Value) -> Option<&str> {
     let mut v = doc;

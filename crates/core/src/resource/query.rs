@@ -196,18 +196,7 @@ fn field(kind: ResourceKind, name: &str) -> Option<Field> {
 
 /// The scalar values at `keys`, searching lists on the way; booleans read `true` / `false`.
 fn strings_at(doc: &Value, keys: &[&str]) -> Vec<String> {
-    let mut current = vec![doc];
-    for key in keys {
-        let mut next = Vec::new();
-        for v in current {
-            match v.get(key) {
-                Some(Value::Array(items)) => next.extend(items.iter()),
-                Some(v) => next.push(v),
-                None => {}
-            }
-        }
-        current = next;
-    }
+    let current = super::values_at(doc, keys);
     current
         .into_iter()
         .flat_map(|v| match v {

@@ -247,18 +247,7 @@ pub fn refs(kind: ResourceKind, related: Related, doc: &Value) -> Vec<String> {
     let RefPath::Keys(keys) = refs_path(kind, related) else {
         return Vec::new();
     };
-    let mut current = vec![doc];
-    for key in keys {
-        let mut next = Vec::new();
-        for v in current {
-            match v.get(key) {
-                Some(Value::Array(items)) => next.extend(items.iter()),
-                Some(v) => next.push(v),
-                None => {}
-            }
-        }
-        current = next;
-    }
+    let current = super::values_at(doc, keys);
     let mut out: Vec<String> = Vec::new();
     for id in current.into_iter().filter_map(Value::as_str) {
         if !out.iter().any(|o| o == id) {
