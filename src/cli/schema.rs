@@ -40,10 +40,10 @@ fn filter_docs(kind: ResourceKind) -> impl Iterator<Item = Doc> {
 
 /// The actions of a kind, from the action table.
 fn action_docs(kind: ResourceKind) -> impl Iterator<Item = Doc> {
-    crate::action::for_kind(kind).map(|d| Doc {
+    crate::action::for_kind(kind).map(move |d| Doc {
         name: d.names[0],
         summary: d.summary,
-        example: d.example,
+        example: (d.example)(kind),
         section: "actions",
         needs_event: d.needs_event,
     })

@@ -18,7 +18,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::AutoTagUser,
     names: &["auto-tag-user"],
     summary: "In cloudtrail-mode policies, tag each resource with the user who made the API call (tag; principal_id_tag; update: overwrite an existing tag; user-type; value: userName, arn, sourceIPAddress or principalId).",
-    example: "- type: auto-tag-user\n  tag: CreatorName\n  principal_id_tag: CreatorId",
+    example: |_| "- type: auto-tag-user\n  tag: CreatorName\n  principal_id_tag: CreatorId",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
     needs_event: true,
     ends_compute: false,

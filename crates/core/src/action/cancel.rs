@@ -14,7 +14,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Cancel,
     names: &["cancel"],
     summary: "Spot requests: cancel open, active or disabled requests; terminate-instances: true then terminates the instances they launched (after cancelling, so nothing relaunches them).",
-    example: "- type: cancel\n  terminate-instances: true",
+    example: |_| "- type: cancel\n  terminate-instances: true",
     kinds: &[ResourceKind::SpotRequest],
     needs_event: false,
     ends_compute: true,

@@ -13,7 +13,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Delete,
     names: &["delete"],
     summary: "RDS: delete the instance with a final snapshot Final-<id>-<timestamp>, unless skip-snapshot.",
-    example: "- type: delete\n  skip-snapshot: false",
+    example: |_| "- type: delete\n  skip-snapshot: false",
     kinds: &[ResourceKind::Rds],
     needs_event: false,
     ends_compute: true,

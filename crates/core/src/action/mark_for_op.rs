@@ -17,7 +17,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::MarkForOp,
     names: &["mark-for-op"],
     summary: "Tag the resource for a later action, in Cloud Custodian's format (op@YYYY/MM/DD); pair with the marked-for-op filter. days/hours default to 0, as Cloud Custodian.",
-    example: "- type: mark-for-op\n  op: stop\n  days: 4",
+    example: |_| "- type: mark-for-op\n  op: stop\n  days: 4",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
     needs_event: false,
     ends_compute: false,

@@ -83,8 +83,8 @@ pub struct ActionDef {
     pub names: &'static [&'static str],
     /// One line on what it does.
     pub summary: &'static str,
-    /// A YAML example (one list item of `actions:`).
-    pub example: &'static str,
+    /// A YAML example on a kind (one list item of `actions:`).
+    pub example: fn(ResourceKind) -> &'static str,
     /// The kinds it applies to.
     pub kinds: &'static [ResourceKind],
     /// It reads the triggering event: only event-mode policies may use it.
@@ -197,9 +197,6 @@ pub fn for_kind(kind: ResourceKind) -> impl Iterator<Item = &'static ActionDef> 
 /// A table example as it reads on `kind`: marks name `stop`, which spot requests lack, so
 /// theirs name `cancel`.
 pub fn example_for(example: &str, kind: ResourceKind) -> String {
-    if example == resize::DEF.example && kind == ResourceKind::Rds {
-        return resize::RDS_EXAMPLE.to_string();
-    }
     if ActionName::Stop.applies_to(kind) {
         example.to_string()
     } else {
@@ -489,7 +486,7 @@ mod tests {
                     "policies:\n  - name: example\n    resource: {}\n    mode: {}\n    actions:\n{}\n",
                     kind.spec().name,
                     crate::policy::trail::example_mode(*kind),
-                    example_for(d.example, *kind)
+                    example_for((d.example)(*kind), *kind)
                         .lines()
                         .map(|l| format!("      {l}"))
                         .collect::<Vec<_>>()

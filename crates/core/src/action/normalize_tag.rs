@@ -17,7 +17,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::NormalizeTag,
     names: &["normalize-tag"],
     summary: "Rewrite one tag's value: action upper, lower, title, or strip (value: the characters to strip from both ends).",
-    example: "- type: normalize-tag\n  key: Environment\n  action: lower",
+    example: |_| "- type: normalize-tag\n  key: Environment\n  action: lower",
     kinds: &[ResourceKind::Ec2, ResourceKind::SpotRequest],
     needs_event: false,
     ends_compute: false,

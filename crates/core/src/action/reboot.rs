@@ -13,7 +13,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Reboot,
     names: &["reboot"],
     summary: "Reboot running EC2 instances (RebootInstances); others are skipped.",
-    example: "- reboot",
+    example: |_| "- reboot",
     kinds: &[ResourceKind::Ec2],
     needs_event: false,
     ends_compute: false,

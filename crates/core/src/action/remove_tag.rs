@@ -13,7 +13,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::RemoveTag,
     names: &["remove-tag", "unmark", "untag"],
     summary: "Remove tags by key (aliases: unmark, untag); default maid_status.",
-    example: "- type: remove-tag\n  tags: [maid_status]",
+    example: |_| "- type: remove-tag\n  tags: [maid_status]",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
     needs_event: false,
     ends_compute: false,

@@ -21,7 +21,10 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Resize,
     names: &["resize"],
     summary: "EC2: change the instance type (type-map from current type, or default; restart stops running instances first and starts them after). RDS: change AllocatedStorage by percent (immediate, default false).",
-    example: "- type: resize\n  type-map: {m5.4xlarge: m5.2xlarge}\n  restart: true",
+    example: |kind| match kind {
+        ResourceKind::Ec2 | ResourceKind::SpotRequest => "- type: resize\n  type-map: {m5.4xlarge: m5.2xlarge}\n  restart: true",
+        ResourceKind::Rds => "- type: resize\n  percent: 30\n  immediate: true",
+    },
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
     needs_event: false,
     ends_compute: false,
@@ -35,9 +38,6 @@ pub const DEF: ActionDef = ActionDef {
     },
     parse,
 };
-
-/// The example on `aws.rds` (the table's example is EC2's).
-pub const RDS_EXAMPLE: &str = "- type: resize\n  percent: 30\n  immediate: true";
 
 /// A validated `resize`.
 #[derive(Debug, Clone)]

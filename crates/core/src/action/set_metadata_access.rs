@@ -17,7 +17,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::SetMetadataAccess,
     names: &["set-metadata-access"],
     summary: "Set the instance metadata service options (ModifyInstanceMetadataOptions): endpoint enabled/disabled, tokens required/optional (IMDSv2), metadata-tags enabled/disabled, hop-limit 1-64; instances already at one of them are skipped.",
-    example: "- type: set-metadata-access\n  tokens: required",
+    example: |_| "- type: set-metadata-access\n  tokens: required",
     kinds: &[ResourceKind::Ec2],
     needs_event: false,
     ends_compute: false,

@@ -14,7 +14,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::SetMonitoring,
     names: &["set-monitoring"],
     summary: "Turn detailed monitoring on (state: enable, MonitorInstances) or off (state: disable, UnmonitorInstances).",
-    example: "- type: set-monitoring\n  state: enable",
+    example: |_| "- type: set-monitoring\n  state: enable",
     kinds: &[ResourceKind::Ec2],
     needs_event: false,
     ends_compute: false,

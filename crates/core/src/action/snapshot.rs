@@ -17,7 +17,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Snapshot,
     names: &["snapshot"],
     summary: "RDS: a manual snapshot named Backup-<id>-<timestamp> (available instances, not Aurora members). EC2: snapshots of every EBS volume of the instance (exclude-boot; copy-volume-tags, default true; or copy-tags from the instance plus tags).",
-    example: "- snapshot",
+    example: |_| "- snapshot",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
     needs_event: false,
     ends_compute: false,

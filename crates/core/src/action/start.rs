@@ -13,7 +13,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Start,
     names: &["start"],
     summary: "Start instances. EC2: only stopped ones. RDS: eligible and stopped.",
-    example: "- start",
+    example: |_| "- start",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
     needs_event: false,
     ends_compute: false,

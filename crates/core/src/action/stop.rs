@@ -14,7 +14,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Stop,
     names: &["stop"],
     summary: "Stop instances. EC2: only running ones (hibernate, force). RDS: eligible engines, status available, not Aurora members or replicas.",
-    example: "- stop",
+    example: |_| "- stop",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
     needs_event: false,
     ends_compute: true,

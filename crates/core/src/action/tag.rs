@@ -14,7 +14,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Tag,
     names: &["tag", "mark"],
     summary: "Add or overwrite tags (alias: mark). Values may use {region} and {now}.",
-    example: "- type: tag\n  tags:\n    custodian-finding: missing-owner",
+    example: |_| "- type: tag\n  tags:\n    custodian-finding: missing-owner",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
     needs_event: false,
     ends_compute: false,

@@ -20,7 +20,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::TagTrim,
     names: &["tag-trim"],
     summary: "Remove tags (sorted, not in preserve) until space more fit under the 50-tag limit (default space 3; 0 removes every tag not preserved).",
-    example: "- type: tag-trim\n  space: 3\n  preserve: [Owner, CostCenter]",
+    example: |_| "- type: tag-trim\n  space: 3\n  preserve: [Owner, CostCenter]",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
     needs_event: false,
     ends_compute: false,

@@ -13,7 +13,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Terminate,
     names: &["terminate"],
     summary: "Terminate EC2 instances that are running, stopped, pending or stopping (force: clear termination protection).",
-    example: "- type: terminate\n  force: true",
+    example: |_| "- type: terminate\n  force: true",
     kinds: &[ResourceKind::Ec2],
     needs_event: false,
     ends_compute: true,

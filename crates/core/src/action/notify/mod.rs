@@ -21,7 +21,7 @@ pub const DEF: ActionDef = ActionDef {
     name: ActionName::Notify,
     names: &["notify"],
     summary: "Send one digest of the policy's matches: Cloud Custodian's message (c7n-mailer) to SQS or SNS, AWS Chatbot's format to SNS (format: chatbot), or Slack Block Kit to a webhook named by an environment variable or SSM parameter.",
-    example: "- type: notify\n  to: [team@example.com]\n  subject: GPU instance without approval\n  transport:\n    type: sqs\n    queue: https://sqs.us-east-1.amazonaws.com/123456789012/custodian-mailer",
+    example: |_| "- type: notify\n  to: [team@example.com]\n  subject: GPU instance without approval\n  transport:\n    type: sqs\n    queue: https://sqs.us-east-1.amazonaws.com/123456789012/custodian-mailer",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds, ResourceKind::SpotRequest],
     needs_event: false,
     ends_compute: false,
