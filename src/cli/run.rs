@@ -140,6 +140,9 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
                 code = ExitCode::PolicyFailed;
             }
             Status::Ok => {}
+            Status::Skipped(why) => {
+                let _ = writeln!(err, "policy '{}' skipped in {}: {why}", r.policy.name, r.region);
+            }
             Status::Failed(e) => {
                 let _ = writeln!(err, "policy '{}' failed in {}: {e}", r.policy.name, r.region);
                 code = ExitCode::PolicyFailed;

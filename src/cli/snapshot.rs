@@ -1,13 +1,15 @@
 //! `custodian snapshot -r REGION... DIR`: records the live account in the snapshot layout
 //! (`DIR/<region>/describe-*.json`, as the AWS CLI prints them), for `run --snapshot`: the
 //! resource kinds and the related documents filters read (volumes, AMIs in use, subnets,
-//! security groups, VPCs).
+//! security groups, VPCs, KMS aliases, RDS option and parameter groups; IAM instance profiles,
+//! roles and their attached policies in `DIR/global/`).
 
 use super::ExitCode;
 use crate::provider::snapshot::INSTANCE_ATTRIBUTES_FILE;
 use crate::resource::details::INSTANCE_ATTRIBUTES;
-use crate::resource::related::Related;
-use crate::resource::KINDS;
+use crate::resource::related::{refs, Related};
+use crate::resource::{resource_id, KINDS};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -50,20 +52,25 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         }
     }
     let mut code = ExitCode::Success;
+    let mut profiles_in_use: BTreeSet<String> = BTreeSet::new();
     for region in crate::provider::Provider::regions(&provider) {
         let dir = args.dir.join(&region);
         if let Err(e) = std::fs::create_dir_all(&dir) {
             let _ = writeln!(err, "{}: {e}", dir.display());
             return ExitCode::PolicyFailed;
         }
-        let mut image_ids: Vec<String> = Vec::new();
+        let mut in_use: BTreeMap<Related, BTreeSet<String>> = BTreeMap::new();
         let mut instance_ids: Vec<String> = Vec::new();
         for spec in KINDS {
             match provider.describe(&region, spec.kind) {
                 Ok((response, calls)) => {
+                    let docs = resources_of(&response);
+                    for related in Related::all().filter(|r| r.spec().by_id || *r == Related::InstanceProfiles) {
+                        let ids = in_use.entry(related).or_default();
+                        docs.iter().for_each(|d| ids.extend(refs(spec.kind, related, d)));
+                    }
                     if spec.kind == crate::resource::ResourceKind::Ec2 {
-                        image_ids = instance_values(&response, "ImageId");
-                        instance_ids = instance_values(&response, "InstanceId");
+                        instance_ids = docs.iter().map(|d| resource_id(spec.kind, d).to_string()).collect();
                     }
                     let path = dir.join(spec.snapshot_file);
                     let text = serde_json::to_string_pretty(&response).unwrap_or_default() + "\n";
@@ -72,11 +79,11 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
                         code = ExitCode::PolicyFailed;
                         continue;
                     }
-                    let n = count(&response);
                     let _ = writeln!(
                         out,
-                        "{region} {:<22} {n:>6} resources, {calls} call(s) -> {}",
+                        "{region} {:<22} {:>6} resources, {calls} call(s) -> {}",
                         spec.name,
+                        docs.len(),
                         path.display()
                     );
                 }
@@ -86,34 +93,16 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
                 }
             }
         }
-        // Related documents filters read: every volume, subnet, security group and VPC; the
-        // AMIs the instances use.
-        for related in Related::all() {
-            let spec = related.spec();
-            let ids = spec.by_id.then_some(image_ids.as_slice());
-            match crate::provider::Provider::fetch_related(&provider, &region, related, ids) {
-                Ok(loaded) => {
-                    let path = dir.join(spec.snapshot_file);
-                    let n = loaded.documents.len();
-                    let calls: u64 = loaded.api_calls.iter().map(|(_, n)| n).sum();
-                    let text =
-                        serde_json::to_string_pretty(&serde_json::json!({ spec.list_key: loaded.documents })).unwrap_or_default() + "\n";
-                    if let Err(e) = std::fs::write(&path, text) {
-                        let _ = writeln!(err, "{}: {e}", path.display());
-                        code = ExitCode::PolicyFailed;
-                        continue;
-                    }
-                    let _ = writeln!(
-                        out,
-                        "{region} {:<22} {n:>6} documents, {calls} call(s) -> {}",
-                        spec.list_key,
-                        path.display()
-                    );
-                }
-                Err(e) => {
-                    let _ = writeln!(err, "{region} {}: {e}", spec.list_key);
-                    code = ExitCode::PolicyFailed;
-                }
+        profiles_in_use.extend(in_use.remove(&Related::InstanceProfiles).unwrap_or_default());
+        // Related documents filters read: every volume, subnet, security group, VPC, KMS alias
+        // and option group; the AMIs and parameter groups the resources use.
+        for related in Related::all().filter(|r| !r.spec().global) {
+            let ids: Option<Vec<String>> = related
+                .spec()
+                .by_id
+                .then(|| in_use.get(&related).map(|s| s.iter().cloned().collect()).unwrap_or_default());
+            if !record_related(&provider, &region, &dir, related, ids.as_deref(), out, err) {
+                code = ExitCode::PolicyFailed;
             }
         }
         if !attributes.is_empty() {
@@ -147,36 +136,108 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             }
         }
     }
+    if !record_global(&provider, &args.dir, &profiles_in_use, out, err) {
+        code = ExitCode::PolicyFailed;
+    }
     code
 }
 
-/// The distinct values of an instance key (`ImageId`, `InstanceId`) in a `DescribeInstances`
-/// response.
-fn instance_values(response: &serde_json::Value, key: &str) -> Vec<String> {
-    let mut ids: Vec<String> = response
-        .get("Reservations")
-        .and_then(|r| r.as_array())
+/// Records IAM (global, once): every instance profile, and the roles (with their attached
+/// policies) of the profiles the instances use. Whether all was written.
+fn record_global(
+    provider: &dyn crate::provider::Provider,
+    root: &std::path::Path,
+    profiles_in_use: &BTreeSet<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> bool {
+    let region = crate::resource::related::GLOBAL_REGION;
+    let dir = root.join(region);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        let _ = writeln!(err, "{}: {e}", dir.display());
+        return false;
+    }
+    let Some(profiles) = fetch_and_write(provider, region, &dir, Related::InstanceProfiles, None, out, err) else {
+        return false;
+    };
+    let roles: Vec<String> = profiles
+        .iter()
+        .filter(|p| p.get("Arn").and_then(|a| a.as_str()).is_some_and(|a| profiles_in_use.contains(a)))
+        .flat_map(|p| p.get("Roles").and_then(|r| r.as_array()).into_iter().flatten())
+        .filter_map(|r| r.get("RoleName").and_then(|n| n.as_str()).map(str::to_string))
+        .collect::<BTreeSet<String>>()
         .into_iter()
-        .flatten()
-        .flat_map(|r| r.get("Instances").and_then(|i| i.as_array()).into_iter().flatten())
-        .filter_map(|i| i.get(key).and_then(|v| v.as_str()).map(str::to_string))
         .collect();
-    ids.sort();
-    ids.dedup();
-    ids
+    let mut ok = true;
+    for related in [Related::Roles, Related::AttachedRolePolicies] {
+        ok &= record_related(provider, region, &dir, related, Some(&roles), out, err);
+    }
+    ok
 }
 
-fn count(response: &serde_json::Value) -> usize {
+/// Fetches one related type and writes its snapshot file. Whether it was written.
+fn record_related(
+    provider: &dyn crate::provider::Provider,
+    region: &str,
+    dir: &std::path::Path,
+    related: Related,
+    ids: Option<&[String]>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> bool {
+    fetch_and_write(provider, region, dir, related, ids, out, err).is_some()
+}
+
+/// Fetches one related type and writes its snapshot file; the documents written.
+fn fetch_and_write(
+    provider: &dyn crate::provider::Provider,
+    region: &str,
+    dir: &std::path::Path,
+    related: Related,
+    ids: Option<&[String]>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Option<Vec<serde_json::Value>> {
+    let spec = related.spec();
+    match provider.fetch_related(region, related, ids) {
+        Ok(loaded) => {
+            let path = dir.join(spec.snapshot_file);
+            let n = loaded.documents.len();
+            let calls: u64 = loaded.api_calls.iter().map(|(_, n)| n).sum();
+            let text = serde_json::to_string_pretty(&serde_json::json!({ spec.list_key: &loaded.documents })).unwrap_or_default() + "\n";
+            if let Err(e) = std::fs::write(&path, text) {
+                let _ = writeln!(err, "{}: {e}", path.display());
+                return None;
+            }
+            let _ = writeln!(
+                out,
+                "{region} {:<22} {n:>6} documents, {calls} call(s) -> {}",
+                spec.list_key,
+                path.display()
+            );
+            Some(loaded.documents)
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{region} {}: {e}", spec.list_key);
+            None
+        }
+    }
+}
+
+/// The resource documents of a describe response (`Reservations[].Instances[]`, or the
+/// response's one list).
+fn resources_of(response: &serde_json::Value) -> Vec<&serde_json::Value> {
     match response.get("Reservations").and_then(|r| r.as_array()) {
         Some(rs) => rs
             .iter()
-            .map(|r| r.get("Instances").and_then(|i| i.as_array()).map(Vec::len).unwrap_or(0))
-            .sum(),
+            .flat_map(|r| r.get("Instances").and_then(|i| i.as_array()).into_iter().flatten())
+            .collect(),
         None => response
             .as_object()
-            .and_then(|o| o.values().next())
+            .and_then(|o| o.values().find(|v| v.is_array()))
             .and_then(|v| v.as_array())
-            .map(Vec::len)
-            .unwrap_or(0),
+            .into_iter()
+            .flatten()
+            .collect(),
     }
 }

@@ -17,7 +17,7 @@ fn moto() -> (String, String) {
     (endpoint, python)
 }
 
-fn helper(script: &str, args: &[&str]) -> Value {
+pub(crate) fn helper(script: &str, args: &[&str]) -> Value {
     let (endpoint, python) = moto();
     let out = Command::new(python)
         .arg(crate::util::root().join("tests/moto").join(script))
@@ -44,7 +44,7 @@ pub(crate) fn live(args: &[&str]) -> crate::util::Output {
 
 /// Writes `yaml` to `dir/p.yml` and runs it for real against moto in `region`, outputs in
 /// `dir/out`; the run must succeed.
-fn run_policy(dir: &Path, region: &str, yaml: &str) {
+pub(crate) fn run_policy(dir: &Path, region: &str, yaml: &str) {
     let file = dir.join("p.yml");
     std::fs::write(&file, yaml).unwrap();
     let out = live(&["run", "-r", region, "-s", dir.join("out").to_str().unwrap(), file.to_str().unwrap()]);
@@ -147,7 +147,7 @@ fn a_dry_run_changes_nothing_and_plans_what_the_real_run_does() {
     }
 }
 
-fn matched_ids(dir: &Path) -> Vec<(String, Vec<String>)> {
+pub(crate) fn matched_ids(dir: &Path) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     let mut policies: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     policies.sort();
@@ -395,130 +395,6 @@ fn a_query_selects_the_same_instances_sent_to_the_api_applied_locally_and_over_a
         matched(&alone, &["--snapshot", snapshot.path().to_str().unwrap()]).0,
         expected,
         "over a snapshot"
-    );
-}
-
-#[test]
-fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
-    let region = "ap-southeast-5";
-    let seeded = seed(region);
-    let extra = helper("related.py", &[region]);
-    let private = extra["instance"].as_str().unwrap().to_string();
-    let all: usize = state(region)["instances"].as_object().unwrap().len();
-    let policy = |name: &str, filters: &str| format!("  - name: {name}\n    resource: aws.ec2\n    filters:\n{filters}");
-    let yaml = [
-        "policies:\n".to_string(),
-        policy("encrypted-any", "      - type: ebs\n        key: Encrypted\n        value: true\n"),
-        policy(
-            "encrypted-all",
-            "      - type: ebs\n        key: Encrypted\n        value: true\n        operator: and\n",
-        ),
-        policy(
-            "encrypted-data",
-            "      - type: ebs\n        key: Encrypted\n        value: true\n        operator: and\n        skip-devices: [/dev/sda1]\n",
-        ),
-        policy("owned-group", "      - type: security-group\n        key: tag:Owner\n        value: alice\n"),
-        policy(
-            "group-owner-is-mine",
-            // (Without an Owner tag of its own, an instance matches groups without one too.)
-            "      - tag:Owner: present\n      - type: security-group\n        key: tag:Owner\n        value: x\n        match-resource: true\n",
-        ),
-        policy("private-subnet", "      - type: subnet\n        key: MapPublicIpOnLaunch\n        value: false\n"),
-        policy("custom-vpc", "      - type: vpc\n        key: IsDefault\n        value: false\n"),
-        policy("outside-default-vpc", "      - not:\n          - default-vpc\n"),
-        policy("young-ami", "      - type: image-age\n        op: lt\n        days: 30\n"),
-        policy("old-ami", "      - type: image-age\n        op: ge\n        days: 30\n"),
-        policy("windows-ami", "      - type: image\n        key: Name\n        op: glob\n        value: Windows_Server-*\n"),
-        policy("protected", "      - termination-protected\n"),
-        // The cheap tag filter first decides all but one instance: one attribute call.
-        policy("owned-unprotected", "      - not:\n          - termination-protected\n      - tag:Owner: alice\n"),
-        policy("owned-protected", "      - termination-protected\n      - tag:Owner: alice\n"),
-        // A cheap filter that rejects everything first: no volume is ever fetched for it.
-        policy("nothing", "      - InstanceType: x1e.32xlarge\n      - type: ebs\n        key: Encrypted\n        value: true\n"),
-    ]
-    .concat();
-    let matched = |extra_args: &[&str]| {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("p.yml");
-        std::fs::write(&file, &yaml).unwrap();
-        let out_dir = dir.path().join("out");
-        let mut args = vec!["run", "--dryrun", "-r", region, "-s", out_dir.to_str().unwrap()];
-        args.extend_from_slice(extra_args);
-        args.push(file.to_str().unwrap());
-        let out = live(&args);
-        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-        let runs = matched_ids(&out_dir);
-        let stats: Vec<(String, Value)> = runs
-            .iter()
-            .map(|(p, _)| (p.clone(), read_json(&out_dir.join(p).join("metadata.json"))["api-stats"].clone()))
-            .collect();
-        (runs, stats)
-    };
-    let (live_runs, stats) = matched(&[]);
-    let get = |name: &str| live_runs.iter().find(|(p, _)| p == name).map(|(_, ids)| ids.clone()).unwrap();
-    let only = vec![private.clone()];
-    assert_eq!(get("encrypted-any"), only);
-    assert_eq!(get("encrypted-all"), Vec::<String>::new(), "its root volume is not encrypted");
-    // c7n's AttachedVolume checks for volumes before leaving the skipped ones out: an instance
-    // whose only volume is skipped passes `and` (all of nothing).
-    assert_eq!(get("encrypted-data").len(), all);
-    assert_eq!(get("owned-group"), only);
-    assert_eq!(get("group-owner-is-mine"), only);
-    assert_eq!(get("private-subnet"), only);
-    assert_eq!(get("custom-vpc"), only);
-    assert_eq!(get("outside-default-vpc"), only);
-    assert_eq!(get("young-ami").len(), all, "moto dates its AMIs now");
-    assert_eq!(get("old-ami"), Vec::<String>::new());
-    assert_eq!(get("windows-ami").len(), all);
-    assert_eq!(get("nothing"), Vec::<String>::new());
-    assert_eq!(get("protected"), only);
-    assert_eq!(get("owned-unprotected"), Vec::<String>::new());
-    assert_eq!(get("owned-protected"), only);
-    let stat = |name: &str| stats.iter().find(|(p, _)| p == name).unwrap().1.clone();
-    // Each related list is fetched once per region, by the first policy that needs it.
-    assert_eq!(stat("encrypted-any")["ec2.DescribeVolumes"], 1);
-    assert!(
-        stat("encrypted-all").get("ec2.DescribeVolumes").is_none(),
-        "{}",
-        stat("encrypted-all")
-    );
-    assert_eq!(stat("owned-group")["ec2.DescribeSecurityGroups"], 1);
-    assert_eq!(stat("private-subnet")["ec2.DescribeSubnets"], 1);
-    assert_eq!(stat("custom-vpc")["ec2.DescribeVpcs"], 1);
-    assert_eq!(stat("young-ami")["ec2.DescribeImages"], 1, "one call for the AMIs in use");
-    assert!(stat("old-ami").get("ec2.DescribeImages").is_none());
-    assert_eq!(stat("nothing"), serde_json::json!({"ec2.DescribeInstances": 1}));
-    assert_eq!(stat("protected")["ec2.DescribeInstanceAttribute"], all as u64, "one per instance");
-    assert!(
-        stat("owned-unprotected").get("ec2.DescribeInstanceAttribute").is_none(),
-        "answers are loaded once per region and run"
-    );
-    let _ = seeded;
-    // Alone, the tag filter leaves one instance undecided: one attribute call, not one per
-    // instance.
-    let dir = tempfile::tempdir().unwrap();
-    run_policy(
-        dir.path(),
-        region,
-        "policies:\n  - name: owned-protected\n    resource: aws.ec2\n    filters:\n      - termination-protected\n      - tag:Owner: alice\n",
-    );
-    let meta = read_json(&dir.path().join("out/owned-protected/metadata.json"));
-    assert_eq!(meta["api-stats"]["ec2.DescribeInstanceAttribute"], 1, "{}", meta["api-stats"]);
-    let snapshot = tempfile::tempdir().unwrap();
-    let out = live(&[
-        "snapshot",
-        "-r",
-        region,
-        "--instance-attributes",
-        "disableApiTermination",
-        snapshot.path().to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("Volumes"), "{}", out.stdout);
-    assert_eq!(
-        matched(&["--snapshot", snapshot.path().to_str().unwrap()]).0,
-        live_runs,
-        "the recorded snapshot gives the live answers"
     );
 }
 

@@ -9,6 +9,7 @@ mod invalid_policies;
 mod live;
 mod offhours;
 mod plan;
+mod related;
 mod report;
 mod run;
 mod schema;

@@ -155,6 +155,32 @@ fn now_moves_age_thresholds() {
 }
 
 #[test]
+fn conditions_decide_where_a_policy_runs_and_a_skip_is_not_a_failure() {
+    let policy = "policies:\n  - name: east-only\n    resource: ec2\n    conditions:\n      - region: us-east-1\n    filters:\n      - tag:Environment: prod\n  - name: until-2020\n    resource: ec2\n    end: '2020-01-01'\n";
+    let (dir, out) = dry_run_policy(policy, &["-r", "us-east-1", "-r", "eu-west-1"]);
+    let o = dir.path().join("o");
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("policy 'east-only' skipped in eu-west-1: its conditions do not hold here"),
+        "{}",
+        out.stderr
+    );
+    let east = read_json(&o.join("us-east-1/east-only/metadata.json"));
+    assert_eq!(east["status"], "ok");
+    assert!(!read_json(&o.join("us-east-1/east-only/resources.json"))
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(read_json(&o.join("eu-west-1/east-only/metadata.json"))["status"], "skipped");
+    assert_eq!(
+        read_json(&o.join("us-east-1/until-2020/metadata.json"))["status"],
+        "skipped",
+        "c7n's end key"
+    );
+}
+
+#[test]
 fn max_resources_stops_the_policy_but_not_the_others() {
     let policy = "policies:\n  - name: too-many\n    resource: ec2\n    max-resources: 2\n    filters:\n      - tag:Environment: prod\n    actions:\n      - stop\n  - name: fine\n    resource: ec2\n    filters:\n      - tag:Environment: dev\n";
     let (dir, out) = dry_run_policy(policy, &["-r", "us-east-1"]);

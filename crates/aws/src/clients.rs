@@ -21,6 +21,12 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     /// CloudWatch (the `metrics` filter).
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// IAM (instance profiles, roles: global, the same for every region).
+    pub iam: aws_sdk_iam::Client,
+    /// KMS (key aliases).
+    pub kms: aws_sdk_kms::Client,
+    /// S3 (`value_from` files).
+    pub s3: aws_sdk_s3::Client,
 }
 
 /// A describe or action call that failed, with AWS's error code.

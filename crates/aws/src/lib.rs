@@ -8,6 +8,8 @@ pub mod metrics;
 pub mod notify;
 pub mod provider;
 pub mod related;
+pub mod related_config;
+pub mod values;
 
 pub use provider::{AwsOptions, AwsProvider};
 

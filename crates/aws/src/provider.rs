@@ -137,6 +137,16 @@ impl AwsProvider {
                     sqs: client!(aws_sdk_sqs),
                     ssm: client!(aws_sdk_ssm),
                     cloudwatch: client!(aws_sdk_cloudwatch),
+                    iam: client!(aws_sdk_iam),
+                    kms: client!(aws_sdk_kms),
+                    // Path-style addressing only when an endpoint override is set (an emulator
+                    // on loopback has no per-bucket host names).
+                    s3: aws_sdk_s3::Client::from_conf(
+                        aws_sdk_s3::config::Builder::from(&self.config)
+                            .region(Region::new(region.to_string()))
+                            .force_path_style(self.config.endpoint_url().is_some())
+                            .build(),
+                    ),
                 }
             })
             .clone()
@@ -177,11 +187,16 @@ impl Provider for AwsProvider {
     }
 
     fn fetch_related(&self, region: &str, related: Related, ids: Option<&[String]>) -> Result<Loaded, FetchError> {
-        let c = self.clients(region);
+        // IAM is global: its calls go through the first region's clients (same partition).
+        let client_region = match region {
+            custodian_core::resource::related::GLOBAL_REGION => self.regions.first().map(String::as_str).unwrap_or("us-east-1"),
+            r => r,
+        };
+        let c = self.clients(client_region);
         let op = related.spec().describe_api.replacen(':', ".", 1);
         let (documents, calls) = self
             .runtime
-            .block_on(crate::related::describe(&c, related, ids))
+            .block_on(crate::related_config::describe(&c, related, ids))
             .map_err(|f| FetchError::Other(format!("{op} in {region}: {}: {}", f.code, f.message)))?;
         Ok(Loaded {
             documents,
@@ -213,6 +228,19 @@ impl Provider for AwsProvider {
             values,
             api_calls: vec![(op, calls)],
         })
+    }
+
+    fn read_url(&self, url: &str, headers: &[(String, String)]) -> Result<String, String> {
+        if url.starts_with("s3://") {
+            let region = crate::values::s3_region(url)
+                .or(self.regions.first().map(String::as_str))
+                .unwrap_or("us-east-1")
+                .to_string();
+            let c = self.clients(&region);
+            self.runtime.block_on(crate::values::read_s3(&c.s3, url))
+        } else {
+            crate::values::read_http(url, headers)
+        }
     }
 
     fn account_id(&self) -> Option<String> {

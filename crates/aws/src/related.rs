@@ -19,7 +19,8 @@ const IMAGE_BATCH: usize = 200;
 /// `DescribeInstanceAttribute` calls in flight at once per region.
 const ATTRIBUTE_CONCURRENCY: usize = 8;
 
-/// The documents of `related` (all, or those of `ids` for by-id types), and the calls made.
+/// The documents of an EC2 related type (all, or those of `ids` for by-id types), and the
+/// calls made.
 pub async fn describe(c: &Clients, related: Related, ids: Option<&[String]>) -> Result<(Vec<Value>, u64), AwsFailure> {
     let mut calls = 0u64;
     let mut docs = Vec::new();
@@ -68,6 +69,19 @@ pub async fn describe(c: &Clients, related: Related, ids: Option<&[String]>) -> 
                 docs.extend(found);
                 calls += n;
             }
+        }
+        // Not EC2 types: the provider asks the non-EC2 loader for these.
+        Related::InstanceProfiles
+        | Related::Roles
+        | Related::AttachedRolePolicies
+        | Related::KmsAliases
+        | Related::OptionGroups
+        | Related::DbParameters
+        | Related::Alarms => {
+            return Err(AwsFailure {
+                code: "Unsupported".into(),
+                message: format!("{} is not an EC2 type", related.spec().name),
+            })
         }
     }
     Ok((docs, calls))

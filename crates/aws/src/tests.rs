@@ -31,7 +31,7 @@ fn reservation(id: &str, instances: &[&str]) -> Reservation {
         .build()
 }
 
-/// Clients whose notification services are never called here.
+/// Clients whose other services are never called here.
 fn clients(ec2: aws_sdk_ec2::Client, rds: aws_sdk_rds::Client) -> Clients {
     let region = aws_sdk_sns::config::Region::new("us-east-1");
     let v = aws_sdk_sns::config::BehaviorVersion::latest();
@@ -41,7 +41,15 @@ fn clients(ec2: aws_sdk_ec2::Client, rds: aws_sdk_rds::Client) -> Clients {
         sns: aws_sdk_sns::Client::from_conf(aws_sdk_sns::Config::builder().behavior_version(v).region(region.clone()).build()),
         sqs: aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::Config::builder().behavior_version(v).region(region.clone()).build()),
         ssm: aws_sdk_ssm::Client::from_conf(aws_sdk_ssm::Config::builder().behavior_version(v).region(region.clone()).build()),
-        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(aws_sdk_cloudwatch::Config::builder().behavior_version(v).region(region).build()),
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::Config::builder()
+                .behavior_version(v)
+                .region(region.clone())
+                .build(),
+        ),
+        iam: aws_sdk_iam::Client::from_conf(aws_sdk_iam::Config::builder().behavior_version(v).region(region.clone()).build()),
+        kms: aws_sdk_kms::Client::from_conf(aws_sdk_kms::Config::builder().behavior_version(v).region(region.clone()).build()),
+        s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::Config::builder().behavior_version(v).region(region).build()),
     }
 }
 

@@ -73,7 +73,7 @@ impl NormalizeTag {
 }
 
 /// Python's `str.title()`: a letter after a letter is lowered, any other letter raised.
-fn python_title(s: &str) -> String {
+pub fn python_title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut after_letter = false;
     for c in s.chars() {

@@ -6,7 +6,7 @@ use crate::policy::Policy;
 use crate::provider::{FetchError, Fetched, Provider};
 use crate::resource::details::{Details, Lookup, MetricQuery, Need};
 use crate::resource::query::Query;
-use crate::resource::related::Related;
+use crate::resource::related::{Related, GLOBAL_REGION};
 use crate::resource::{FieldSet, ResourceKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{RwLock, RwLockReadGuard};
@@ -20,6 +20,9 @@ pub struct Inventory<'p> {
     provider: &'p dyn Provider,
     details: HashMap<String, RwLock<Details>>,
     no_region_details: RwLock<Details>,
+    /// Global (IAM) documents, fetched once for every region; copied into a region's details
+    /// as its filters ask.
+    global: RwLock<Details>,
 }
 
 impl<'p> Inventory<'p> {
@@ -29,6 +32,7 @@ impl<'p> Inventory<'p> {
     /// policy of a kind has the same `query`, it is sent with the describe call; otherwise the
     /// kind is fetched whole and each policy applies its own query.
     pub fn fetch(provider: &'p dyn Provider, regions: &[String], policies: &[Policy], deadline: Deadline) -> Inventory<'p> {
+        read_remote_values(provider, policies);
         let kinds: BTreeSet<ResourceKind> = policies.iter().map(|p| p.kind).collect();
         let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
         let queries: HashMap<ResourceKind, Query> = kinds.iter().map(|k| (*k, shared_query(policies, *k))).collect();
@@ -50,6 +54,7 @@ impl<'p> Inventory<'p> {
             provider,
             details: regions.iter().map(|r| (r.clone(), RwLock::default())).collect(),
             no_region_details: RwLock::default(),
+            global: RwLock::default(),
         }
     }
 
@@ -73,6 +78,7 @@ impl<'p> Inventory<'p> {
                 }
             }
         }
+        read_remote_values(provider, policies);
         let mut fetched = HashMap::new();
         for (kind, ids) in ids {
             let start = Instant::now();
@@ -91,6 +97,7 @@ impl<'p> Inventory<'p> {
             provider,
             details: [(region.to_string(), RwLock::default())].into_iter().collect(),
             no_region_details: RwLock::default(),
+            global: RwLock::default(),
         }
     }
 
@@ -126,8 +133,8 @@ impl<'p> Inventory<'p> {
             }
         }
         for (r, ids) in related {
-            let known = self.details(region);
-            let ids: Option<Vec<String>> = if r.spec().by_id {
+            let wanted: Option<Vec<String>> = if r.spec().by_id {
+                let known = self.details(region);
                 let missing: Vec<String> = ids
                     .into_iter()
                     .filter(|id| known.related(r, id) == Lookup::NotLoaded)
@@ -137,17 +144,23 @@ impl<'p> Inventory<'p> {
                     continue;
                 }
                 Some(missing)
-            } else if known.all_related(r).is_some() {
+            } else if self.details(region).all_related(r).is_some() {
                 continue;
             } else {
                 None
             };
-            drop(known);
-            let loaded = self.provider.fetch_related(region, r, ids.as_deref())?;
-            calls.extend(loaded.api_calls);
+            let documents = if r.spec().global {
+                let (docs, made) = self.load_global(r, wanted.as_deref())?;
+                calls.extend(made);
+                docs
+            } else {
+                let loaded = self.provider.fetch_related(region, r, wanted.as_deref())?;
+                calls.extend(loaded.api_calls);
+                loaded.documents
+            };
             lock.write()
                 .unwrap_or_else(|e| e.into_inner())
-                .add_related(r, ids.as_deref(), loaded.documents);
+                .add_related(r, wanted.as_deref(), documents);
         }
         metrics.retain(|q| self.details(region).metric(q).is_none());
         metrics.sort();
@@ -191,6 +204,44 @@ impl<'p> Inventory<'p> {
         Ok(calls)
     }
 
+    /// The global documents of `r` (all, or those of `ids`), fetching only what no region has
+    /// asked for yet; and the calls made.
+    fn load_global(&self, r: Related, ids: Option<&[String]>) -> Result<(Vec<serde_json::Value>, ApiCalls), FetchError> {
+        // One writer at a time, so two regions never fetch the same global list.
+        let mut global = self.global.write().unwrap_or_else(|e| e.into_inner());
+        let mut calls = Vec::new();
+        match ids {
+            None => {
+                if global.all_related(r).is_none() {
+                    let loaded = self.provider.fetch_related(GLOBAL_REGION, r, None)?;
+                    calls.extend(loaded.api_calls);
+                    global.add_related(r, None, loaded.documents);
+                }
+                Ok((global.all_related(r).unwrap_or_default().into_iter().cloned().collect(), calls))
+            }
+            Some(ids) => {
+                let missing: Vec<String> = ids
+                    .iter()
+                    .filter(|id| global.related(r, id) == Lookup::NotLoaded)
+                    .cloned()
+                    .collect();
+                if !missing.is_empty() {
+                    let loaded = self.provider.fetch_related(GLOBAL_REGION, r, Some(&missing))?;
+                    calls.extend(loaded.api_calls);
+                    global.add_related(r, Some(&missing), loaded.documents);
+                }
+                let docs = ids
+                    .iter()
+                    .filter_map(|id| match global.related(r, id) {
+                        Lookup::Found(d) => Some(d.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Ok((docs, calls))
+            }
+        }
+    }
+
     /// Whether a policy's resources still need its own `query` applied: the kind was fetched
     /// without it (shared with policies that have none or another one). Event runs never apply
     /// it.
@@ -202,6 +253,41 @@ impl<'p> Inventory<'p> {
     pub fn get(&self, region: &str, kind: ResourceKind) -> Option<&(Result<Fetched, FetchError>, Duration)> {
         self.fetched.get(&(region.to_string(), kind))
     }
+}
+
+/// API calls made, by `service.Operation`.
+type ApiCalls = Vec<(String, u64)>;
+
+/// Reads every `value_from` / `skip-days-from` source on S3 or HTTP the policies name, each
+/// URL once, before anything is fetched. A failed read is kept: its policies fail with it.
+fn read_remote_values(provider: &dyn Provider, policies: &[Policy]) {
+    let mut sources = Vec::new();
+    for p in policies {
+        p.filters.iter().for_each(|f| f.remote_values(&mut sources));
+    }
+    type Source<'s> = (&'s str, &'s [(String, String)]);
+    let mut read: HashMap<Source, Result<String, String>> = HashMap::new();
+    for s in sources {
+        if s.values().is_some() {
+            continue;
+        }
+        let text = read
+            .entry((s.url.as_str(), s.headers.as_slice()))
+            .or_insert_with(|| provider.read_url(&s.url, &s.headers))
+            .clone();
+        s.resolve(text);
+    }
+}
+
+/// Why a policy cannot be evaluated: a `value_from` source it names could not be read.
+pub fn unreadable_values(policy: &Policy) -> Option<String> {
+    let mut sources = Vec::new();
+    policy.filters.iter().for_each(|f| f.remote_values(&mut sources));
+    sources.into_iter().find_map(|s| match s.values() {
+        Some(Err(e)) => Some(e.clone()),
+        None => Some(format!("value_from {} was not read", s.url)),
+        Some(Ok(_)) => None,
+    })
 }
 
 /// The query every policy of `kind` shares, or none.

@@ -34,6 +34,8 @@ pub enum Status {
     LimitExceeded(String),
     /// Not started: the run's deadline was near (a Lambda about to time out).
     NotReached(String),
+    /// Not run here: its `conditions` do not hold (not a failure).
+    Skipped(String),
 }
 
 impl Status {
@@ -45,6 +47,7 @@ impl Status {
             Status::Failed(_) => "failed",
             Status::LimitExceeded(_) => "limit-exceeded",
             Status::NotReached(_) => "not-reached",
+            Status::Skipped(_) => "skipped",
         }
     }
 
@@ -52,7 +55,7 @@ impl Status {
     pub fn message(&self) -> Option<&str> {
         match self {
             Status::Ok => None,
-            Status::Failed(e) | Status::LimitExceeded(e) | Status::NotReached(e) => Some(e),
+            Status::Failed(e) | Status::LimitExceeded(e) | Status::NotReached(e) | Status::Skipped(e) => Some(e),
         }
     }
 }
@@ -294,6 +297,22 @@ fn evaluate_one<'a>(
 ) -> PolicyRun<'a> {
     let start = Instant::now();
     let mut run = PolicyRun::new(policy, region);
+    let execution = crate::policy::conditions::Execution {
+        name: &policy.name,
+        region,
+        kind: policy.kind,
+        account_id: spec.account_id,
+        now,
+        policy: &policy.data,
+    };
+    if !policy.conditions.hold(&execution, spec.event.map(|s| &s.event.raw)) {
+        run.status = Status::Skipped("its conditions do not hold here".into());
+        return run;
+    }
+    if let Some(e) = inventory::unreadable_values(policy) {
+        run.status = Status::Failed(e);
+        return run;
+    }
     let fetched = match inventory.get(region, policy.kind) {
         Some((Ok(f), t)) => {
             run.fetch_time = *t;
@@ -497,7 +516,7 @@ pub fn totals(runs: &[PolicyRun]) -> Totals {
             Status::Failed(_) => t.failed += 1,
             Status::LimitExceeded(_) => t.limited += 1,
             Status::NotReached(_) => t.not_reached += 1,
-            Status::Ok => {}
+            Status::Ok | Status::Skipped(_) => {}
         }
         t.matched += r.matched.len();
         for p in &r.plans {

@@ -87,6 +87,8 @@ mod tests {
             value_type: None,
             pattern: None,
             value_regex: None,
+            value_from: None,
+            tag_key_transforms: Vec::new(),
         })
     }
 

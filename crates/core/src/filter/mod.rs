@@ -13,9 +13,11 @@ pub mod offhours;
 pub mod path;
 pub mod reduce;
 pub mod related;
+pub mod singleton;
 pub mod tag_count;
 pub mod uptime;
 pub mod value;
+pub mod values_from;
 
 use crate::input::{get, hint, Checker, Entries, Node, NodeValue};
 use crate::resource::details::{Details, Lookup, Need};
@@ -52,15 +54,20 @@ pub struct FilterDef {
 /// The filter table, sorted by name. `schema`, error lists and "did you mean" read it.
 pub const FILTERS: &[FilterDef] = &[
     boolean::AND,
+    related::DB_OPTION_GROUPS,
+    related::DB_PARAMETER,
     related::DEFAULT_VPC,
     related::EBS,
     ephemeral::EPHEMERAL,
     event::EVENT,
+    related::HAS_SPECIFIC_MANAGED_POLICY,
+    related::IAM_ROLE,
     related::IMAGE,
     related::IMAGE_AGE,
     age::INSTANCE_AGE,
     attribute::INSTANCE_ATTRIBUTE,
     uptime::INSTANCE_UPTIME,
+    related::KMS_ALIAS,
     marked::MARKED_FOR_OP,
     metrics::METRICS,
     boolean::NOT,
@@ -69,6 +76,7 @@ pub const FILTERS: &[FilterDef] = &[
     boolean::OR,
     reduce::REDUCE,
     related::SECURITY_GROUP,
+    singleton::SINGLETON,
     age::STATE_AGE,
     attribute::STOP_PROTECTED,
     related::SUBNET,
@@ -88,19 +96,13 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "consecutive-aws-backups",
     "consecutive-snapshots",
     "cross-account",
-    "db-option-groups",
-    "db-parameter",
     "engine",
     "finding",
-    "has-specific-managed-policy",
     "health-event",
-    "iam-role",
-    "kms-alias",
     "kms-key",
     "list-item",
     "network-location",
     "ops-item",
-    "singleton",
     "ssm",
     "ssm-compliance",
     "upgrade-available",
@@ -143,6 +145,8 @@ pub enum Filter {
     Metrics(Box<metrics::Metrics>),
     /// `ephemeral`: the EC2 root device is instance store.
     Ephemeral,
+    /// `singleton`: outside Auto Scaling, without a recover alarm.
+    Singleton,
 }
 
 /// Everything a filter needs besides the document.
@@ -261,6 +265,7 @@ impl Filter {
             Filter::Attribute(a) => a.check(doc, cx),
             Filter::Metrics(m) => m.check(doc, cx),
             Filter::Ephemeral => Some(ephemeral::is_ephemeral(doc)),
+            Filter::Singleton => singleton::check(doc, cx),
         }
     }
 
@@ -292,23 +297,52 @@ impl Filter {
             Filter::Ephemeral => {
                 out.insert("BlockDeviceMappings".into());
             }
+            Filter::Singleton => {
+                out.insert("State".into());
+                out.insert("Tags".into());
+            }
         }
     }
 }
 
 impl Filter {
+    /// The `value_from` / `skip-days-from` sources read at run time (S3, HTTP) in this filter.
+    pub fn remote_values<'f>(&'f self, out: &mut Vec<&'f values_from::ValuesFrom>) {
+        let of_value = |v: &'f value::ValueFilter, out: &mut Vec<&'f values_from::ValuesFrom>| {
+            out.extend(v.value_from.as_deref().filter(|f| f.is_remote()));
+        };
+        match self {
+            Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().for_each(|f| f.remote_values(out)),
+            Filter::Value(v) => of_value(v, out),
+            Filter::Related(r) => {
+                if let related::Test::Value { filter: Some(v), .. } = &r.test {
+                    of_value(v, out);
+                }
+            }
+            Filter::OffHours(o) => out.extend(o.remote_skip_days.as_ref().map(|(f, _)| &**f)),
+            _ => {}
+        }
+    }
+
     /// Adds the IAM actions evaluating this filter calls (related describes) to `out`.
     pub fn permissions(&self, out: &mut BTreeSet<&'static str>) {
         match self {
             Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().for_each(|f| f.permissions(out)),
             Filter::Related(r) => {
                 out.insert(r.related.spec().describe_api);
+                // The IAM filters reach the role through the instance profile.
+                if matches!(r.related, Related::Roles | Related::AttachedRolePolicies) {
+                    out.insert(Related::InstanceProfiles.spec().describe_api);
+                }
             }
             Filter::Attribute(_) => {
                 out.insert("ec2:DescribeInstanceAttribute");
             }
             Filter::Metrics(_) => {
                 out.insert("cloudwatch:GetMetricData");
+            }
+            Filter::Singleton => {
+                out.insert(Related::Alarms.spec().describe_api);
             }
             Filter::Value(_)
             | Filter::InstanceAge(_)

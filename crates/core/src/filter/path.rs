@@ -44,7 +44,7 @@ thread_local! {
 }
 
 /// Evaluates a JMESPath expression (already validated) over `doc`.
-fn search(expression: &str, doc: &Value) -> Option<Value> {
+pub fn search(expression: &str, doc: &Value) -> Option<Value> {
     COMPILED.with(|cache| {
         let mut cache = cache.borrow_mut();
         if !cache.contains_key(expression) {

@@ -206,6 +206,8 @@ impl Reduce {
                 value_type: None,
                 pattern: None,
                 value_regex: None,
+                value_from: None,
+                tag_key_transforms: Vec::new(),
             };
             f.read_fields(out);
         }

@@ -12,9 +12,17 @@
 //! - `image` / `image-age` (EC2, `InstanceImage` / `ImageAge`): the instance's AMI; a missing AMI
 //!   never matches `image` and is dated 2000-01-01 by `image-age`.
 //! - `default-vpc` (EC2 and RDS, `DefaultVpcBase`): the resource's VPC is the region's default.
+//! - IAM (`iam-role`, `has-specific-managed-policy`) in [`iam`]; RDS configuration (`kms-alias`,
+//!   `db-option-groups`, `db-parameter`) in [`rds`].
+
+mod iam;
+mod rds;
+
+pub use iam::{HAS_SPECIFIC_MANAGED_POLICY, IAM_ROLE};
+pub use rds::{recast, DB_OPTION_GROUPS, DB_PARAMETER, KMS_ALIAS};
 
 use super::age::AgeFilter;
-use super::value::parse::{comparison_op, value_filter, Attributes};
+use super::value::parse::{comparison_op, value_filter_keyed, Attributes};
 use super::value::{Op, Operand, ValueFilter};
 use super::{EvalContext, Filter, FilterDef, FilterInput};
 use crate::input::{get, Checker, NodeValue};
@@ -127,7 +135,7 @@ pub enum Test {
     /// every subnet passes).
     Value {
         /// The value filter.
-        filter: Option<ValueFilter>,
+        filter: Option<Box<ValueFilter>>,
         /// `match-resource`: the value is the resource's own value at the key.
         match_resource: bool,
     },
@@ -166,6 +174,9 @@ impl RelatedFilter {
     pub fn read_fields(&self, kind: ResourceKind, out: &mut BTreeSet<String>) {
         if let Some(root) = refs_root(kind, self.related) {
             out.insert(root.to_string());
+        }
+        if self.related == Related::AttachedRolePolicies {
+            out.insert("State".to_string());
         }
         if let Test::Value {
             filter: Some(f),
@@ -210,13 +221,19 @@ impl RelatedFilter {
                     None => false,
                 })
             }
-            (_, Related::Subnets | Related::SecurityGroups | Related::Vpcs) => self.check_related(doc, cx),
+            (_, Related::Subnets | Related::SecurityGroups | Related::Vpcs | Related::Roles) => self.check_related(doc, cx),
+            (_, Related::AttachedRolePolicies) => self.check_attached_policies(doc, cx),
+            (_, Related::KmsAliases | Related::OptionGroups | Related::DbParameters) => self.check_rds_config(doc, cx),
+            (_, Related::InstanceProfiles | Related::Alarms) => Some(false),
         }
     }
 
     /// `c7n/filters/related.py` `RelatedResourceFilter.process_resource`.
     fn check_related(&self, doc: &Value, cx: &EvalContext) -> Option<bool> {
-        let ids = refs(cx.kind, self.related, doc);
+        let ids = match self.related {
+            Related::Roles => self.role_ids(doc, cx)?,
+            _ => refs(cx.kind, self.related, doc),
+        };
         if let Test::Count { op, value } = self.test {
             return Some(op.compare(&Operand::Int(ids.len() as i64), &Operand::Float(value)).unwrap_or(false));
         }
@@ -320,6 +337,11 @@ fn related_of(name: &str) -> Related {
         "image" | "image-age" => Related::Images,
         "subnet" => Related::Subnets,
         "security-group" => Related::SecurityGroups,
+        "iam-role" => Related::Roles,
+        "has-specific-managed-policy" => Related::AttachedRolePolicies,
+        "kms-alias" => Related::KmsAliases,
+        "db-option-groups" => Related::OptionGroups,
+        "db-parameter" => Related::DbParameters,
         _ => Related::Vpcs,
     }
 }
@@ -392,9 +414,10 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
         let attributes = Attributes {
             name: spec.name,
             names: spec.attributes,
-            checked: true,
+            checked: !spec.attributes.is_empty(),
         };
-        let filter = value_filter(c, f, &attributes)?;
+        let default_key = (related == Related::AttachedRolePolicies).then_some("PolicyName");
+        let filter = value_filter_keyed(c, f, &attributes, default_key)?;
         if match_resource {
             // The key is read from the resource too: it must exist there (c7n's
             // MatchResourceValidator).
@@ -404,7 +427,7 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
             }
         }
         Test::Value {
-            filter: Some(filter),
+            filter: Some(Box::new(filter)),
             match_resource,
         }
     };

@@ -83,11 +83,11 @@ fn load_text_with(file: &str, text: &str, includes: Includes) -> Result<Vec<Poli
     }
 }
 
-/// Reads the files a policy file names (`holidays-file`, relative to the policy file), so
-/// validation itself does no I/O.
+/// Reads the files a policy file names (`holidays-file`, and the `file:` URLs of `value_from`
+/// and `skip-days-from`, relative to the policy file), so validation itself does no I/O.
 fn read_includes(file: &std::path::Path, text: &str) -> Includes {
     let mut names = Vec::new();
-    if !text.contains("holidays-file") {
+    if !text.contains("holidays-file") && !text.contains("file:") {
         return Includes::new();
     }
     if let Ok(root) = yaml::parse(text) {
@@ -96,23 +96,33 @@ fn read_includes(file: &std::path::Path, text: &str) -> Includes {
     let dir = file.parent().unwrap_or(Path::new("."));
     names
         .into_iter()
-        .map(|rel| {
+        .map(|(name, rel, what)| {
             let path = dir.join(&rel);
             let shown = path.display().to_string();
             let read = std::fs::read_to_string(&path)
                 .map(|t| (shown.clone(), t))
-                .map_err(|e| format!("cannot read holidays file {shown}: {e}"));
-            (rel, read)
+                .map_err(|e| format!("cannot read {what} {shown}: {e}"));
+            (name, read)
         })
         .collect()
 }
 
-fn collect_includes(node: &Node, out: &mut Vec<String>) {
+/// The files a policy names: (the name as written, its path, what it is).
+fn collect_includes(node: &Node, out: &mut Vec<(String, String, &'static str)>) {
     match &node.value {
         NodeValue::Map(entries) => {
             for (k, v) in entries {
                 match (k.name.as_str(), v.as_str()) {
-                    ("holidays-file", Some(rel)) => out.push(rel.to_string()),
+                    ("holidays-file", Some(rel)) => out.push((rel.to_string(), rel.to_string(), "holidays file")),
+                    ("value_from" | "skip-days-from", None) => {
+                        let url = match &v.value {
+                            NodeValue::Map(e) => crate::input::get(e, "url").and_then(|u| u.as_str()),
+                            _ => None,
+                        };
+                        if let Some((url, path)) = url.and_then(|u| Some((u, crate::filter::values_from::file_path(u)?))) {
+                            out.push((url.to_string(), path.to_string(), "value_from file"));
+                        }
+                    }
                     _ => collect_includes(v, out),
                 }
             }
@@ -225,5 +235,83 @@ mod tests {
         std::fs::remove_file(dir.path().join("days.txt")).unwrap();
         let e = load(&[dir.path().join("p.yml")]).unwrap_err();
         assert!(e[0].message.starts_with("cannot read holidays file"), "{}", e[0]);
+    }
+
+    #[test]
+    fn value_from_files_are_read_by_the_loader_and_checked_at_validation() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = "policies:\n  - name: approved\n    resource: ec2\n    filters:\n      - type: value\n        key: ImageId\n        op: not-in\n        value_from:\n          url: file:amis.json\n          expr: '[].id'\n      - type: offhour\n        skip-days-from:\n          url: file:holidays.txt\n";
+        std::fs::write(dir.path().join("p.yml"), policy).unwrap();
+        std::fs::write(dir.path().join("amis.json"), r#"[{"id": "ami-1"}, {"id": "ami-2"}]"#).unwrap();
+        std::fs::write(dir.path().join("holidays.txt"), "2026-12-24\n2026-12-31\n").unwrap();
+        let loaded = load(&[dir.path().join("p.yml")]).unwrap();
+        let Filter::Value(v) = &loaded[0].filters[0] else {
+            panic!("not a value filter")
+        };
+        let now = "2026-07-01T00:00:00Z".parse().unwrap();
+        assert!(!v.matches(&serde_json::json!({"ImageId": "ami-2"}), now), "listed: not not-in");
+        assert!(v.matches(&serde_json::json!({"ImageId": "ami-9"}), now));
+        let Filter::OffHours(o) = &loaded[0].filters[1] else {
+            panic!("not an offhour filter")
+        };
+        assert!(o.holidays.contains(jiff::civil::date(2026, 12, 31)));
+        std::fs::write(dir.path().join("amis.json"), "[{").unwrap();
+        let e = load(&[dir.path().join("p.yml")]).unwrap_err();
+        assert!(
+            e[0].to_string().contains("p.yml:9:16: value_from file:amis.json: invalid JSON"),
+            "{}",
+            e[0]
+        );
+        std::fs::write(dir.path().join("holidays.txt"), "Christmas\n").unwrap();
+        std::fs::remove_file(dir.path().join("amis.json")).unwrap();
+        let e = load(&[dir.path().join("p.yml")]).unwrap_err();
+        assert!(e[0].to_string().contains("cannot read value_from file"), "{}", e[0]);
+        assert!(e[1].to_string().contains("skip-days-from entries are dates"), "{}", e[1]);
+    }
+
+    #[test]
+    fn value_from_urls_are_checked_and_remote_ones_wait_for_the_run() {
+        let text = |from: &str| {
+            format!("policies:\n  - name: p\n    resource: ec2\n    filters:\n      - type: value\n        key: ImageId\n        op: in\n        value_from:\n{from}")
+        };
+        let p = load_text("p.yml", &text("          url: s3://bucket/amis.csv\n          expr: 0\n")).unwrap();
+        let Filter::Value(v) = &p[0].filters[0] else {
+            panic!("not a value filter")
+        };
+        let from = v.value_from.as_ref().unwrap();
+        assert!(from.is_remote() && from.values().is_none(), "read at run time");
+        from.resolve(Ok("ami-1,x\nami-2,y\n".into()));
+        let now = "2026-07-01T00:00:00Z".parse().unwrap();
+        assert!(v.matches(&serde_json::json!({"ImageId": "ami-2"}), now));
+        let err = |from: &str| load_text("p.yml", &text(from)).unwrap_err()[0].to_string();
+        assert!(err("          url: ftp://x/y.json\n").contains("unsupported value_from url"));
+        assert!(err("          url: https://x/data\n").contains("cannot tell the format"));
+        assert!(err("          url: https://x/data\n          format: yaml\n").contains("'format' must be one of"));
+        assert!(err("          url: https://x/d.json\n          expr: '[.'\n").contains("invalid expr"));
+        assert!(err("          url: dynamodb\n          query: select\n").contains("not supported"));
+        assert!(err("          url: https://x/{account_id}.json\n").contains("variables"));
+        assert!(err("          url: file:x.json\n").contains("read only when the policy is loaded from a file"));
+    }
+
+    #[test]
+    fn tag_key_transforms_normalize_the_resources_keys() {
+        let text = "policies:\n  - name: p\n    resource: ec2\n    filters:\n      - type: value\n        key: tag:CostCenter\n        tag_key_transforms: [strip, title, nospaces]\n        value: present\n";
+        let p = load_text("p.yml", text).unwrap();
+        let Filter::Value(v) = &p[0].filters[0] else {
+            panic!("not a value filter")
+        };
+        let now = "2026-07-01T00:00:00Z".parse().unwrap();
+        let tagged = |k: &str| serde_json::json!({"Tags": [{"Key": k, "Value": "42"}]});
+        assert!(v.matches(&tagged(" cost center "), now));
+        assert!(v.matches(&tagged("COST CENTER"), now));
+        assert!(!v.matches(&tagged("cost_center"), now));
+        let bad = text.replace("nospaces", "nospace");
+        let e = load_text("p.yml", &bad).unwrap_err();
+        assert!(
+            e[0].to_string()
+                .contains("unknown tag key transform 'nospace' (did you mean 'nospaces'?)"),
+            "{}",
+            e[0]
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The policy-level grammar and loading: files into validated [`Policy`] values.
 
+pub mod conditions;
 pub mod event_mode;
 pub mod eventbridge;
 pub mod load;

@@ -26,6 +26,8 @@ pub struct Policy {
     pub query: crate::resource::query::Query,
     /// The `max-resources` / `max-resources-percent` guard.
     pub max_resources: Option<MaxResources>,
+    /// Whether it runs at all in a region (`conditions`, and c7n's `region`/`start`/`end`).
+    pub conditions: super::conditions::Conditions,
     /// Where the policy is defined.
     pub source: Source,
     /// The policy as written (echoed into `metadata.json`).

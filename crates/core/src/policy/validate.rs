@@ -22,9 +22,13 @@ const POLICY_KEYS: &[&str] = &[
     "max-resources",
     "max-resources-percent",
     "query",
+    "conditions",
+    "region",
+    "start",
+    "end",
 ];
 /// c7n policy keys custodian does not implement (rejected with a clear message, never ignored).
-const UNSUPPORTED_POLICY_KEYS: &[&str] = &["conditions", "source", "region", "start", "end", "tz", "title"];
+const UNSUPPORTED_POLICY_KEYS: &[&str] = &["source", "tz", "title"];
 /// Mode keys custodian reads, with the mode types each applies to.
 const MODE_KEYS: &[(&str, &[&str])] = &[
     (
@@ -202,6 +206,7 @@ fn policy(c: &mut Checker, node: &Node) -> Option<Policy> {
         Some(v) => crate::action::parse_list(c, v, kind_for_children, kind.is_some()),
         None => Vec::new(),
     };
+    let conditions = super::conditions::parse(c, entries, kind_for_children);
     if let Some(mode) = &mode {
         needs_event(c, entries, &filters, &actions, mode);
     }
@@ -229,6 +234,7 @@ fn policy(c: &mut Checker, node: &Node) -> Option<Policy> {
         mode: mode?,
         query,
         max_resources,
+        conditions,
         source: Source {
             file: c.file().to_string(),
             line,

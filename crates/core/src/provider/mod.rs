@@ -112,6 +112,14 @@ pub trait Provider: Sync {
         Err(FetchError::Other(format!("{} cannot fetch CloudWatch metrics", self.describe())))
     }
 
+    /// The text of an `s3://` or `http(s)://` URL (`value_from`), sent `headers` over HTTP.
+    fn read_url(&self, url: &str, _headers: &[(String, String)]) -> Result<String, String> {
+        Err(format!(
+            "{} cannot read {url}: s3:// and https:// value_from sources need a run against AWS",
+            self.describe()
+        ))
+    }
+
     /// The account the provider acts in, when it knows.
     fn account_id(&self) -> Option<String> {
         None

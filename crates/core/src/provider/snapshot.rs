@@ -1,5 +1,6 @@
 //! The snapshot provider: `DIR/<region>/describe-instances.json`, `describe-db-instances.json`,
-//! `describe-spot-instance-requests.json`, exactly as the AWS CLI prints them. Read-only.
+//! `describe-spot-instance-requests.json`, exactly as the AWS CLI prints them; global (IAM)
+//! documents in `DIR/global/`. Read-only.
 
 use super::{FetchError, Fetched, Loaded, MetricsLoaded, Provider};
 use crate::resource::details::attribute_key;
@@ -40,14 +41,14 @@ pub struct SnapshotProvider {
 }
 
 impl SnapshotProvider {
-    /// Opens a snapshot directory; its subdirectories are the regions.
+    /// Opens a snapshot directory; its subdirectories are the regions (`global/` holds IAM).
     pub fn open(root: &Path) -> Result<Self, String> {
         let entries = std::fs::read_dir(root).map_err(|e| format!("{}: cannot read snapshot directory: {e}", root.display()))?;
         let mut regions: Vec<String> = entries
             .filter_map(|e| e.ok())
             .filter(|e| e.path().is_dir())
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| !n.starts_with('.'))
+            .filter(|n| !n.starts_with('.') && n != crate::resource::related::GLOBAL_REGION)
             .collect();
         regions.sort();
         if regions.is_empty() {

@@ -61,7 +61,8 @@ pub fn policy_cost(run: &PolicyRun, prices: &PriceTable, now: Timestamp) -> Poli
         | Filter::Related(_)
         | Filter::Attribute(_)
         | Filter::Metrics(_)
-        | Filter::Ephemeral => None,
+        | Filter::Ephemeral
+        | Filter::Singleton => None,
     });
     let ending = |a: &&Action| a.name().def().ends_compute;
     if !run.policy.actions.iter().any(|a| ending(&a)) || run.plans.is_empty() {

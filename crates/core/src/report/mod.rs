@@ -255,6 +255,7 @@ pub fn summary_table(runs: &[PolicyRun], costs: &[cost::PolicyCost]) -> String {
             Status::Failed(_) => "FAILED".to_string(),
             Status::LimitExceeded(_) => "LIMIT EXCEEDED".to_string(),
             Status::NotReached(_) => "NOT REACHED".to_string(),
+            Status::Skipped(_) => "skipped".to_string(),
         };
         t.add_row(vec![
             r.region.clone(),

@@ -1,10 +1,14 @@
 //! Related resources: the documents filters such as `ebs`, `image`, `subnet` read besides the
 //! resource itself. Each is fetched at most once per region and run, only when a resource
 //! reaches a filter that needs it, in AWS's own shape (the AWS CLI's describe output), from
-//! the API or from `DIR/<region>/<snapshot_file>`.
+//! the API or from `DIR/<region>/<snapshot_file>`. IAM is global: its types are fetched once per
+//! run for every region, and read from `DIR/global/<snapshot_file>`.
 
 use super::ResourceKind;
 use serde_json::Value;
+
+/// The region name global (IAM) types are fetched under, and their snapshot directory.
+pub const GLOBAL_REGION: &str = "global";
 
 /// A related resource type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -19,6 +23,22 @@ pub enum Related {
     SecurityGroups,
     /// VPCs (`DescribeVpcs`).
     Vpcs,
+    /// IAM instance profiles (`ListInstanceProfiles`, global), each with its role.
+    InstanceProfiles,
+    /// IAM roles (`GetRole` for the role names in use, global; with tags).
+    Roles,
+    /// The managed policies attached to a role (`ListAttachedRolePolicies` per role name in
+    /// use, global): `{"RoleName": ..., "AttachedPolicies": [{"PolicyName", "PolicyArn"}]}`.
+    AttachedRolePolicies,
+    /// KMS key aliases (`ListAliases`).
+    KmsAliases,
+    /// RDS option groups (`DescribeOptionGroups` per group in use, as c7n).
+    OptionGroups,
+    /// The parameters of an RDS parameter group (`DescribeDBParameters` per group in use):
+    /// `{"DBParameterGroupName": ..., "Parameters": [...]}`.
+    DbParameters,
+    /// CloudWatch metric alarms (`DescribeAlarms`).
+    Alarms,
 }
 
 /// How a related type is fetched and read.
@@ -38,6 +58,8 @@ pub struct RelatedSpec {
     pub id_field: &'static str,
     /// Fetched by id (only the ids the resources name), not the whole region.
     pub by_id: bool,
+    /// Global (IAM): one list for every region, fetched once per run.
+    pub global: bool,
     /// Top-level attributes (sorted), for key validation in filters over it.
     pub attributes: &'static [&'static str],
 }
@@ -52,6 +74,7 @@ pub const RELATED: &[RelatedSpec] = &[
         list_key: "Volumes",
         id_field: "VolumeId",
         by_id: false,
+        global: false,
         attributes: &[
             "Attachments",
             "AvailabilityZone",
@@ -79,6 +102,7 @@ pub const RELATED: &[RelatedSpec] = &[
         list_key: "Images",
         id_field: "ImageId",
         by_id: true,
+        global: false,
         attributes: &[
             "Architecture",
             "BlockDeviceMappings",
@@ -118,6 +142,7 @@ pub const RELATED: &[RelatedSpec] = &[
         list_key: "Subnets",
         id_field: "SubnetId",
         by_id: false,
+        global: false,
         attributes: &[
             "AssignIpv6AddressOnCreation",
             "AvailabilityZone",
@@ -146,6 +171,7 @@ pub const RELATED: &[RelatedSpec] = &[
         list_key: "SecurityGroups",
         id_field: "GroupId",
         by_id: false,
+        global: false,
         attributes: &[
             "Description",
             "GroupId",
@@ -166,6 +192,7 @@ pub const RELATED: &[RelatedSpec] = &[
         list_key: "Vpcs",
         id_field: "VpcId",
         by_id: false,
+        global: false,
         attributes: &[
             "CidrBlock",
             "CidrBlockAssociationSet",
@@ -179,6 +206,125 @@ pub const RELATED: &[RelatedSpec] = &[
             "VpcId",
         ],
     },
+    RelatedSpec {
+        related: Related::InstanceProfiles,
+        name: "IAM instance profile",
+        describe_api: "iam:ListInstanceProfiles",
+        snapshot_file: "list-instance-profiles.json",
+        list_key: "InstanceProfiles",
+        id_field: "Arn",
+        by_id: false,
+        global: true,
+        attributes: &[
+            "Arn",
+            "CreateDate",
+            "InstanceProfileId",
+            "InstanceProfileName",
+            "Path",
+            "Roles",
+            "Tags",
+        ],
+    },
+    RelatedSpec {
+        related: Related::Roles,
+        name: "IAM role",
+        describe_api: "iam:GetRole",
+        snapshot_file: "list-roles.json",
+        list_key: "Roles",
+        id_field: "RoleName",
+        by_id: true,
+        global: true,
+        attributes: &[
+            "Arn",
+            "AssumeRolePolicyDocument",
+            "CreateDate",
+            "Description",
+            "MaxSessionDuration",
+            "Path",
+            "PermissionsBoundary",
+            "RoleId",
+            "RoleLastUsed",
+            "RoleName",
+            "Tags",
+        ],
+    },
+    RelatedSpec {
+        related: Related::AttachedRolePolicies,
+        name: "attached IAM policy",
+        describe_api: "iam:ListAttachedRolePolicies",
+        snapshot_file: "list-attached-role-policies.json",
+        list_key: "AttachedRolePolicies",
+        id_field: "RoleName",
+        by_id: true,
+        global: true,
+        // The filter tests each attached policy, not the per-role document.
+        attributes: &["PolicyArn", "PolicyName"],
+    },
+    RelatedSpec {
+        related: Related::KmsAliases,
+        name: "KMS alias",
+        describe_api: "kms:ListAliases",
+        snapshot_file: "list-aliases.json",
+        list_key: "Aliases",
+        id_field: "AliasName",
+        by_id: false,
+        global: false,
+        attributes: &["AliasArn", "AliasName", "CreationDate", "LastUpdatedDate", "TargetKeyId"],
+    },
+    RelatedSpec {
+        related: Related::OptionGroups,
+        name: "RDS option group",
+        describe_api: "rds:DescribeOptionGroups",
+        snapshot_file: "describe-option-groups.json",
+        list_key: "OptionGroupsList",
+        id_field: "OptionGroupName",
+        by_id: true,
+        global: false,
+        attributes: &[
+            "AllowsVpcAndNonVpcInstanceMemberships",
+            "CopyTimestamp",
+            "EngineName",
+            "MajorEngineVersion",
+            "OptionGroupArn",
+            "OptionGroupDescription",
+            "OptionGroupName",
+            "Options",
+            "SourceAccountId",
+            "SourceOptionGroup",
+            "VpcId",
+        ],
+    },
+    RelatedSpec {
+        related: Related::DbParameters,
+        name: "RDS parameter group",
+        describe_api: "rds:DescribeDBParameters",
+        snapshot_file: "describe-db-parameters.json",
+        list_key: "DBParameterGroups",
+        id_field: "DBParameterGroupName",
+        by_id: true,
+        global: false,
+        // Keys are parameter names, whatever the engine defines.
+        attributes: &[],
+    },
+    RelatedSpec {
+        related: Related::Alarms,
+        name: "CloudWatch alarm",
+        describe_api: "cloudwatch:DescribeAlarms",
+        snapshot_file: "describe-alarms.json",
+        list_key: "MetricAlarms",
+        id_field: "AlarmArn",
+        by_id: false,
+        global: false,
+        attributes: &[
+            "AlarmActions",
+            "AlarmArn",
+            "AlarmName",
+            "Dimensions",
+            "MetricName",
+            "Namespace",
+            "StateValue",
+        ],
+    },
 ];
 
 impl Related {
@@ -190,6 +336,13 @@ impl Related {
             Related::Subnets => 2,
             Related::SecurityGroups => 3,
             Related::Vpcs => 4,
+            Related::InstanceProfiles => 5,
+            Related::Roles => 6,
+            Related::AttachedRolePolicies => 7,
+            Related::KmsAliases => 8,
+            Related::OptionGroups => 9,
+            Related::DbParameters => 10,
+            Related::Alarms => 11,
         };
         &RELATED[i]
     }
@@ -230,6 +383,20 @@ fn refs_path(kind: ResourceKind, related: Related) -> RefPath {
         (ResourceKind::Rds, Related::Subnets) => Keys(&["DBSubnetGroup", "Subnets", "SubnetIdentifier"]),
         (ResourceKind::Rds, Related::Vpcs) => Keys(&["DBSubnetGroup", "VpcId"]),
         (ResourceKind::Rds, Related::Volumes | Related::Images) => RefPath::None,
+        // `c7n/resources/ec2.py` EC2IamRoleFilter / HasSpecificManagedPolicy: the instance
+        // profile's ARN; its role (and that role's policies) are read through the profile.
+        (ResourceKind::Ec2, Related::InstanceProfiles | Related::Roles | Related::AttachedRolePolicies) => {
+            Keys(&["IamInstanceProfile", "Arn"])
+        }
+        // `c7n/resources/kms.py` ResourceKmsKeyAlias, `c7n/resources/rds.py` DbOptionGroups
+        // and ParameterFilter.
+        (ResourceKind::Rds, Related::KmsAliases) => Keys(&["KmsKeyId"]),
+        (ResourceKind::Rds, Related::OptionGroups) => Keys(&["OptionGroupMemberships", "OptionGroupName"]),
+        (ResourceKind::Rds, Related::DbParameters) => Keys(&["DBParameterGroups", "DBParameterGroupName"]),
+        (ResourceKind::Ec2, Related::KmsAliases | Related::OptionGroups | Related::DbParameters) => RefPath::None,
+        (ResourceKind::Rds, Related::InstanceProfiles | Related::Roles | Related::AttachedRolePolicies) => RefPath::None,
+        // `singleton` reads the region's alarms, not ids the instance names.
+        (_, Related::Alarms) => RefPath::None,
         (ResourceKind::SpotRequest, _) => RefPath::None,
     }
 }
@@ -267,7 +434,9 @@ mod tests {
         for (i, s) in RELATED.iter().enumerate() {
             assert_eq!(s.related.spec().name, s.name, "row {i}");
             assert!(s.attributes.windows(2).all(|w| w[0] < w[1]), "{}", s.name);
-            assert!(s.attributes.contains(&s.id_field));
+            // The attached-policies document is read per policy (PolicyName, PolicyArn).
+            let per_item = s.attributes.is_empty() || s.related == Related::AttachedRolePolicies;
+            assert!(per_item || s.attributes.contains(&s.id_field), "{}", s.name);
         }
     }
 

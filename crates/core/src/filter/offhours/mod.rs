@@ -2,6 +2,7 @@
 //! (`c7n/filters/offhours.py`), plus opt-in extensions (a `lookback` window, cron schedules,
 //! holidays, `stay-off`). The schedule arithmetic lives in [`crate::schedule`].
 
+use super::values_from::ValuesFrom;
 use super::{Filter, FilterDef, FilterInput};
 use crate::input::{get, Checker, NodeValue};
 use crate::resource::ResourceKind;
@@ -31,6 +32,7 @@ macro_rules! common_keys {
             "cron",
             "holidays",
             "holidays-file",
+            "skip-days-from",
             "state-filter",
         ]
     };
@@ -78,8 +80,11 @@ pub struct OffHours {
     pub weekends: bool,
     /// Default days: off Friday, on Monday only.
     pub weekends_only: bool,
-    /// c7n `skip-days` and custodian holidays.
+    /// c7n `skip-days` (or a local `skip-days-from`) and custodian holidays.
     pub holidays: Holidays,
+    /// A `skip-days-from` read at run time (S3, HTTP), and the holidays with its dates added,
+    /// made once it is read.
+    pub remote_skip_days: Option<(std::sync::Arc<ValuesFrom>, std::sync::Arc<std::sync::OnceLock<Holidays>>)>,
     /// Tag value used when the tag is missing (normalized).
     pub fallback: Option<String>,
     /// EC2: offhour only considers running instances, onhour only stopped ones.
@@ -96,6 +101,23 @@ pub struct OffHours {
 }
 
 impl OffHours {
+    /// The dates skipped: `holidays`, plus a remote `skip-days-from`'s once read.
+    fn skip_days(&self) -> &Holidays {
+        let Some((from, merged)) = &self.remote_skip_days else {
+            return &self.holidays;
+        };
+        merged.get_or_init(|| {
+            let mut h = self.holidays.clone();
+            if let Some(Ok(serde_json::Value::Array(days))) = from.values() {
+                for d in days.iter().filter_map(|d| d.as_str()) {
+                    // c7n compares the date text; one that is not a date never equals it.
+                    let _ = h.add(d);
+                }
+            }
+            h
+        })
+    }
+
     /// The policy's default rules (c7n's `get_default_schedule`).
     pub fn default_rules(&self) -> Vec<Rule> {
         self.default_rules_for(self.transition, self.hour)
@@ -121,8 +143,8 @@ impl OffHours {
             _ => self.default_rules_for(Transition::On, self.on_hour),
         };
         match (
-            last_transition(off_rules, tz, now, &self.holidays),
-            last_transition(&on_rules, tz, now, &self.holidays),
+            last_transition(off_rules, tz, now, self.skip_days()),
+            last_transition(&on_rules, tz, now, self.skip_days()),
         ) {
             (Some(off), Some(on)) => off > on,
             (Some(_), None) => true,
@@ -221,13 +243,13 @@ impl OffHours {
                         &zone,
                         now,
                         self.lookback.unwrap_or(SignedDuration::from_hours(1)),
-                        &self.holidays,
+                        self.skip_days(),
                     ),
                     _ => {
                         let rules = if defaults { self.default_rules() } else { rules };
                         match self.lookback {
-                            None => exact_hour_matches(&rules, &zone, now, &self.holidays),
-                            Some(window) => lookback_matches(&rules, &zone, now, window, &self.holidays),
+                            None => exact_hour_matches(&rules, &zone, now, self.skip_days()),
+                            Some(window) => lookback_matches(&rules, &zone, now, window, self.skip_days()),
                         }
                     }
                 }
@@ -251,12 +273,6 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
     let before = c.errors();
     if let (Some((key, _)), false) = (entries.iter().find(|(k, _)| k.name == "state-filter"), has_state_filter(f.kind)) {
         c.at_key(key, format!("'state-filter' applies to aws.ec2 only, not {}", f.kind.spec().name));
-    }
-    if let Some(v) = get(entries, "skip-days-from") {
-        c.at_node(
-            v,
-            "'skip-days-from' is not supported by custodian; list the dates in 'skip-days' or 'holidays-file'",
-        );
     }
     let hour = match get(entries, name) {
         None => match transition {
@@ -308,6 +324,29 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
                     }
                 }
                 _ => c.at_node(list, format!("'{key}' must be a list of dates")),
+            }
+        }
+    }
+    let mut remote_skip_days = None;
+    if let Some(node) = get(entries, "skip-days-from") {
+        if get(entries, "skip-days").is_some() {
+            c.at_node(node, "give either 'skip-days' or 'skip-days-from', not both");
+        }
+        if let Some(from) = crate::filter::values_from::parse(c, node) {
+            match from.values() {
+                Some(Ok(serde_json::Value::Array(days))) => {
+                    for d in days {
+                        match d.as_str().map(|s| (s, s.parse::<jiff::civil::Date>())) {
+                            Some((s, Ok(_))) => {
+                                let _ = holidays.add(s);
+                            }
+                            _ => c.at_node(node, format!("skip-days-from entries are dates (YYYY-MM-DD), not {d}")),
+                        }
+                    }
+                }
+                Some(Ok(other)) => c.at_node(node, format!("skip-days-from must select a list of dates, not {other}")),
+                Some(Err(e)) => c.at_node(node, e.clone()),
+                None => remote_skip_days = Some((std::sync::Arc::new(from), Default::default())),
             }
         }
     }
@@ -416,6 +455,7 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
         weekends,
         weekends_only,
         holidays,
+        remote_skip_days,
         fallback,
         state_filter,
         lookback,

@@ -14,6 +14,7 @@ fn filter(t: Transition, tz: &str) -> OffHours {
         weekends: true,
         weekends_only: false,
         holidays: Holidays::default(),
+        remote_skip_days: None,
         fallback: None,
         state_filter: true,
         lookback: None,

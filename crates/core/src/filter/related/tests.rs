@@ -1,3 +1,5 @@
+mod config;
+
 use super::*;
 use crate::resource::details::{Details, Need};
 use serde_json::json;

@@ -432,9 +432,97 @@ pub struct ValueFilter {
     pub pattern: Option<Pattern>,
     /// `value_regex`: the resource string is replaced by the regex's first capture group.
     pub value_regex: Option<Regex>,
+    /// `value_from`: the value is read from a file (shared by clones, read once).
+    pub value_from: Option<std::sync::Arc<crate::filter::values_from::ValuesFrom>>,
+    /// `tag_key_transforms`: applied to the resource's tag keys before a `tag:` key is looked up.
+    pub tag_key_transforms: Vec<TagKeyTransform>,
+}
+
+/// c7n's `NormalizeFilterTagKeys` (`c7n/filters/core.py`), applied in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagKeyTransform {
+    /// Unchanged.
+    Noop,
+    /// Python's `str.capitalize()`: first character upper, the rest lower.
+    Capitalize,
+    /// Lower case.
+    Lower,
+    /// Surrounding whitespace removed.
+    Strip,
+    /// Python's `str.title()`.
+    Title,
+    /// Upper case.
+    Upper,
+    /// Spaces removed.
+    Nospaces,
+    /// Underscores removed.
+    Nounderscores,
+    /// Dashes removed.
+    Nodashes,
+}
+
+impl TagKeyTransform {
+    /// The transform named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "noop" => Self::Noop,
+            "capitalize" => Self::Capitalize,
+            "lower" => Self::Lower,
+            "strip" => Self::Strip,
+            "title" => Self::Title,
+            "upper" => Self::Upper,
+            "nospaces" => Self::Nospaces,
+            "nounderscores" => Self::Nounderscores,
+            "nodashes" => Self::Nodashes,
+            _ => return None,
+        })
+    }
+
+    /// The transform's names, for messages.
+    pub const NAMES: &'static [&'static str] = &[
+        "noop",
+        "capitalize",
+        "lower",
+        "strip",
+        "title",
+        "upper",
+        "nospaces",
+        "nounderscores",
+        "nodashes",
+    ];
+
+    /// Applies it.
+    pub fn apply(self, key: &str) -> String {
+        match self {
+            Self::Noop => key.to_string(),
+            Self::Capitalize => {
+                let mut c = key.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase())
+                    .unwrap_or_default()
+            }
+            Self::Lower => key.to_lowercase(),
+            Self::Strip => key.trim().to_string(),
+            Self::Title => crate::action::normalize_tag::python_title(key),
+            Self::Upper => key.to_uppercase(),
+            Self::Nospaces => key.replace(' ', ""),
+            Self::Nounderscores => key.replace('_', ""),
+            Self::Nodashes => key.replace('-', ""),
+        }
+    }
 }
 
 impl ValueFilter {
+    /// The value of the first tag whose key, transformed, is `key` (c7n's
+    /// `_normalize_aws_tag_keys` then the lookup).
+    fn transformed_tag<'d>(&self, doc: &'d Value, key: &str) -> Option<&'d Value> {
+        doc.get("Tags")?.as_array()?.iter().find_map(|t| {
+            let k = t.get("Key").and_then(Value::as_str)?;
+            let k = self.tag_key_transforms.iter().fold(k.to_string(), |k, tr| tr.apply(&k));
+            (k == key).then(|| t.get("Value")).flatten().filter(|v| !v.is_null())
+        })
+    }
+
     /// Adds the top-level document keys the filter reads to `out`.
     pub fn read_fields(&self, out: &mut std::collections::BTreeSet<String>) {
         match &self.key {
@@ -458,10 +546,21 @@ impl ValueFilter {
 
     /// Does the resource match? `now` feeds `age` and `expiration`.
     pub fn matches(&self, doc: &Value, now: Timestamp) -> bool {
-        let mut r = match self.key.resolve(doc) {
+        let resolved = match (&self.key, self.tag_key_transforms.is_empty()) {
+            (KeyPath::Tag(k), false) => self.transformed_tag(doc, k).map(Cow::Borrowed),
+            _ => self.key.resolve(doc),
+        };
+        let mut r = match resolved {
             Some(v) => Operand::of_cow(v),
             None => Operand::None,
         };
+        let from_file = match self.value_from.as_ref().map(|v| v.values()) {
+            // Unread (a failed read fails the policy before evaluation): never a match.
+            Some(None | Some(Err(_))) => return false,
+            Some(Some(Ok(v))) => Some(v),
+            None => None,
+        };
+        let policy_value = from_file.unwrap_or(&self.value);
         if let Some(re) = &self.value_regex {
             r = match &r {
                 Operand::Str(s) => re
@@ -477,8 +576,8 @@ impl ValueFilter {
             r = Operand::EmptyTuple;
         }
         let (v, r) = match self.value_type {
-            None => (Operand::of(&self.value), r),
-            Some(vt) => convert(vt, Operand::of(&self.value), r, now),
+            None => (Operand::of(policy_value), r),
+            Some(vt) => convert(vt, Operand::of(policy_value), r, now),
         };
         if r == Operand::None && v.is_str("absent") {
             return true;

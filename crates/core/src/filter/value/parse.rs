@@ -1,11 +1,12 @@
 //! The `value` filter's YAML face: its keys, the `- Key: value` shorthand, key paths checked
 //! against the kind's attributes, ops, value types and patterns.
 
-use super::{Op, Pattern, ValueFilter, ValueType, OP_NAMES, VALUE_TYPE_NAMES};
+use super::{Op, Pattern, TagKeyTransform, ValueFilter, ValueType, OP_NAMES, VALUE_TYPE_NAMES};
 use crate::filter::path::KeyPath;
 use crate::filter::{Filter, FilterDef, FilterInput, ALL_KINDS};
 use crate::input::{get, hint, number, suggest, Checker, Key, Node, NodeValue, Pos};
 use crate::resource::ResourceKind;
+use serde_json::Value;
 
 /// The `value` row of the filter table.
 pub const VALUE: FilterDef = FilterDef {
@@ -14,7 +15,7 @@ pub const VALUE: FilterDef = FilterDef {
     example: "- type: value\n  key: tag:Environment\n  op: in\n  value: [dev, test]",
     kinds: ALL_KINDS,
     needs_event: false,
-    keys: &["type", "key", "value", "op", "value_type", "value_regex", "value_from"],
+    keys: &["type", "key", "value", "op", "value_type", "value_regex", "value_from", "tag_key_transforms"],
     parse: parse_value,
 };
 
@@ -45,11 +46,36 @@ pub struct Attributes {
 /// Validates the value-filter keys of a mapping (`key`, `value`, `op`, `value_type`,
 /// `value_regex`) into a [`ValueFilter`], its key checked against `attributes`.
 pub fn value_filter(c: &mut Checker, f: &FilterInput, attributes: &Attributes) -> Option<ValueFilter> {
+    value_filter_keyed(c, f, attributes, None)
+}
+
+/// [`value_filter`], with the key `default_key` when the filter names none (c7n's
+/// `has-specific-managed-policy` defaults to `PolicyName`).
+pub fn value_filter_keyed(c: &mut Checker, f: &FilterInput, attributes: &Attributes, default_key: Option<&str>) -> Option<ValueFilter> {
     let before = c.errors();
-    if let Some(v) = get(f.entries, "value_from") {
-        c.at_node(v, "'value_from' is not supported by custodian; list the values in 'value'");
+    let value_from = get(f.entries, "value_from").and_then(|v| crate::filter::values_from::parse(c, v));
+    if let (Some(_), Some(v)) = (get(f.entries, "value_from"), get(f.entries, "value")) {
+        c.at_node(v, "give either 'value' or 'value_from', not both");
     }
+    let tag_key_transforms = match get(f.entries, "tag_key_transforms") {
+        None => Vec::new(),
+        Some(t) => c
+            .string_list(t, "tag_key_transforms")
+            .iter()
+            .filter_map(|name| match TagKeyTransform::from_name(name) {
+                Some(tr) => Some(tr),
+                None => {
+                    let help = hint(name, TagKeyTransform::NAMES.iter().copied(), || {
+                        Some(format!("transforms: {}", TagKeyTransform::NAMES.join(", ")))
+                    });
+                    c.at_node_help(t, format!("unknown tag key transform '{name}'"), help);
+                    None
+                }
+            })
+            .collect(),
+    };
     let key = match get(f.entries, "key") {
+        None if default_key.is_some() => default_key.and_then(|k| key_path_in(c, f.at.pos, k, attributes)),
         None => {
             c.at_node(f.at, "value filter is missing 'key'");
             None
@@ -152,13 +178,20 @@ pub fn value_filter(c: &mut Checker, f: &FilterInput, attributes: &Attributes) -
     if c.errors() > before {
         return None;
     }
+    let value = match (value, &value_from) {
+        (Some(v), _) => v.to_json(),
+        (None, Some(_)) => Value::Null,
+        (None, None) => return None,
+    };
     Some(ValueFilter {
         key: key?,
         op,
-        value: value?.to_json(),
+        value,
         value_type,
         pattern,
         value_regex,
+        value_from: value_from.map(std::sync::Arc::new),
+        tag_key_transforms,
     })
 }
 
@@ -189,6 +222,8 @@ pub fn shorthand(c: &mut Checker, key: &Key, value: &Node, kind: ResourceKind, k
         value_type: None,
         pattern: None,
         value_regex: None,
+        value_from: None,
+        tag_key_transforms: Vec::new(),
     }))
 }
 

@@ -20,6 +20,8 @@ fn vf(key: &str, op: Option<&str>, value: Value, vt: Option<&str>) -> ValueFilte
         value_type: vt.map(|t| ValueType::from_name(t).unwrap()),
         pattern,
         value_regex: None,
+        value_from: None,
+        tag_key_transforms: Vec::new(),
     }
 }
 
