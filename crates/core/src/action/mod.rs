@@ -232,6 +232,10 @@ pub trait Behaviour {
     fn reads(&self) -> &'static [&'static str] {
         &[]
     }
+
+    /// Keys it reads that depend on the policy (computed tag values' expressions);
+    /// [`crate::resource::document::ALL_FIELDS`] for the whole document.
+    fn read_keys(&self, _out: &mut std::collections::BTreeSet<String>) {}
 }
 
 /// A validated action.

@@ -288,6 +288,7 @@ mod tests {
         assert_eq!(p.skipped[0].earlier_policy.as_deref(), Some("stop-gpu"));
         let same_tag = Action::Tag(Tag {
             tags: vec![("a".into(), "1".into())],
+            computed: Vec::new(),
         });
         let p = plan(&same_tag, &[c], &cx());
         assert_eq!(
@@ -296,6 +297,7 @@ mod tests {
         );
         let other_tag = Action::Tag(Tag {
             tags: vec![("a".into(), "2".into())],
+            computed: Vec::new(),
         });
         assert_eq!(plan(&other_tag, &[c], &cx()).targets, vec!["i-1"]);
         let stale = Candidate { stale: true, ..c };

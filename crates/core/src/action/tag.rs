@@ -1,6 +1,10 @@
 //! `tag` (alias `mark`): add or overwrite tags. Values may use `{region}` and `{now}`.
 //! c7n's legacy form `tag: K` + `value: V` sets `K=V`; `key` + `value` likewise
 //! (`c7n/tags.py`, `Tag`: `tag`/`key` and `value`, or `tags`; `msg` belongs to `mark-for-op`).
+//! A value in `tags` may be computed per resource (`c7n/tags.py` `resolve_tag_value`,
+//! `c7n/lookup.py`): `{type: resource, key: EXPR, default-value: D}` is the JMESPath value
+//! of the resource (else D), `{type: resource, default-value: D}` writes D only where the tag
+//! is absent. Resources with the same computed tags share one request.
 
 use super::plan::{batched, per_resource, PlanContext};
 use super::request::{Operation, Request};
@@ -36,21 +40,121 @@ pub fn permissions(kind: ResourceKind) -> &'static [&'static str] {
 pub struct Tag {
     /// Key/value pairs, in policy order.
     pub tags: Vec<(String, String)>,
+    /// Values computed per resource, by tag key (c7n's `type: resource` lookups).
+    pub computed: Vec<(String, Lookup)>,
+}
+
+/// A tag value computed from the resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup {
+    /// The JMESPath expression over the resource (`None`: write the default only where the
+    /// tag is absent).
+    pub key: Option<String>,
+    /// The value when the expression finds nothing.
+    pub default: Option<String>,
+}
+
+impl Lookup {
+    /// The value for `doc`: `Ok(None)` to leave the tag out, `Err` when nothing is found and
+    /// there is no default (c7n raises there).
+    fn resolve(&self, tag: &str, doc: &Value) -> Result<Option<String>, String> {
+        match &self.key {
+            None => Ok((!crate::resource::tags(doc).any(|(k, _)| k == tag))
+                .then(|| self.default.clone())
+                .flatten()),
+            Some(expr) => match crate::resource::path::search(expr, doc).filter(|v| !v.is_null()) {
+                Some(v) => Ok(Some(python_str(&v))),
+                None => self
+                    .default
+                    .clone()
+                    .map(Some)
+                    .ok_or_else(|| format!("tag '{tag}': '{expr}' found nothing and there is no default-value")),
+            },
+        }
+    }
+}
+
+/// Python's `str()` of a JSON value, as c7n formats a looked-up tag value.
+fn python_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Null => "None".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Resources sharing one set of computed tags: the tags, the documents, their ids.
+type TagGroup<'d> = (Vec<(String, String)>, Vec<&'d Value>, Vec<String>);
+
+impl Tag {
+    /// The tags for one resource: the fixed ones and the computed ones, in policy order.
+    fn tags_for(&self, doc: &Value, stamp: &str, region: &str) -> Result<Vec<(String, String)>, String> {
+        let interpolate = |v: &str| v.replace("{region}", region).replace("{now}", stamp);
+        let mut out: Vec<(String, String)> = self.tags.iter().map(|(k, v)| (k.clone(), interpolate(v))).collect();
+        for (k, lookup) in &self.computed {
+            if let Some(v) = lookup.resolve(k, doc)? {
+                out.push((k.clone(), interpolate(&v)));
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl Behaviour for Tag {
-    fn check(&self, _kind: ResourceKind, _doc: &Value) -> Result<(), String> {
+    fn check(&self, _kind: ResourceKind, doc: &Value) -> Result<(), String> {
+        if self.computed.is_empty() {
+            return Ok(());
+        }
+        let tags = self.tags_for(doc, "", "")?;
+        if tags.is_empty() {
+            return Err("every computed tag is already set".into());
+        }
         Ok(())
     }
 
     fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
         let stamp = cx.now.strftime("%Y/%m/%d %H%M UTC").to_string();
-        let tags = self
-            .tags
-            .iter()
-            .map(|(k, v)| (k.clone(), v.replace("{region}", cx.region).replace("{now}", &stamp)))
-            .collect();
-        tag_requests(cx.kind, targets, ids, tags)
+        if self.computed.is_empty() {
+            let tags = self.tags_for(&Value::Null, &stamp, cx.region).unwrap_or_default();
+            return tag_requests(cx.kind, targets, ids, tags);
+        }
+        // One request per distinct set of computed tags (`_resolve_and_group`).
+        let mut groups: Vec<TagGroup> = Vec::new();
+        for (doc, id) in targets.iter().zip(ids) {
+            let Ok(tags) = self.tags_for(doc, &stamp, cx.region) else {
+                continue;
+            };
+            match groups.iter_mut().find(|(t, _, _)| *t == tags) {
+                Some((_, docs, group_ids)) => {
+                    docs.push(doc);
+                    group_ids.push(id.clone());
+                }
+                None => groups.push((tags, vec![doc], vec![id.clone()])),
+            }
+        }
+        groups
+            .into_iter()
+            .flat_map(|(tags, docs, group_ids)| tag_requests(cx.kind, &docs, &group_ids, tags))
+            .collect()
+    }
+
+    fn read_keys(&self, out: &mut std::collections::BTreeSet<String>) {
+        if self.computed.is_empty() {
+            return;
+        }
+        out.insert("Tags".into());
+        for (_, l) in &self.computed {
+            match l.key.as_deref().map(crate::resource::path::KeyPath::expression_fields) {
+                Some(Some(names)) => out.extend(names),
+                // `@` or a root projection: the whole document.
+                Some(None) => {
+                    out.insert(crate::resource::document::ALL_FIELDS.to_string());
+                }
+                None => {}
+            }
+        }
     }
 
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
@@ -85,16 +189,55 @@ pub fn check_tag(c: &mut Checker, at: &crate::input::Node, key: &str, value: &st
     }
 }
 
+/// A computed value: `{type: resource, key: EXPR, default-value: D}` or
+/// `{type: resource, default-value: D}`.
+fn lookup(c: &mut Checker, at: &crate::input::Node, spec: &crate::input::Entries) -> Option<Lookup> {
+    let before = c.errors();
+    c.check_keys(spec, &["type", "key", "default-value"], "computed tag value");
+    match get(spec, "type").and_then(|t| t.as_str()) {
+        Some("resource") => {}
+        _ => c.at_node(at, "a computed tag value needs 'type: resource'"),
+    }
+    let key = match get(spec, "key") {
+        None => None,
+        Some(k) => match k.as_str() {
+            Some(e) => match jmespath::compile(e) {
+                Ok(_) => Some(e.to_string()),
+                Err(err) => {
+                    c.at_node(k, format!("invalid key expression: {err}"));
+                    None
+                }
+            },
+            None => {
+                c.at_node(k, "'key' must be a JMESPath expression");
+                None
+            }
+        },
+    };
+    let default = get(spec, "default-value").and_then(scalar_string);
+    if key.is_none() && default.is_none() && c.errors() == before {
+        c.at_node(at, "a computed tag value needs 'key' or 'default-value'");
+    }
+    (c.errors() == before).then_some(Lookup { key, default })
+}
+
 fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
     let before = c.errors();
     let mut tags = Vec::new();
+    let mut computed = Vec::new();
     if let Some(t) = get(a.entries, "tags") {
         match t.as_map() {
             Some(pairs) => {
                 for (k, v) in pairs {
-                    match scalar_string(v) {
-                        Some(s) => tags.push((k.name.clone(), s)),
-                        None => c.at_node(v, format!("tag value for '{}' must be a string", k.name)),
+                    match (scalar_string(v), v.as_map()) {
+                        (Some(s), _) => tags.push((k.name.clone(), s)),
+                        (None, Some(spec)) => {
+                            if let Some(l) = lookup(c, v, spec) {
+                                check_tag(c, v, &k.name, l.default.as_deref().unwrap_or(""));
+                                computed.push((k.name.clone(), l));
+                            }
+                        }
+                        (None, None) => c.at_node(v, format!("tag value for '{}' must be a string", k.name)),
                     }
                 }
             }
@@ -121,11 +264,15 @@ fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
             "the tag action has no 'msg'; write 'value' (or use mark-for-op for a dated mark)",
         );
     }
-    if tags.is_empty() && c.errors() == before {
+    if tags.is_empty() && computed.is_empty() && c.errors() == before {
         c.at_node(a.at, "tag action needs 'tags: {Key: value}' or 'key' and 'value'");
     }
     for (k, v) in &tags {
         check_tag(c, a.at, k, v);
     }
-    Some(Action::Tag(Tag { tags }))
+    Some(Action::Tag(Tag { tags, computed }))
 }
+
+#[cfg(test)]
+#[path = "tests/tag.rs"]
+mod tests;

@@ -313,6 +313,7 @@ pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
         keys.extend(p.query.read_fields(kind));
         for a in &p.actions {
             keys.extend(a.behaviour().reads().iter().map(|k| k.to_string()));
+            a.behaviour().read_keys(&mut keys);
         }
     }
     FieldSet::for_kind(kind, keys)

@@ -10,7 +10,8 @@ pub mod event;
 pub mod marked;
 pub mod metrics;
 pub mod offhours;
-pub mod path;
+/// Key paths live with the resources they read (actions resolve them too).
+pub use crate::resource::path;
 pub mod reduce;
 pub mod related;
 pub mod singleton;

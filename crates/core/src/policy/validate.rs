@@ -484,12 +484,12 @@ mod tests {
 
     #[test]
     fn every_problem_of_a_policy_is_reported_at_once() {
-        let e = errors("policies:\n  - name: 1x\n    resource: aws.ec3\n    filter: []\n    conditions: []\n");
+        let e = errors("policies:\n  - name: 1x\n    resource: aws.ec3\n    filter: []\n    source: config\n");
         assert_eq!(
             e,
             vec![
                 "p.yml:4:5: unknown policy key 'filter' (did you mean 'filters'?)",
-                "p.yml:5:5: policy key 'conditions' is not supported by custodian",
+                "p.yml:5:5: policy key 'source' is not supported by custodian",
                 "p.yml:2:11: invalid policy name '1x': use letters, digits, '-' and '_', starting with a letter",
                 "p.yml:3:15: unknown resource 'aws.ec3' (did you mean 'aws.ec2'?)",
             ]

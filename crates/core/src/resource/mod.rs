@@ -4,6 +4,7 @@
 pub mod details;
 pub mod document;
 pub mod kinds;
+pub mod path;
 pub mod query;
 pub mod related;
 
