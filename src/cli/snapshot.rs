@@ -96,7 +96,7 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         profiles_in_use.extend(in_use.remove(&Related::InstanceProfiles).unwrap_or_default());
         // Related documents filters read: every volume, subnet, security group, VPC, KMS alias
         // and option group; the AMIs and parameter groups the resources use.
-        for related in Related::all().filter(|r| !r.spec().global) {
+        for related in Related::all().filter(|r| !r.spec().global && !r.is_a_kind()) {
             let ids: Option<Vec<String>> = related
                 .spec()
                 .by_id

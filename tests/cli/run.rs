@@ -155,6 +155,49 @@ fn now_moves_age_thresholds() {
 }
 
 #[test]
+fn propagate_spot_tags_copies_the_request_tags_read_from_the_snapshot() {
+    // The example account, with a tag on the active request its instance lacks.
+    let snap = tempfile::tempdir().unwrap();
+    let region = snap.path().join("us-east-1");
+    std::fs::create_dir_all(&region).unwrap();
+    for f in ["describe-instances.json", "describe-spot-instance-requests.json"] {
+        std::fs::copy(format!("examples/account/us-east-1/{f}"), region.join(f)).unwrap();
+    }
+    let requests = region.join("describe-spot-instance-requests.json");
+    let mut doc = read_json(&requests);
+    for r in doc["SpotInstanceRequests"].as_array_mut().unwrap() {
+        if r["SpotInstanceRequestId"] == "sir-0active0000001" {
+            r["Tags"].as_array_mut().unwrap().push(json!({"Key": "Team", "Value": "ml"}));
+        }
+    }
+    std::fs::write(&requests, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yml");
+    std::fs::write(
+        &policy,
+        "policies:\n  - name: spot-tags\n    resource: ec2\n    filters:\n      - InstanceLifecycle: spot\n    actions:\n      - propagate-spot-tags\n",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("o");
+    let out = crate::util::custodian([
+        "run",
+        "--dryrun",
+        "--snapshot",
+        snap.path().to_str().unwrap(),
+        "-s",
+        out_dir.to_str().unwrap(),
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let meta = read_json(&out_dir.join("spot-tags/metadata.json"));
+    assert_eq!(
+        meta["actions"][0]["requests"],
+        json!([{"api": "ec2:CreateTags", "ids": ["i-0gpu000000000003"],
+                "params": {"Tags": [{"Key": "Name", "Value": "big-train"}, {"Key": "Team", "Value": "ml"}]}}])
+    );
+}
+
+#[test]
 fn conditions_decide_where_a_policy_runs_and_a_skip_is_not_a_failure() {
     let policy = "policies:\n  - name: east-only\n    resource: ec2\n    conditions:\n      - region: us-east-1\n    filters:\n      - tag:Environment: prod\n  - name: until-2020\n    resource: ec2\n    end: '2020-01-01'\n";
     let (dir, out) = dry_run_policy(policy, &["-r", "us-east-1", "-r", "eu-west-1"]);

@@ -70,6 +70,13 @@ pub async fn describe(c: &Clients, related: Related, ids: Option<&[String]>) -> 
                 calls += n;
             }
         }
+        Related::SpotRequests => {
+            let (found, n) = crate::kinds::spot::describe_ids(c, ids.unwrap_or(&[])).await?;
+            if let Some(Value::Array(requests)) = found.get("SpotInstanceRequests") {
+                docs.extend(requests.iter().cloned());
+            }
+            calls += n;
+        }
         // Not EC2 types: the provider asks the non-EC2 loader for these.
         Related::InstanceProfiles
         | Related::Roles

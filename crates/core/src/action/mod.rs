@@ -11,6 +11,7 @@ pub mod modify_db;
 pub mod normalize_tag;
 pub mod notify;
 pub mod plan;
+pub mod propagate_spot_tags;
 pub mod reboot;
 pub mod remove_tag;
 pub mod request;
@@ -45,6 +46,8 @@ pub enum ActionName {
     NormalizeTag,
     /// `tag-trim`
     TagTrim,
+    /// `propagate-spot-tags` (EC2)
+    PropagateSpotTags,
     /// `stop`
     Stop,
     /// `start`
@@ -109,6 +112,7 @@ pub const ACTIONS: &[ActionDef] = &[
     auto_tag_user::DEF,
     normalize_tag::DEF,
     tag_trim::DEF,
+    propagate_spot_tags::DEF,
     stop::DEF,
     start::DEF,
     terminate::DEF,
@@ -132,7 +136,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "invoke-sfn",
     "modify-security-groups",
     "post-finding",
-    "propagate-spot-tags",
     "put-metric",
     "rename-tag",
     "send-command",
@@ -161,6 +164,7 @@ impl ActionName {
             ActionName::SetMetadataAccess => &set_metadata_access::DEF,
             ActionName::Resize => &resize::DEF,
             ActionName::SetMonitoring => &set_monitoring::DEF,
+            ActionName::PropagateSpotTags => &propagate_spot_tags::DEF,
             ActionName::ModifyDb => &modify_db::MODIFY_DB,
             ActionName::SetPublicAccess => &modify_db::SET_PUBLIC_ACCESS,
             ActionName::Retention => &modify_db::RETENTION,
@@ -236,6 +240,16 @@ pub trait Behaviour {
     /// Keys it reads that depend on the policy (computed tag values' expressions);
     /// [`crate::resource::document::ALL_FIELDS`] for the whole document.
     fn read_keys(&self, _out: &mut std::collections::BTreeSet<String>) {}
+
+    /// [`Behaviour::check`] with the planning context (actions reading related documents).
+    fn check_with(&self, cx: &PlanContext, doc: &Value) -> Result<(), String> {
+        self.check(cx.kind, doc)
+    }
+
+    /// The related documents it reads for `doc`, loaded before planning.
+    fn needs(&self, _doc: &Value) -> Vec<crate::resource::details::Need> {
+        Vec::new()
+    }
 }
 
 /// A validated action.
@@ -261,6 +275,8 @@ pub enum Action {
     Resize(resize::Resize),
     /// EC2: detailed monitoring on or off.
     SetMonitoring(set_monitoring::SetMonitoring),
+    /// `propagate-spot-tags`.
+    PropagateSpotTags(propagate_spot_tags::PropagateSpotTags),
     /// RDS: `modify-db`, `set-public-access`, `retention` (ModifyDBInstance).
     ModifyDb(modify_db::ModifyDb),
     /// RDS: take a manual snapshot.
@@ -294,6 +310,7 @@ impl Action {
             Action::Resize(a) => a,
             Action::ModifyDb(a) => a,
             Action::SetMonitoring(a) => a,
+            Action::PropagateSpotTags(a) => a,
             Action::Snapshot(a) => a,
             Action::Delete(a) => a,
             Action::Cancel(a) => a,
@@ -317,6 +334,7 @@ impl Action {
             Action::SetMetadataAccess(_) => ActionName::SetMetadataAccess,
             Action::Resize(_) => ActionName::Resize,
             Action::SetMonitoring(_) => ActionName::SetMonitoring,
+            Action::PropagateSpotTags(_) => ActionName::PropagateSpotTags,
             Action::ModifyDb(modify_db::ModifyDb::Update { .. }) => ActionName::ModifyDb,
             Action::ModifyDb(modify_db::ModifyDb::PublicAccess(_)) => ActionName::SetPublicAccess,
             Action::ModifyDb(modify_db::ModifyDb::Retention { .. }) => ActionName::Retention,
@@ -506,12 +524,27 @@ mod tests {
                     assert!((d.permissions)(*kind).contains(p), "{} on {kind:?}: {p}", d.names[0]);
                 }
                 let (_, kind_states) = states.iter().find(|(k, _)| k == kind).unwrap();
-                let docs: Vec<Value> = kind_states.iter().map(|s| sample(*kind, s)).collect();
+                let mut docs: Vec<Value> = kind_states.iter().map(|s| sample(*kind, s)).collect();
+                // Actions reading related documents get them for a spot instance.
+                let mut details = crate::resource::details::Details::default();
+                if d.name == ActionName::PropagateSpotTags {
+                    for doc in &mut docs {
+                        doc["InstanceLifecycle"] = "spot".into();
+                        doc["SpotInstanceRequestId"] = "sir-1".into();
+                    }
+                    let request = serde_json::json!({"SpotInstanceRequestId": "sir-1", "Tags": [{"Key": "Name", "Value": "gpu"}]});
+                    details.add_related(
+                        crate::resource::related::Related::SpotRequests,
+                        Some(&["sir-1".into()]),
+                        vec![request],
+                    );
+                }
                 let candidates: Vec<Candidate> = docs.iter().map(Candidate::fresh).collect();
                 let event =
                     serde_json::json!({"detail": {"userIdentity": {"type": "IAMUser", "userName": "jane", "principalId": "AIDA1"}}});
                 let cx = PlanContext {
                     event: Some(&event),
+                    details: Some(&details),
                     ..PlanContext::new(*kind, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap())
                 };
                 let p = plan(action, &candidates, &cx);

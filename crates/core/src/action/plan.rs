@@ -52,6 +52,9 @@ pub struct PlanContext<'a> {
     pub event: Option<&'a Value>,
     /// The run and policy, for actions that report on it (`notify`); `None` in unit tests.
     pub run: Option<&'a RunFacts<'a>>,
+    /// Related documents loaded for the region (what actions' [`super::Behaviour::needs`]
+    /// asked for).
+    pub details: Option<&'a crate::resource::details::Details>,
 }
 
 impl<'a> PlanContext<'a> {
@@ -63,6 +66,7 @@ impl<'a> PlanContext<'a> {
             now,
             event: None,
             run: None,
+            details: None,
         }
     }
 }
@@ -175,19 +179,19 @@ pub fn plan(action: &Action, candidates: &[Candidate], cx: &PlanContext) -> Acti
 fn decide(action: &Action, c: &Candidate, cx: &PlanContext) -> Result<(), (String, Option<String>)> {
     let behaviour = action.behaviour();
     let Some(last) = c.changed_by.last() else {
-        return behaviour.check(cx.kind, c.current).map_err(|r| (r, None));
+        return behaviour.check_with(cx, c.current).map_err(|r| (r, None));
     };
     // A report (a notification) is about what this policy matched, whatever others did.
     if behaviour.reports() {
-        return behaviour.check(cx.kind, c.current).map_err(|r| (r, None));
+        return behaviour.check_with(cx, c.current).map_err(|r| (r, None));
     }
     let earlier = Some(last.policy.clone());
     let by = describe(c.changed_by);
     if c.stale {
         return Err((format!("no longer matches the filters after {by}"), earlier));
     }
-    match behaviour.check(cx.kind, c.current) {
-        Err(reason) if behaviour.check(cx.kind, c.fetched).is_ok() => return Err((format!("after {by}: {reason}"), earlier)),
+    match behaviour.check_with(cx, c.current) {
+        Err(reason) if behaviour.check_with(cx, c.fetched).is_ok() => return Err((format!("after {by}: {reason}"), earlier)),
         Err(reason) => return Err((reason, None)),
         Ok(()) => {}
     }

@@ -401,6 +401,22 @@ fn evaluate_one<'a>(
             return run;
         }
     }
+    // What the actions read besides the resources (spot requests for propagate-spot-tags).
+    let needs: Vec<crate::resource::details::Need> = policy
+        .actions
+        .iter()
+        .flat_map(|a| run.matched.iter().flat_map(move |r| a.behaviour().needs(&r.view)))
+        .collect();
+    if !needs.is_empty() {
+        match inventory.load(region, &needs) {
+            Ok(calls) => run.api_calls.extend(calls),
+            Err(e) => {
+                run.status = Status::Failed(e.to_string());
+                run.eval_time = start.elapsed();
+                return run;
+            }
+        }
+    }
     // Actions see the run: a resource an earlier policy changed is planned on its changed
     // document, and skipped when it no longer matches the filters there.
     let details = inventory.details(region);
@@ -437,6 +453,7 @@ fn evaluate_one<'a>(
         now,
         event,
         run: Some(&facts),
+        details: Some(&details),
     };
     run.plans = policy.actions.iter().map(|a| plan(a, &candidates, &pcx)).collect();
     run.eval_time = start.elapsed();

@@ -224,7 +224,7 @@ impl RelatedFilter {
             (_, Related::Subnets | Related::SecurityGroups | Related::Vpcs | Related::Roles) => self.check_related(doc, cx),
             (_, Related::AttachedRolePolicies) => self.check_attached_policies(doc, cx),
             (_, Related::KmsAliases | Related::OptionGroups | Related::DbParameters) => self.check_rds_config(doc, cx),
-            (_, Related::InstanceProfiles | Related::Alarms) => Some(false),
+            (_, Related::InstanceProfiles | Related::Alarms | Related::SpotRequests) => Some(false),
         }
     }
 

@@ -544,10 +544,10 @@ mod tests {
             e,
             vec!["p.yml:5:15: 'ssm' is a Cloud Custodian filter that custodian does not support yet"]
         );
-        let e = errors("policies:\n  - name: a\n    resource: ec2\n    actions:\n      - propagate-spot-tags\n");
+        let e = errors("policies:\n  - name: a\n    resource: ec2\n    actions:\n      - rename-tag\n");
         assert_eq!(
             e,
-            vec!["p.yml:5:9: 'propagate-spot-tags' is a Cloud Custodian action that custodian does not support yet"]
+            vec!["p.yml:5:9: 'rename-tag' is a Cloud Custodian action that custodian does not support yet"]
         );
         let e = errors("policies:\n  - name: a\n    resource: ec2\n    filters:\n      - type: offhuor\n");
         assert_eq!(e, vec!["p.yml:5:15: unknown filter 'offhuor' (did you mean 'offhour'?)"]);

@@ -39,6 +39,8 @@ pub enum Related {
     DbParameters,
     /// CloudWatch metric alarms (`DescribeAlarms`).
     Alarms,
+    /// Spot instance requests, by id (`DescribeSpotInstanceRequests`; `propagate-spot-tags`).
+    SpotRequests,
 }
 
 /// How a related type is fetched and read.
@@ -325,6 +327,18 @@ pub const RELATED: &[RelatedSpec] = &[
             "StateValue",
         ],
     },
+    RelatedSpec {
+        related: Related::SpotRequests,
+        name: "spot request",
+        describe_api: "ec2:DescribeSpotInstanceRequests",
+        // The main kind's own file: a snapshot already holds every request.
+        snapshot_file: "describe-spot-instance-requests.json",
+        list_key: "SpotInstanceRequests",
+        id_field: "SpotInstanceRequestId",
+        by_id: true,
+        global: false,
+        attributes: &["InstanceId", "SpotInstanceRequestId", "State", "Tags"],
+    },
 ];
 
 impl Related {
@@ -343,6 +357,7 @@ impl Related {
             Related::OptionGroups => 9,
             Related::DbParameters => 10,
             Related::Alarms => 11,
+            Related::SpotRequests => 12,
         };
         &RELATED[i]
     }
@@ -350,6 +365,11 @@ impl Related {
     /// Every related type, in table order.
     pub fn all() -> impl Iterator<Item = Related> {
         RELATED.iter().map(|s| s.related)
+    }
+
+    /// Whether its snapshot file is a resource kind's own (recorded with the kind).
+    pub fn is_a_kind(self) -> bool {
+        super::KINDS.iter().any(|k| k.snapshot_file == self.spec().snapshot_file)
     }
 
     /// Whether `kind`'s resources refer to this type (what filters over it may be used on).
@@ -397,6 +417,8 @@ fn refs_path(kind: ResourceKind, related: Related) -> RefPath {
         (ResourceKind::Rds, Related::InstanceProfiles | Related::Roles | Related::AttachedRolePolicies) => RefPath::None,
         // `singleton` reads the region's alarms, not ids the instance names.
         (_, Related::Alarms) => RefPath::None,
+        (ResourceKind::Ec2, Related::SpotRequests) => Keys(&["SpotInstanceRequestId"]),
+        (_, Related::SpotRequests) => RefPath::None,
         (ResourceKind::SpotRequest, _) => RefPath::None,
     }
 }
