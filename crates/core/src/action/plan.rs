@@ -215,6 +215,28 @@ fn changes(action: &Action, doc: &Value, cx: &PlanContext) -> bool {
     &after != before
 }
 
+/// Targets with the same payload (`payload`'s answer; `None` leaves one out), in first-seen
+/// order: each group is one request's worth, with its documents and ids.
+pub type Groups<'d, K> = Vec<(K, Vec<&'d Value>, Vec<String>)>;
+
+/// Groups `targets` by the payload each gets, so identical payloads share requests.
+pub fn group_by_payload<'d, K: PartialEq>(targets: &[&'d Value], ids: &[String], payload: impl Fn(&Value) -> Option<K>) -> Groups<'d, K> {
+    let mut groups: Groups<'d, K> = Vec::new();
+    for (doc, id) in targets.iter().zip(ids) {
+        let Some(p) = payload(doc) else {
+            continue;
+        };
+        match groups.iter_mut().find(|(k, _, _)| *k == p) {
+            Some((_, docs, group_ids)) => {
+                docs.push(doc);
+                group_ids.push(id.clone());
+            }
+            None => groups.push((p, vec![doc], vec![id.clone()])),
+        }
+    }
+    groups
+}
+
 /// `operation` on `ids`, at most [`EC2_BATCH`] ids a request.
 pub fn batched(ids: &[String], operation: Operation) -> Vec<Request> {
     ids.chunks(EC2_BATCH)

@@ -6,7 +6,7 @@
 //! differs from its own docs (an `only_tags` key missing on the request raises there, and with
 //! all present every tag is copied), custodian does what the docs say.
 
-use super::plan::{batched, PlanContext};
+use super::plan::{batched, group_by_payload, PlanContext};
 use super::request::{Operation, Request};
 use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
 use crate::input::{get, Checker};
@@ -93,19 +93,9 @@ impl Behaviour for PropagateSpotTags {
     }
 
     fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
-        let mut groups: Vec<(Vec<(String, String)>, Vec<String>)> = Vec::new();
-        for (doc, id) in targets.iter().zip(ids) {
-            let Ok(tags) = self.to_copy(cx, doc) else {
-                continue;
-            };
-            match groups.iter_mut().find(|(t, _)| *t == tags) {
-                Some((_, g)) => g.push(id.clone()),
-                None => groups.push((tags, vec![id.clone()])),
-            }
-        }
-        groups
+        group_by_payload(targets, ids, |doc| self.to_copy(cx, doc).ok())
             .into_iter()
-            .flat_map(|(tags, ids)| batched(&ids, Operation::Ec2CreateTags { tags }))
+            .flat_map(|(tags, _, ids)| batched(&ids, Operation::Ec2CreateTags { tags }))
             .collect()
     }
 

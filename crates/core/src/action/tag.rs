@@ -6,7 +6,7 @@
 //! of the resource (else D), `{type: resource, default-value: D}` writes D only where the tag
 //! is absent. Resources with the same computed tags share one request.
 
-use super::plan::{batched, per_resource, PlanContext};
+use super::plan::{batched, group_by_payload, per_resource, PlanContext};
 use super::request::{Operation, Request};
 use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
 use crate::input::{get, scalar_string, Checker};
@@ -85,9 +85,6 @@ fn python_str(v: &Value) -> String {
     }
 }
 
-/// Resources sharing one set of computed tags: the tags, the documents, their ids.
-type TagGroup<'d> = (Vec<(String, String)>, Vec<&'d Value>, Vec<String>);
-
 impl Tag {
     /// The tags for one resource: the fixed ones and the computed ones, in policy order.
     fn tags_for(&self, doc: &Value, stamp: &str, region: &str) -> Result<Vec<(String, String)>, String> {
@@ -121,20 +118,7 @@ impl Behaviour for Tag {
             return tag_requests(cx.kind, targets, ids, tags);
         }
         // One request per distinct set of computed tags (`_resolve_and_group`).
-        let mut groups: Vec<TagGroup> = Vec::new();
-        for (doc, id) in targets.iter().zip(ids) {
-            let Ok(tags) = self.tags_for(doc, &stamp, cx.region) else {
-                continue;
-            };
-            match groups.iter_mut().find(|(t, _, _)| *t == tags) {
-                Some((_, docs, group_ids)) => {
-                    docs.push(doc);
-                    group_ids.push(id.clone());
-                }
-                None => groups.push((tags, vec![doc], vec![id.clone()])),
-            }
-        }
-        groups
+        group_by_payload(targets, ids, |doc| self.tags_for(doc, &stamp, cx.region).ok())
             .into_iter()
             .flat_map(|(tags, docs, group_ids)| tag_requests(cx.kind, &docs, &group_ids, tags))
             .collect()
