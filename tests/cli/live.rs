@@ -537,4 +537,20 @@ fn rds_modify_actions_change_only_what_differs() {
     // so it is sent; an instance reported not public would be left alone).
     let expected = 2 + u64::from(before["db"]["dev-db"]["public"] != false);
     assert_eq!(meta["api-stats"]["rds.ModifyDBInstance"], expected, "{}", meta["api-stats"]);
+    // delete with copy-restore-info: the restore settings are tagged, copied to the final
+    // snapshot, then the instance is deleted.
+    let dir = tempfile::tempdir().unwrap();
+    run_policy(
+        dir.path(),
+        region,
+        "policies:\n  - name: retire\n    resource: aws.rds\n    filters:\n      - DBInstanceIdentifier: untagged-db\n    actions:\n      - type: delete\n        copy-restore-info: true\n",
+    );
+    let after = state(region);
+    assert!(after["db"].get("untagged-db").is_none(), "{}", after["db"]);
+    assert!(after["db"].get("dev-db").is_some());
+    let snap = helper("rds_snapshot.py", &[region, "untagged-db"]);
+    assert_eq!(snap["tags"]["InstanceClass"], "db.t3.micro", "{snap}");
+    assert_eq!(snap["tags"]["MultiAZ"], "False");
+    // RDS keeps identifiers in lower case.
+    assert!(snap["id"].as_str().unwrap().starts_with("final-untagged-db-"), "{snap}");
 }

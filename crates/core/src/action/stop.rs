@@ -1,6 +1,8 @@
 //! `stop`: EC2 instances that are `running` (c7n's implicit state filter; `hibernate`, `force`
 //! clears stop protection), RDS instances that are `available` and eligible
-//! (`c7n/resources/rds.py`, `Stop` and `_eligible_start_stop`).
+//! (`c7n/resources/rds.py`, `Stop` and `_eligible_start_stop`). An EC2 instance whose root
+//! device is instance store cannot be stopped: c7n's `Stop.split_on_storage` leaves it alone,
+//! or terminates it with `terminate-ephemeral` (`c7n/resources/ec2.py`).
 
 use super::plan::{batched, need_state, per_resource, PlanContext};
 use super::request::{Operation, Request};
@@ -19,11 +21,11 @@ pub const DEF: ActionDef = ActionDef {
     needs_event: false,
     ends_compute: true,
     keys: |kind| match kind {
-        ResourceKind::Ec2 => &["type", "hibernate", "force"],
+        ResourceKind::Ec2 => &["type", "hibernate", "force", "terminate-ephemeral"],
         ResourceKind::Rds | ResourceKind::SpotRequest => &["type"],
     },
     permissions: |kind| match kind {
-        ResourceKind::Ec2 => &["ec2:StopInstances", "ec2:ModifyInstanceAttribute"],
+        ResourceKind::Ec2 => &["ec2:StopInstances", "ec2:ModifyInstanceAttribute", "ec2:TerminateInstances"],
         ResourceKind::Rds | ResourceKind::SpotRequest => &["rds:StopDBInstance"],
     },
     parse,
@@ -36,12 +38,26 @@ pub struct Stop {
     pub hibernate: bool,
     /// EC2: clear stop protection first if the call is refused.
     pub force: bool,
+    /// EC2: terminate the instances whose root device is instance store.
+    pub terminate_ephemeral: bool,
+}
+
+/// Whether the instance's root device is instance store (c7n's `is_ephemeral`), as far as its
+/// document says: one without `BlockDeviceMappings` at all is taken as EBS-backed.
+fn ephemeral(doc: &Value) -> bool {
+    doc.get("BlockDeviceMappings").is_some() && crate::resource::is_ephemeral(doc)
 }
 
 impl Behaviour for Stop {
     fn check(&self, kind: ResourceKind, doc: &Value) -> Result<(), String> {
         match kind {
-            ResourceKind::Ec2 => need_state(resource_state(kind, doc), &["running"], "stop"),
+            ResourceKind::Ec2 => {
+                need_state(resource_state(kind, doc), &["running"], "stop")?;
+                if ephemeral(doc) && !self.terminate_ephemeral {
+                    return Err("root device is instance store: it cannot be stopped (terminate-ephemeral terminates it)".into());
+                }
+                Ok(())
+            }
             ResourceKind::Rds => {
                 rds_start_stop_eligible(doc)?;
                 need_state(resource_state(kind, doc), &["available"], "stop")
@@ -52,21 +68,39 @@ impl Behaviour for Stop {
 
     fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
         match cx.kind {
-            ResourceKind::Ec2 => batched(
-                ids,
-                Operation::Ec2StopInstances {
-                    hibernate: self.hibernate,
-                    force: self.force,
-                },
-            ),
+            ResourceKind::Ec2 => {
+                let (mut gone, mut kept) = (Vec::new(), Vec::new());
+                for (doc, id) in targets.iter().zip(ids) {
+                    if ephemeral(doc) { &mut gone } else { &mut kept }.push(id.clone());
+                }
+                let mut out = batched(&gone, Operation::Ec2TerminateInstances { force: self.force });
+                out.extend(batched(
+                    &kept,
+                    Operation::Ec2StopInstances {
+                        hibernate: self.hibernate,
+                        force: self.force,
+                    },
+                ));
+                out
+            }
             ResourceKind::Rds => per_resource(targets, ids, |_, _| Operation::RdsStopDbInstance),
             ResourceKind::SpotRequest => Vec::new(),
         }
     }
 
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
-        let unused: &[&str] = if self.force { &[] } else { &["ec2:ModifyInstanceAttribute"] };
-        permissions_except((DEF.permissions)(kind), unused)
+        let mut unused: Vec<&str> = Vec::new();
+        if !self.force {
+            unused.push("ec2:ModifyInstanceAttribute");
+        }
+        if !self.terminate_ephemeral {
+            unused.push("ec2:TerminateInstances");
+        }
+        permissions_except((DEF.permissions)(kind), &unused)
+    }
+
+    fn reads(&self) -> &'static [&'static str] {
+        &["BlockDeviceMappings"]
     }
 }
 
@@ -74,6 +108,7 @@ fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
     Some(Action::Stop(Stop {
         hibernate: c.flag(get(a.entries, "hibernate")),
         force: c.flag(get(a.entries, "force")),
+        terminate_ephemeral: c.flag(get(a.entries, "terminate-ephemeral")),
     }))
 }
 
@@ -114,6 +149,41 @@ mod tests {
     use super::*;
     use crate::action::plan::{plan, Candidate, EC2_BATCH};
     use serde_json::json;
+
+    #[test]
+    fn instance_store_roots_are_never_stopped_and_terminated_when_asked() {
+        let root = |ebs: bool| {
+            let mut m = json!({"DeviceName": "/dev/xvda"});
+            if ebs {
+                m["Ebs"] = json!({"VolumeId": "vol-1"});
+            }
+            m
+        };
+        let docs = [
+            json!({"InstanceId": "i-ebs", "State": {"Name": "running"}, "BlockDeviceMappings": [root(true)]}),
+            json!({"InstanceId": "i-store", "State": {"Name": "running"}, "BlockDeviceMappings": [root(false)]}),
+            json!({"InstanceId": "i-none", "State": {"Name": "running"}, "BlockDeviceMappings": []}),
+        ];
+        let p = plan(&Action::Stop(Stop::default()), &fresh(&docs), &cx(ResourceKind::Ec2));
+        assert_eq!(p.targets, vec!["i-ebs"]);
+        assert!(p.skipped[0].reason.starts_with("root device is instance store"));
+        assert_eq!(p.skipped.len(), 2, "no root mapping is ephemeral too (c7n)");
+        let t = Stop {
+            terminate_ephemeral: true,
+            ..Stop::default()
+        };
+        let p = plan(&Action::Stop(t.clone()), &fresh(&docs), &cx(ResourceKind::Ec2));
+        let ops: Vec<(&str, Vec<String>)> = p.requests.iter().map(|r| (r.operation.api(), r.ids.clone())).collect();
+        assert_eq!(
+            ops,
+            vec![
+                ("ec2:TerminateInstances", vec!["i-store".to_string(), "i-none".to_string()]),
+                ("ec2:StopInstances", vec!["i-ebs".to_string()])
+            ]
+        );
+        assert!(t.permissions(ResourceKind::Ec2).contains(&"ec2:TerminateInstances"));
+        assert!(!Stop::default().permissions(ResourceKind::Ec2).contains(&"ec2:TerminateInstances"));
+    }
 
     fn cx(kind: ResourceKind) -> PlanContext<'static> {
         PlanContext::new(kind, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap())

@@ -6,7 +6,6 @@
 use super::{Filter, FilterDef, FilterInput};
 use crate::input::Checker;
 use crate::resource::ResourceKind;
-use serde_json::Value;
 
 /// The `ephemeral` row of the filter table.
 pub const EPHEMERAL: FilterDef = FilterDef {
@@ -19,18 +18,7 @@ pub const EPHEMERAL: FilterDef = FilterDef {
     parse,
 };
 
-/// Whether the instance's root device is instance store.
-pub fn is_ephemeral(doc: &Value) -> bool {
-    for bd in doc.get("BlockDeviceMappings").and_then(Value::as_array).into_iter().flatten() {
-        if matches!(
-            bd.get("DeviceName").and_then(Value::as_str),
-            Some("/dev/sda1" | "/dev/xvda" | "xvda")
-        ) {
-            return bd.get("Ebs").is_none();
-        }
-    }
-    true
-}
+pub use crate::resource::is_ephemeral;
 
 fn parse(_c: &mut Checker, _f: &FilterInput) -> Option<Filter> {
     Some(Filter::Ephemeral)

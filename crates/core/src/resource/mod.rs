@@ -172,6 +172,21 @@ pub fn string_list(list: Option<&Value>) -> Vec<String> {
 #[error("{0}")]
 pub struct ShapeError(pub String);
 
+/// Whether an EC2 instance's root device is instance store, c7n's
+/// `EphemeralInstanceFilter.is_ephemeral` (`c7n/resources/ec2.py`): the first mapping named
+/// `/dev/sda1`, `/dev/xvda` or `xvda` decides (EBS: not ephemeral); no such mapping is ephemeral.
+pub fn is_ephemeral(doc: &Value) -> bool {
+    for bd in doc.get("BlockDeviceMappings").and_then(Value::as_array).into_iter().flatten() {
+        if matches!(
+            bd.get("DeviceName").and_then(Value::as_str),
+            Some("/dev/sda1" | "/dev/xvda" | "xvda")
+        ) {
+            return bd.get("Ebs").is_none();
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
