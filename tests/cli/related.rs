@@ -227,4 +227,34 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
     owners.sort();
     assert!(owners.contains(&private), "{owners:?}");
     assert_eq!(listed, owners, "tag:Owner in the object's lines");
+    // modify-security-groups for real: the group the filter matched is replaced by the
+    // quarantine group (by name, in the instance's VPC); nothing else changes.
+    let others: Vec<(String, Value)> = state(region)["instances"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|id| **id != private)
+        .map(|id| (id.clone(), helper("groups.py", &[region, id])))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    run_policy(
+        dir.path(),
+        region,
+        "policies:\n  - name: quarantine\n    resource: aws.ec2\n    filters:\n      - type: security-group\n        key: tag:Owner\n        value: alice\n    actions:\n      - type: modify-security-groups\n        remove: matched\n        isolation-group: quarantine\n",
+    );
+    // (moto reports an attached interface's groups together with the instance's launch groups,
+    // so the removal itself is seen in the request; the quarantine group is seen on the
+    // interface.)
+    let groups = helper("groups.py", &[region, &private]);
+    let quarantine = extra["quarantine"].as_str().unwrap();
+    let meta = read_json(&dir.path().join("out/quarantine/metadata.json"));
+    let request = &meta["actions"][0]["requests"][0];
+    assert_eq!(request["params"]["Groups"], serde_json::json!([quarantine]), "{}", meta["actions"]);
+    assert_eq!(meta["actions"][0]["succeeded"], 1);
+    let eni = request["params"]["NetworkInterfaceId"].as_str().unwrap();
+    assert!(groups[eni].as_array().unwrap().contains(&serde_json::json!(quarantine)), "{groups}");
+    for (id, before) in others {
+        assert_eq!(helper("groups.py", &[region, &id]), before, "{id} untouched");
+    }
+    assert_eq!(meta["api-stats"]["ec2.ModifyNetworkInterfaceAttribute"], 1, "{}", meta["api-stats"]);
 }

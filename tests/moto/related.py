@@ -20,6 +20,7 @@ vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
 subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24", AvailabilityZone=region + "a")["Subnet"]["SubnetId"]
 sg = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
 ec2.create_tags(Resources=[sg], Tags=[{"Key": "Owner", "Value": "alice"}])
+quarantine = ec2.create_security_group(GroupName="quarantine", Description="no access", VpcId=vpc)["GroupId"]
 inst = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
                          SecurityGroupIds=[sg], TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Owner", "Value": "alice"}]}])
 iid = inst["Instances"][0]["InstanceId"]
@@ -60,4 +61,4 @@ s3 = boto3.client("s3", **kw)
 bucket = f"custodian-values-{region}"
 s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
 s3.put_object(Bucket=bucket, Key="owners.txt", Body=b"alice\ncarol\n")
-print(json.dumps({"bucket": bucket, "vpc": vpc, "subnet": subnet, "sg": sg, "instance": iid, "volume": vol, "role": role, "db": "encrypted-db"}))
+print(json.dumps({"quarantine": quarantine, "bucket": bucket, "vpc": vpc, "subnet": subnet, "sg": sg, "instance": iid, "volume": vol, "role": role, "db": "encrypted-db"}))

@@ -193,6 +193,16 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             };
             retry_unprotected(terminate, c, op.api(), ids, force.then_some(Protection::Termination), calls).await
         }
+        Operation::Ec2ModifyNetworkInterfaceGroups { interface, groups } => c
+            .ec2
+            .modify_network_interface_attribute()
+            .network_interface_id(interface)
+            .set_groups(Some(groups.clone()))
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure(&e)),
         Operation::Ec2CancelSpotInstanceRequests => c
             .ec2
             .cancel_spot_instance_requests()
@@ -267,6 +277,13 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
                     "PromotionTier" => req.promotion_tier(i),
                     "PubliclyAccessible" => req.publicly_accessible(b),
                     "StorageType" => req.storage_type(s),
+                    "VpcSecurityGroupIds" => req.set_vpc_security_group_ids(Some(
+                        v.as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|g| g.as_str().map(str::to_string))
+                            .collect(),
+                    )),
                     _ => {
                         return Err(AwsFailure {
                             code: "UnsupportedParameter".into(),

@@ -8,6 +8,7 @@ pub mod cancel;
 pub mod delete;
 pub mod mark_for_op;
 pub mod modify_db;
+pub mod modify_security_groups;
 pub mod normalize_tag;
 pub mod notify;
 pub mod plan;
@@ -62,6 +63,8 @@ pub enum ActionName {
     Resize,
     /// `set-monitoring` (EC2)
     SetMonitoring,
+    /// `modify-security-groups` (EC2, RDS)
+    ModifySecurityGroups,
     /// `modify-db` (RDS)
     ModifyDb,
     /// `set-public-access` (RDS)
@@ -120,6 +123,7 @@ pub const ACTIONS: &[ActionDef] = &[
     set_metadata_access::DEF,
     resize::DEF,
     set_monitoring::DEF,
+    modify_security_groups::DEF,
     modify_db::MODIFY_DB,
     modify_db::SET_PUBLIC_ACCESS,
     modify_db::RETENTION,
@@ -134,7 +138,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "copy-related-tag",
     "invoke-lambda",
     "invoke-sfn",
-    "modify-security-groups",
     "post-finding",
     "put-metric",
     "rename-tag",
@@ -164,6 +167,7 @@ impl ActionName {
             ActionName::SetMetadataAccess => &set_metadata_access::DEF,
             ActionName::Resize => &resize::DEF,
             ActionName::SetMonitoring => &set_monitoring::DEF,
+            ActionName::ModifySecurityGroups => &modify_security_groups::DEF,
             ActionName::PropagateSpotTags => &propagate_spot_tags::DEF,
             ActionName::ModifyDb => &modify_db::MODIFY_DB,
             ActionName::SetPublicAccess => &modify_db::SET_PUBLIC_ACCESS,
@@ -250,6 +254,12 @@ pub trait Behaviour {
     fn needs(&self, _doc: &Value) -> Vec<crate::resource::details::Need> {
         Vec::new()
     }
+
+    /// Whether it reads which security groups the policy's filters matched
+    /// ([`plan::PlanContext::matched_groups`]).
+    fn wants_matched_groups(&self) -> bool {
+        false
+    }
 }
 
 /// A validated action.
@@ -275,6 +285,8 @@ pub enum Action {
     Resize(resize::Resize),
     /// EC2: detailed monitoring on or off.
     SetMonitoring(set_monitoring::SetMonitoring),
+    /// `modify-security-groups`.
+    ModifySecurityGroups(modify_security_groups::ModifySecurityGroups),
     /// `propagate-spot-tags`.
     PropagateSpotTags(propagate_spot_tags::PropagateSpotTags),
     /// RDS: `modify-db`, `set-public-access`, `retention` (ModifyDBInstance).
@@ -310,6 +322,7 @@ impl Action {
             Action::Resize(a) => a,
             Action::ModifyDb(a) => a,
             Action::SetMonitoring(a) => a,
+            Action::ModifySecurityGroups(a) => a,
             Action::PropagateSpotTags(a) => a,
             Action::Snapshot(a) => a,
             Action::Delete(a) => a,
@@ -334,6 +347,7 @@ impl Action {
             Action::SetMetadataAccess(_) => ActionName::SetMetadataAccess,
             Action::Resize(_) => ActionName::Resize,
             Action::SetMonitoring(_) => ActionName::SetMonitoring,
+            Action::ModifySecurityGroups(_) => ActionName::ModifySecurityGroups,
             Action::PropagateSpotTags(_) => ActionName::PropagateSpotTags,
             Action::ModifyDb(modify_db::ModifyDb::Update { .. }) => ActionName::ModifyDb,
             Action::ModifyDb(modify_db::ModifyDb::PublicAccess(_)) => ActionName::SetPublicAccess,
@@ -539,12 +553,25 @@ mod tests {
                         vec![request],
                     );
                 }
+                // ... and resources attached to security groups, one of them matched.
+                let matched: std::collections::HashMap<String, Vec<String>> = [
+                    ("i-1".to_string(), vec!["sg-1".to_string()]),
+                    ("db-1".to_string(), vec!["sg-1".to_string()]),
+                ]
+                .into();
+                if d.name == ActionName::ModifySecurityGroups {
+                    for doc in &mut docs {
+                        doc["NetworkInterfaces"] = serde_json::json!([{"NetworkInterfaceId": "eni-1", "Groups": [{"GroupId": "sg-1"}]}]);
+                        doc["VpcSecurityGroups"] = serde_json::json!([{"VpcSecurityGroupId": "sg-1"}]);
+                    }
+                }
                 let candidates: Vec<Candidate> = docs.iter().map(Candidate::fresh).collect();
                 let event =
                     serde_json::json!({"detail": {"userIdentity": {"type": "IAMUser", "userName": "jane", "principalId": "AIDA1"}}});
                 let cx = PlanContext {
                     event: Some(&event),
                     details: Some(&details),
+                    matched_groups: Some(&matched),
                     ..PlanContext::new(*kind, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap())
                 };
                 let p = plan(action, &candidates, &cx);

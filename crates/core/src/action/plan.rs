@@ -55,6 +55,9 @@ pub struct PlanContext<'a> {
     /// Related documents loaded for the region (what actions' [`super::Behaviour::needs`]
     /// asked for).
     pub details: Option<&'a crate::resource::details::Details>,
+    /// By resource id, the security groups the policy's `security-group` filters matched
+    /// (for `modify-security-groups` `remove: matched`).
+    pub matched_groups: Option<&'a std::collections::HashMap<String, Vec<String>>>,
 }
 
 impl<'a> PlanContext<'a> {
@@ -67,6 +70,7 @@ impl<'a> PlanContext<'a> {
             event: None,
             run: None,
             details: None,
+            matched_groups: None,
         }
     }
 }

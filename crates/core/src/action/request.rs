@@ -98,6 +98,14 @@ pub enum Operation {
     },
     /// `ec2:CancelSpotInstanceRequests`.
     Ec2CancelSpotInstanceRequests,
+    /// `ec2:ModifyNetworkInterfaceAttribute`: the security groups of one interface of the
+    /// instance.
+    Ec2ModifyNetworkInterfaceGroups {
+        /// The interface id.
+        interface: String,
+        /// Its groups, all of them.
+        groups: Vec<String>,
+    },
     /// `ec2:CreateSnapshots`: one snapshot of each EBS volume of the instance.
     Ec2CreateSnapshots {
         /// `Description`.
@@ -187,6 +195,7 @@ impl Operation {
             Operation::RdsModifyDbInstance { .. } => "rds:ModifyDBInstance",
             Operation::Ec2TerminateInstances { .. } => "ec2:TerminateInstances",
             Operation::Ec2CancelSpotInstanceRequests => "ec2:CancelSpotInstanceRequests",
+            Operation::Ec2ModifyNetworkInterfaceGroups { .. } => "ec2:ModifyNetworkInterfaceAttribute",
             Operation::Ec2CreateSnapshots { .. } => "ec2:CreateSnapshots",
             Operation::RdsAddTagsToResource { .. } => "rds:AddTagsToResource",
             Operation::RdsRemoveTagsFromResource { .. } => "rds:RemoveTagsFromResource",
@@ -213,6 +222,7 @@ impl Operation {
             | Operation::Ec2MonitorInstances { .. }
             | Operation::Ec2TerminateInstances { .. }
             | Operation::Ec2CancelSpotInstanceRequests
+            | Operation::Ec2ModifyNetworkInterfaceGroups { .. }
             | Operation::Ec2CreateSnapshots { .. } => Service::Ec2,
             Operation::RdsAddTagsToResource { .. }
             | Operation::RdsRemoveTagsFromResource { .. }
@@ -258,6 +268,7 @@ impl Operation {
             | Operation::Ec2MonitorInstances { .. }
             | Operation::Ec2TerminateInstances { .. }
             | Operation::Ec2CancelSpotInstanceRequests
+            | Operation::Ec2ModifyNetworkInterfaceGroups { .. }
             | Operation::RdsAddTagsToResource { .. }
             | Operation::RdsRemoveTagsFromResource { .. }
             | Operation::RdsStopDbInstance
@@ -299,6 +310,9 @@ impl Operation {
                 p
             }
             Operation::RdsModifyDbInstance { params } => Value::Object(params.iter().cloned().collect()),
+            Operation::Ec2ModifyNetworkInterfaceGroups { interface, groups } => {
+                json!({"NetworkInterfaceId": interface, "Groups": groups})
+            }
             Operation::Ec2CreateSnapshots {
                 description,
                 exclude_boot,
@@ -387,6 +401,19 @@ impl Operation {
             }
             Operation::Ec2ModifyInstanceType { instance_type, .. } => {
                 doc.insert("InstanceType".into(), Value::String(instance_type.clone()));
+            }
+            Operation::Ec2ModifyNetworkInterfaceGroups { interface, groups } => {
+                let new = Value::Array(groups.iter().map(|g| json!({ "GroupId": g })).collect());
+                let enis = doc.entry("NetworkInterfaces").or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(enis) = enis {
+                    match enis
+                        .iter_mut()
+                        .find(|e| e.get("NetworkInterfaceId").and_then(Value::as_str) == Some(interface.as_str()))
+                    {
+                        Some(eni) => eni["Groups"] = new,
+                        None => enis.push(json!({"NetworkInterfaceId": interface, "Groups": new})),
+                    }
+                }
             }
             Operation::Ec2MonitorInstances { enable } => {
                 let state = if *enable { "pending" } else { "disabling" };

@@ -447,6 +447,11 @@ fn evaluate_one<'a>(
         started: spec.started,
         resources: &run.matched,
     };
+    let matched_groups = policy
+        .actions
+        .iter()
+        .any(|a| a.behaviour().wants_matched_groups())
+        .then(|| matched_security_groups(policy, &run.matched, &quiet));
     let pcx = PlanContext {
         kind: policy.kind,
         region,
@@ -454,10 +459,41 @@ fn evaluate_one<'a>(
         event,
         run: Some(&facts),
         details: Some(&details),
+        matched_groups: matched_groups.as_ref(),
     };
     run.plans = policy.actions.iter().map(|a| plan(a, &candidates, &pcx)).collect();
     run.eval_time = start.elapsed();
     run
+}
+
+/// By resource id, the security groups the policy's `security-group` filters (anywhere in its
+/// tree) matched on each matched resource: c7n's `c7n:matched-security-groups`.
+fn matched_security_groups(policy: &Policy, matched: &[&Resource], cx: &EvalContext) -> HashMap<String, Vec<String>> {
+    fn walk<'f>(filters: &'f [crate::filter::Filter], out: &mut Vec<&'f crate::filter::related::RelatedFilter>) {
+        for f in filters {
+            match f {
+                crate::filter::Filter::And(c) | crate::filter::Filter::Or(c) | crate::filter::Filter::Not(c) => walk(c, out),
+                crate::filter::Filter::Related(r) if r.related == crate::resource::related::Related::SecurityGroups => out.push(r),
+                _ => {}
+            }
+        }
+    }
+    let mut group_filters = Vec::new();
+    walk(&policy.filters, &mut group_filters);
+    matched
+        .iter()
+        .map(|r| {
+            let mut ids: Vec<String> = Vec::new();
+            for f in &group_filters {
+                for id in f.matched_ids(&r.view, cx) {
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+            (resource_id(policy.kind, &r.view).to_string(), ids)
+        })
+        .collect()
 }
 
 /// The candidates that pass every filter of `filters`, in order. Resources a filter cannot

@@ -228,6 +228,23 @@ impl RelatedFilter {
         }
     }
 
+    /// The ids of the related documents of `doc` this filter's test matches (c7n's
+    /// `c7n:matched-security-groups` annotation, read by `modify-security-groups`); loaded
+    /// documents only.
+    pub fn matched_ids(&self, doc: &Value, cx: &EvalContext) -> Vec<String> {
+        if matches!(self.test, Test::Count { .. }) {
+            return Vec::new();
+        }
+        refs(cx.kind, self.related, doc)
+            .into_iter()
+            .filter(|id| match cx.related(self.related, id) {
+                Some(Some(related)) => self.test_one(related, doc, cx),
+                Some(None) => self.value_is("absent"),
+                None => false,
+            })
+            .collect()
+    }
+
     /// `c7n/filters/related.py` `RelatedResourceFilter.process_resource`.
     fn check_related(&self, doc: &Value, cx: &EvalContext) -> Option<bool> {
         let ids = match self.related {
