@@ -23,6 +23,12 @@ pub struct SnapshotArgs {
     /// `termination-protected`, `stop-protected`, `instance-attribute`, `user-data`.
     #[arg(long, value_delimiter = ',')]
     pub instance_attributes: Vec<String>,
+    /// Record only what these policies read (files or directories): the related documents
+    /// and instance attributes their filters use, and the metric series their `metrics`
+    /// filters ask for now (replay with `run --now` near the recording time). Without it, every
+    /// related type is recorded and no metric series.
+    #[arg(long = "policies", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
     /// Regions, profile, role.
     #[command(flatten)]
     pub aws: super::AwsArgs,
@@ -51,6 +57,28 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             }
         }
     }
+    let policies = match args.policies.is_empty() {
+        true => None,
+        false => match crate::policy::load(&args.policies) {
+            Ok(p) => Some(p),
+            Err(errors) => {
+                for e in errors {
+                    let _ = writeln!(err, "{e}");
+                }
+                return ExitCode::InvalidInput;
+            }
+        },
+    };
+    let reads = policies.as_deref().map(crate::engine::policy_reads);
+    let wanted = |r: Related| reads.as_ref().is_none_or(|reads| reads.related.contains(&r));
+    if let Some(reads) = &reads {
+        for a in &reads.attributes {
+            if !attributes.contains(a) {
+                attributes.push(a);
+            }
+        }
+    }
+    let now = jiff::Timestamp::now();
     let mut code = ExitCode::Success;
     let mut profiles_in_use: BTreeSet<String> = BTreeSet::new();
     for region in crate::provider::Provider::regions(&provider) {
@@ -61,6 +89,7 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         }
         let mut in_use: BTreeMap<Related, BTreeSet<String>> = BTreeMap::new();
         let mut instance_ids: Vec<String> = Vec::new();
+        let mut metric_queries = Vec::new();
         for spec in KINDS {
             match provider.describe(&region, spec.kind) {
                 Ok((response, calls)) => {
@@ -71,6 +100,11 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
                     }
                     if spec.kind == crate::resource::ResourceKind::Ec2 {
                         instance_ids = docs.iter().map(|d| resource_id(spec.kind, d).to_string()).collect();
+                    }
+                    for (kind, m) in reads.iter().flat_map(|r| &r.metrics) {
+                        if *kind == spec.kind {
+                            metric_queries.extend(docs.iter().map(|d| m.query(*kind, d, now)));
+                        }
                     }
                     let path = dir.join(spec.snapshot_file);
                     let text = serde_json::to_string_pretty(&response).unwrap_or_default() + "\n";
@@ -96,7 +130,7 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         profiles_in_use.extend(in_use.remove(&Related::InstanceProfiles).unwrap_or_default());
         // Related documents filters read: every volume, subnet, security group, VPC, KMS alias
         // and option group; the AMIs and parameter groups the resources use.
-        for related in Related::all().filter(|r| !r.spec().global && !r.is_a_kind()) {
+        for related in Related::all().filter(|r| !r.spec().global && !r.is_a_kind() && wanted(*r)) {
             let ids: Option<Vec<String>> = related
                 .spec()
                 .by_id
@@ -104,6 +138,9 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             if !record_related(&provider, &region, &dir, related, ids.as_deref(), out, err) {
                 code = ExitCode::PolicyFailed;
             }
+        }
+        if !metric_queries.is_empty() && !record_metrics(&provider, &region, &dir, &mut metric_queries, out, err) {
+            code = ExitCode::PolicyFailed;
         }
         if !attributes.is_empty() {
             let mut answers = Vec::new();
@@ -136,10 +173,51 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             }
         }
     }
-    if !record_global(&provider, &args.dir, &profiles_in_use, out, err) {
+    let iam_wanted = [Related::InstanceProfiles, Related::Roles, Related::AttachedRolePolicies]
+        .into_iter()
+        .any(wanted);
+    if iam_wanted && !record_global(&provider, &args.dir, &profiles_in_use, out, err) {
         code = ExitCode::PolicyFailed;
     }
+    if reads.as_ref().is_some_and(|r| !r.metrics.is_empty()) {
+        let _ = writeln!(out, "metric series recorded at {now}: replay with run --now {now}");
+    }
     code
+}
+
+/// Records the metric series the policies' `metrics` filters ask for (`get-metric-data.json`).
+fn record_metrics(
+    provider: &custodian_aws::AwsProvider,
+    region: &str,
+    dir: &std::path::Path,
+    queries: &mut Vec<crate::resource::details::MetricQuery>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> bool {
+    queries.sort();
+    queries.dedup();
+    match provider.record_metrics(region, queries) {
+        Ok((entries, calls)) => {
+            let path = dir.join(crate::provider::snapshot::METRICS_FILE);
+            let text = serde_json::to_string_pretty(&serde_json::json!({ "MetricDataResults": entries })).unwrap_or_default() + "\n";
+            if let Err(e) = std::fs::write(&path, text) {
+                let _ = writeln!(err, "{}: {e}", path.display());
+                return false;
+            }
+            let _ = writeln!(
+                out,
+                "{region} {:<22} {:>6} series, {calls} call(s) -> {}",
+                "MetricDataResults",
+                entries.len(),
+                path.display()
+            );
+            true
+        }
+        Err(f) => {
+            let _ = writeln!(err, "{region} cloudwatch.GetMetricData: {}: {}", f.code, f.message);
+            false
+        }
+    }
 }
 
 /// Records IAM (global, once): every instance profile, and the roles (with their attached

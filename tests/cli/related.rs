@@ -161,17 +161,25 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
     );
     let meta = read_json(&dir.path().join("out/owned-protected/metadata.json"));
     assert_eq!(meta["api-stats"]["ec2.DescribeInstanceAttribute"], 1, "{}", meta["api-stats"]);
+    // Recorded for the policies: the related types and attributes their filters read.
     let snapshot = tempfile::tempdir().unwrap();
+    let policies = tempfile::tempdir().unwrap();
+    std::fs::write(policies.path().join("p.yml"), &yaml).unwrap();
     let out = live(&[
         "snapshot",
         "-r",
         region,
-        "--instance-attributes",
-        "disableApiTermination",
+        "--policies",
+        policies.path().to_str().unwrap(),
         snapshot.path().to_str().unwrap(),
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("Volumes"), "{}", out.stdout);
+    assert!(out.stdout.contains("Volumes") && out.stdout.contains("answers"), "{}", out.stdout);
+    assert!(
+        !snapshot.path().join(region).join("describe-db-engine-versions.json").exists(),
+        "not read by these policies"
+    );
+    assert!(snapshot.path().join("global/list-instance-profiles.json").exists());
     assert_eq!(
         matched(&["--snapshot", snapshot.path().to_str().unwrap()]).0,
         live_runs,

@@ -13,7 +13,40 @@ pub const QUERIES_PER_CALL: usize = 500;
 
 /// The datapoints (oldest first) of each query, in order; and the calls made.
 pub async fn get(c: &Clients, queries: &[MetricQuery]) -> Result<(Vec<Vec<f64>>, u64), AwsFailure> {
-    let mut values: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];
+    let (points, calls) = get_points(c, queries).await?;
+    Ok((points.into_iter().map(|p| p.into_iter().map(|(_, v)| v).collect()).collect(), calls))
+}
+
+/// Each query's series as `GetMetricData` answers it, in the snapshot's
+/// `get-metric-data.json` shape (the `MetricStat` asked beside `Timestamps` and `Values`).
+pub async fn record(c: &Clients, queries: &[MetricQuery]) -> Result<(Vec<serde_json::Value>, u64), AwsFailure> {
+    let (points, calls) = get_points(c, queries).await?;
+    let entries = queries
+        .iter()
+        .zip(points)
+        .enumerate()
+        .map(|(i, (q, p))| {
+            let dims: Vec<serde_json::Value> = q
+                .dimensions
+                .iter()
+                .map(|(n, v)| serde_json::json!({"Name": n, "Value": v}))
+                .collect();
+            serde_json::json!({
+                "Id": format!("m{i}"),
+                "MetricStat": {"Metric": {"Namespace": q.namespace, "MetricName": q.name, "Dimensions": dims},
+                               "Period": q.period, "Stat": q.stat},
+                "Timestamps": p.iter().map(|(t, _)| t.to_string()).collect::<Vec<_>>(),
+                "Values": p.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
+                "StatusCode": "Complete",
+            })
+        })
+        .collect();
+    Ok((entries, calls))
+}
+
+/// The (timestamp, value) points of each query, oldest first; and the calls made.
+async fn get_points(c: &Clients, queries: &[MetricQuery]) -> Result<(Vec<Vec<(jiff::Timestamp, f64)>>, u64), AwsFailure> {
+    let mut values: Vec<Vec<(jiff::Timestamp, f64)>> = vec![Vec::new(); queries.len()];
     let mut calls = 0u64;
     // One call covers one window: group the queries by it.
     let mut by_window: BTreeMap<(i64, i64), Vec<usize>> = BTreeMap::new();
@@ -38,7 +71,11 @@ pub async fn get(c: &Clients, queries: &[MetricQuery]) -> Result<(Vec<Vec<f64>>,
                 for r in page.metric_data_results() {
                     let index = r.id().and_then(|id| id.strip_prefix('m')).and_then(|n| n.parse::<usize>().ok());
                     if let Some(v) = index.and_then(|i| values.get_mut(i)) {
-                        v.extend_from_slice(r.values());
+                        let times = r
+                            .timestamps()
+                            .iter()
+                            .map(|t| jiff::Timestamp::from_second(t.secs()).unwrap_or_default());
+                        v.extend(times.zip(r.values().iter().copied()));
                     }
                 }
             }

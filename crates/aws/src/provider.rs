@@ -152,6 +152,17 @@ impl AwsProvider {
             .clone()
     }
 
+    /// The metric series `queries` ask for in `region`, in the snapshot's `get-metric-data.json`
+    /// entry shape; and the calls made.
+    pub fn record_metrics(
+        &self,
+        region: &str,
+        queries: &[custodian_core::resource::details::MetricQuery],
+    ) -> Result<(Vec<Value>, u64), AwsFailure> {
+        let c = self.clients(region);
+        self.runtime.block_on(crate::metrics::record(&c, queries))
+    }
+
     /// One describe response, every page, as the AWS CLI prints it; and the calls made.
     pub fn describe(&self, region: &str, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
         self.describe_query(region, kind, &Query::default())

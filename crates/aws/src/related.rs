@@ -84,7 +84,9 @@ pub async fn describe(c: &Clients, related: Related, ids: Option<&[String]>) -> 
         | Related::KmsAliases
         | Related::OptionGroups
         | Related::DbParameters
-        | Related::Alarms => {
+        | Related::Alarms
+        | Related::EngineVersions
+        | Related::DbSnapshots => {
             return Err(AwsFailure {
                 code: "Unsupported".into(),
                 message: format!("{} is not an EC2 type", related.spec().name),

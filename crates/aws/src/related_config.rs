@@ -16,6 +16,8 @@ const IAM_PAGE: i32 = 1000;
 const KMS_PAGE: i32 = 100;
 /// `DescribeDBParameters` page size (the API maximum).
 const RDS_PAGE: i32 = 100;
+/// Instances per `DescribeDBSnapshots` call (c7n's chunk).
+const SNAPSHOT_INSTANCES: usize = 50;
 /// Per-name calls in flight at once.
 const CONCURRENCY: usize = 8;
 
@@ -155,6 +157,60 @@ pub async fn describe(c: &Clients, related: Related, ids: Option<&[String]>) -> 
                 }));
             }
         }
+        Related::EngineVersions => {
+            let answers = per_name(ids, |engine| async move {
+                let mut versions = Vec::new();
+                let mut n = 0;
+                let mut pages = c
+                    .rds
+                    .describe_db_engine_versions()
+                    .engine(&engine)
+                    .include_all(true)
+                    .max_records(RDS_PAGE)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    n += 1;
+                    versions.extend(page.map_err(|e| failure(&e))?.db_engine_versions().iter().map(engine_version));
+                }
+                Ok((Some(json!({"Engine": engine, "DBEngineVersions": versions})), n))
+            })
+            .await?;
+            for (doc, n) in answers {
+                calls += n;
+                docs.extend(doc);
+            }
+        }
+        Related::DbSnapshots => {
+            for chunk in ids.chunks(SNAPSHOT_INSTANCES) {
+                let filter = aws_sdk_rds::types::Filter::builder()
+                    .name("db-instance-id")
+                    .set_values(Some(chunk.to_vec()))
+                    .build();
+                let mut by_instance: Vec<(String, Vec<Value>)> = chunk.iter().map(|id| (id.clone(), Vec::new())).collect();
+                let mut pages = c
+                    .rds
+                    .describe_db_snapshots()
+                    .filters(filter)
+                    .max_records(RDS_PAGE)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    calls += 1;
+                    for s in page.map_err(|e| failure(&e))?.db_snapshots() {
+                        let owner = s.db_instance_identifier().unwrap_or_default();
+                        if let Some((_, list)) = by_instance.iter_mut().find(|(id, _)| id == owner) {
+                            list.push(db_snapshot(s));
+                        }
+                    }
+                }
+                docs.extend(
+                    by_instance
+                        .into_iter()
+                        .map(|(id, snaps)| json!({"DBInstanceIdentifier": id, "DBSnapshots": snaps})),
+                );
+            }
+        }
         Related::Volumes | Related::SpotRequests | Related::Images | Related::Subnets | Related::SecurityGroups | Related::Vpcs => {
             return crate::related::describe(c, related, Some(ids)).await;
         }
@@ -274,6 +330,49 @@ fn option_group(g: &aws_sdk_rds::types::OptionGroup) -> Value {
                 .done()
         })
         .s("VpcId", g.vpc_id())
+        .done()
+}
+
+fn engine_version(v: &aws_sdk_rds::types::DbEngineVersion) -> Value {
+    Obj::new()
+        .s("DBEngineDescription", v.db_engine_description())
+        .s("DBEngineVersionDescription", v.db_engine_version_description())
+        .s("DBParameterGroupFamily", v.db_parameter_group_family())
+        .s("Engine", v.engine())
+        .s("EngineVersion", v.engine_version())
+        .s("MajorEngineVersion", v.major_engine_version())
+        .s("Status", v.status())
+        .v(
+            "SupportedEngineModes",
+            Some(Value::Array(
+                v.supported_engine_modes().iter().map(|m| Value::from(m.as_str())).collect(),
+            )),
+        )
+        .b("SupportsLogExportsToCloudwatchLogs", v.supports_log_exports_to_cloudwatch_logs())
+        .list("ValidUpgradeTarget", &v.valid_upgrade_target, |t| {
+            Obj::new()
+                .b("AutoUpgrade", t.auto_upgrade())
+                .s("Description", t.description())
+                .s("Engine", t.engine())
+                .s("EngineVersion", t.engine_version())
+                .b("IsMajorVersionUpgrade", t.is_major_version_upgrade())
+                .done()
+        })
+        .done()
+}
+
+fn db_snapshot(s: &aws_sdk_rds::types::DbSnapshot) -> Value {
+    Obj::new()
+        .i("AllocatedStorage", s.allocated_storage())
+        .s("DBInstanceIdentifier", s.db_instance_identifier())
+        .s("DBSnapshotArn", s.db_snapshot_arn())
+        .s("DBSnapshotIdentifier", s.db_snapshot_identifier())
+        .b("Encrypted", s.encrypted())
+        .s("Engine", s.engine())
+        .s("EngineVersion", s.engine_version())
+        .t("SnapshotCreateTime", s.snapshot_create_time())
+        .s("SnapshotType", s.snapshot_type())
+        .s("Status", s.status())
         .done()
 }
 

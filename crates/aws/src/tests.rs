@@ -240,3 +240,57 @@ async fn set_monitoring_sends_one_monitor_instances_call_per_batch() {
     assert!(outcomes.iter().all(|o| o.error.is_none()), "{outcomes:?}");
     assert_eq!(calls.get("ec2.MonitorInstances"), Some(&1));
 }
+
+#[tokio::test]
+async fn engine_versions_are_read_per_engine_in_use_with_every_page() {
+    use aws_sdk_rds::operation::describe_db_engine_versions::DescribeDbEngineVersionsOutput;
+    use aws_sdk_rds::types::{DbEngineVersion, UpgradeTarget};
+    let version = |v: &str, targets: &[&str]| {
+        DbEngineVersion::builder()
+            .engine("postgres")
+            .engine_version(v)
+            .status("available")
+            .set_valid_upgrade_target(Some(
+                targets
+                    .iter()
+                    .map(|t| UpgradeTarget::builder().engine_version(*t).is_major_version_upgrade(false).build())
+                    .collect(),
+            ))
+            .build()
+    };
+    let page1 = mock!(aws_sdk_rds::Client::describe_db_engine_versions)
+        .match_requests(|r| r.engine() == Some("postgres") && r.include_all() == Some(true) && r.marker().is_none())
+        .then_output(move || {
+            DescribeDbEngineVersionsOutput::builder()
+                .db_engine_versions(version("13.9", &["13.10"]))
+                .marker("m-1")
+                .build()
+        });
+    let page2 = mock!(aws_sdk_rds::Client::describe_db_engine_versions)
+        .match_requests(|r| r.marker() == Some("m-1"))
+        .then_output(move || {
+            DescribeDbEngineVersionsOutput::builder()
+                .db_engine_versions(version("13.10", &[]))
+                .build()
+        });
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::Sequential, []);
+    let c = clients(ec2, rds_client(&[&page1, &page2]));
+    let (docs, calls) = crate::related_config::describe(
+        &c,
+        custodian_core::resource::related::Related::EngineVersions,
+        Some(&["postgres".to_string()]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(calls, 2);
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["Engine"], "postgres");
+    let versions = docs[0]["DBEngineVersions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["ValidUpgradeTarget"][0]["EngineVersion"], "13.10");
+    assert_eq!(
+        custodian_core::filter::related::upgrade_target(versions, "13.9", false),
+        Some("13.10"),
+        "the filter's rule over the SDK's answer"
+    );
+}

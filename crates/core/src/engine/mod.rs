@@ -6,11 +6,13 @@ mod effects;
 mod event_scope;
 mod inventory;
 mod parallel;
+mod reads;
 
 pub use effects::Effects;
 pub use event_scope::{account_for, EventScope};
 pub use inventory::{fields_read, Inventory};
 pub use parallel::{parallel_map, parallel_map_n};
+pub use reads::{policy_reads, PolicyReads};
 
 use crate::action::plan::{plan, ActionPlan, Candidate, Change, PlanContext, RunFacts};
 use crate::filter::EvalContext;

@@ -55,10 +55,12 @@ pub struct FilterDef {
 /// The filter table, sorted by name. `schema`, error lists and "did you mean" read it.
 pub const FILTERS: &[FilterDef] = &[
     boolean::AND,
+    related::CONSECUTIVE_SNAPSHOTS,
     related::DB_OPTION_GROUPS,
     related::DB_PARAMETER,
     related::DEFAULT_VPC,
     related::EBS,
+    related::ENGINE,
     ephemeral::EPHEMERAL,
     event::EVENT,
     related::HAS_SPECIFIC_MANAGED_POLICY,
@@ -83,6 +85,7 @@ pub const FILTERS: &[FilterDef] = &[
     related::SUBNET,
     tag_count::TAG_COUNT,
     attribute::TERMINATION_PROTECTED,
+    related::UPGRADE_AVAILABLE,
     attribute::USER_DATA,
     value::parse::VALUE,
     related::VPC,
@@ -95,9 +98,7 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "check-permissions",
     "config-compliance",
     "consecutive-aws-backups",
-    "consecutive-snapshots",
     "cross-account",
-    "engine",
     "finding",
     "health-event",
     "kms-key",
@@ -106,7 +107,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "ops-item",
     "ssm",
     "ssm-compliance",
-    "upgrade-available",
 ];
 
 /// A validated filter.

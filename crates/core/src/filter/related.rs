@@ -13,13 +13,16 @@
 //!   never matches `image` and is dated 2000-01-01 by `image-age`.
 //! - `default-vpc` (EC2 and RDS, `DefaultVpcBase`): the resource's VPC is the region's default.
 //! - IAM (`iam-role`, `has-specific-managed-policy`) in [`iam`]; RDS configuration (`kms-alias`,
-//!   `db-option-groups`, `db-parameter`) in [`rds`].
+//!   `db-option-groups`, `db-parameter`) in [`rds`]; RDS engine versions and snapshots
+//!   (`engine`, `upgrade-available`, `consecutive-snapshots`) in [`rds_history`].
 
 mod iam;
 mod rds;
+mod rds_history;
 
 pub use iam::{HAS_SPECIFIC_MANAGED_POLICY, IAM_ROLE};
 pub use rds::{recast, DB_OPTION_GROUPS, DB_PARAMETER, KMS_ALIAS};
+pub use rds_history::{loose_cmp, upgrade_target, CONSECUTIVE_SNAPSHOTS, ENGINE, UPGRADE_AVAILABLE};
 
 use super::age::AgeFilter;
 use super::value::parse::{comparison_op, value_filter_keyed, Attributes};
@@ -150,6 +153,18 @@ pub enum Test {
     Age(AgeFilter),
     /// `default-vpc`.
     DefaultVpc,
+    /// `upgrade-available`: whether an upgrade exists (`value`), majors included (`major`).
+    Upgrade {
+        /// Count major-version upgrades.
+        major: bool,
+        /// Match when one exists (true) or when none does (false).
+        value: bool,
+    },
+    /// `consecutive-snapshots`: one available snapshot on each of the last `days` days.
+    Consecutive {
+        /// Days.
+        days: u32,
+    },
 }
 
 /// A validated related-resource filter.
@@ -177,6 +192,9 @@ impl RelatedFilter {
         }
         if self.related == Related::AttachedRolePolicies {
             out.insert("State".to_string());
+        }
+        if self.related == Related::EngineVersions {
+            out.insert("EngineVersion".to_string());
         }
         if let Test::Value {
             filter: Some(f),
@@ -224,6 +242,7 @@ impl RelatedFilter {
             (_, Related::Subnets | Related::SecurityGroups | Related::Vpcs | Related::Roles) => self.check_related(doc, cx),
             (_, Related::AttachedRolePolicies) => self.check_attached_policies(doc, cx),
             (_, Related::KmsAliases | Related::OptionGroups | Related::DbParameters) => self.check_rds_config(doc, cx),
+            (_, Related::EngineVersions | Related::DbSnapshots) => self.check_rds_history(doc, cx),
             (_, Related::InstanceProfiles | Related::Alarms | Related::SpotRequests) => Some(false),
         }
     }
@@ -359,6 +378,8 @@ fn related_of(name: &str) -> Related {
         "kms-alias" => Related::KmsAliases,
         "db-option-groups" => Related::OptionGroups,
         "db-parameter" => Related::DbParameters,
+        "engine" | "upgrade-available" => Related::EngineVersions,
+        "consecutive-snapshots" => Related::DbSnapshots,
         _ => Related::Vpcs,
     }
 }
@@ -403,6 +424,24 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
         })
     } else if name == DEFAULT_VPC.name {
         Test::DefaultVpc
+    } else if name == UPGRADE_AVAILABLE.name {
+        Test::Upgrade {
+            major: c.flag(get(f.entries, "major")),
+            value: c.flag_or(get(f.entries, "value"), true),
+        }
+    } else if name == CONSECUTIVE_SNAPSHOTS.name {
+        let days = match get(f.entries, "days").map(|d| (d, &d.value)) {
+            Some((_, NodeValue::Int(n))) if *n >= 1 && *n <= 3650 => *n as u32,
+            Some((d, _)) => {
+                c.at_node(d, "'days' is a whole number of days, at least 1");
+                return None;
+            }
+            None => {
+                c.at_node(f.at, "consecutive-snapshots needs 'days'");
+                return None;
+            }
+        };
+        Test::Consecutive { days }
     } else if get(f.entries, "value_type").and_then(|n| n.as_str()) == Some("resource_count") {
         let op = comparison_op(c, get(f.entries, "op"), Op::Eq)?;
         let value = match get(f.entries, "value").map(|v| (v, &v.value)) {

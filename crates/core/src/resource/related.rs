@@ -41,6 +41,12 @@ pub enum Related {
     Alarms,
     /// Spot instance requests, by id (`DescribeSpotInstanceRequests`; `propagate-spot-tags`).
     SpotRequests,
+    /// An RDS engine's versions, by engine name in use (`DescribeDBEngineVersions` with
+    /// `IncludeAll`): `{"Engine": ..., "DBEngineVersions": [...]}`.
+    EngineVersions,
+    /// An RDS instance's snapshots, by instance (`DescribeDBSnapshots`, 50 instances a call):
+    /// `{"DBInstanceIdentifier": ..., "DBSnapshots": [...]}`.
+    DbSnapshots,
 }
 
 /// How a related type is fetched and read.
@@ -339,6 +345,40 @@ pub const RELATED: &[RelatedSpec] = &[
         global: false,
         attributes: &["InstanceId", "SpotInstanceRequestId", "State", "Tags"],
     },
+    RelatedSpec {
+        related: Related::EngineVersions,
+        name: "RDS engine version",
+        describe_api: "rds:DescribeDBEngineVersions",
+        snapshot_file: "describe-db-engine-versions.json",
+        list_key: "Engines",
+        id_field: "Engine",
+        by_id: true,
+        global: false,
+        // The `engine` filter tests one version's document.
+        attributes: &[
+            "DBEngineDescription",
+            "DBEngineVersionDescription",
+            "DBParameterGroupFamily",
+            "Engine",
+            "EngineVersion",
+            "MajorEngineVersion",
+            "Status",
+            "SupportedEngineModes",
+            "SupportsLogExportsToCloudwatchLogs",
+            "ValidUpgradeTarget",
+        ],
+    },
+    RelatedSpec {
+        related: Related::DbSnapshots,
+        name: "RDS snapshot",
+        describe_api: "rds:DescribeDBSnapshots",
+        snapshot_file: "describe-db-snapshots.json",
+        list_key: "DBInstanceSnapshots",
+        id_field: "DBInstanceIdentifier",
+        by_id: true,
+        global: false,
+        attributes: &["DBInstanceIdentifier", "DBSnapshots"],
+    },
 ];
 
 impl Related {
@@ -358,6 +398,8 @@ impl Related {
             Related::DbParameters => 10,
             Related::Alarms => 11,
             Related::SpotRequests => 12,
+            Related::EngineVersions => 13,
+            Related::DbSnapshots => 14,
         };
         &RELATED[i]
     }
@@ -419,6 +461,10 @@ fn refs_path(kind: ResourceKind, related: Related) -> RefPath {
         (_, Related::Alarms) => RefPath::None,
         (ResourceKind::Ec2, Related::SpotRequests) => Keys(&["SpotInstanceRequestId"]),
         (_, Related::SpotRequests) => RefPath::None,
+        // `c7n/resources/rds.py` EngineFilter / UpgradeAvailable and ConsecutiveSnapshots.
+        (ResourceKind::Rds, Related::EngineVersions) => Keys(&["Engine"]),
+        (ResourceKind::Rds, Related::DbSnapshots) => Keys(&["DBInstanceIdentifier"]),
+        (_, Related::EngineVersions | Related::DbSnapshots) => RefPath::None,
         (ResourceKind::SpotRequest, _) => RefPath::None,
     }
 }

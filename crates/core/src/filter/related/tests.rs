@@ -1,4 +1,5 @@
 mod config;
+mod rds_history;
 
 use super::*;
 use crate::resource::details::{Details, Need};
