@@ -46,6 +46,10 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
         // A cheap filter that rejects everything first: no volume is ever fetched for it.
         policy("nothing", "      - InstanceType: x1e.32xlarge\n      - type: ebs\n        key: Encrypted\n        value: true\n"),
         policy("lonely", "      - singleton\n"),
+        policy(
+            "owner-mismatch",
+            "      - type: network-location\n        compare: [resource, security-group]\n        key: tag:Owner\n",
+        ),
         policy("production-role", "      - type: iam-role\n        key: tag:Environment\n        value: Production\n"),
         policy("app-path-role", "      - type: iam-role\n        key: Path\n        value: /app/\n"),
         policy("s3-admins", "      - type: has-specific-managed-policy\n        op: glob\n        value: '*S3FullAccess*'\n"),
@@ -107,6 +111,10 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
     let mut got = get("lonely");
     got.sort();
     assert_eq!(got, lonely, "every live instance but the one with a recover alarm");
+    // Only the private instance's group carries its Owner; the default groups carry none.
+    let mismatch = get("owner-mismatch");
+    assert!(!mismatch.contains(&private));
+    assert_eq!(mismatch.len(), all - 1);
     assert_eq!(get("production-role"), only, "the role's tags, read with GetRole");
     assert_eq!(get("app-path-role"), only);
     assert_eq!(get("s3-admins"), only);

@@ -255,8 +255,8 @@ pub trait Behaviour {
         Vec::new()
     }
 
-    /// Whether it reads which security groups the policy's filters matched
-    /// ([`plan::PlanContext::matched_groups`]).
+    /// Whether it reads which security groups the policy's filters singled out
+    /// ([`plan::PlanContext::groups`]).
     fn wants_matched_groups(&self) -> bool {
         false
     }
@@ -554,11 +554,14 @@ mod tests {
                     );
                 }
                 // ... and resources attached to security groups, one of them matched.
-                let matched: std::collections::HashMap<String, Vec<String>> = [
-                    ("i-1".to_string(), vec!["sg-1".to_string()]),
-                    ("db-1".to_string(), vec!["sg-1".to_string()]),
-                ]
-                .into();
+                let matched = plan::GroupAnnotations {
+                    matched: [
+                        ("i-1".to_string(), vec!["sg-1".to_string()]),
+                        ("db-1".to_string(), vec!["sg-1".to_string()]),
+                    ]
+                    .into(),
+                    ..Default::default()
+                };
                 if d.name == ActionName::ModifySecurityGroups {
                     for doc in &mut docs {
                         doc["NetworkInterfaces"] = serde_json::json!([{"NetworkInterfaceId": "eni-1", "Groups": [{"GroupId": "sg-1"}]}]);
@@ -571,7 +574,7 @@ mod tests {
                 let cx = PlanContext {
                     event: Some(&event),
                     details: Some(&details),
-                    matched_groups: Some(&matched),
+                    groups: Some(&matched),
                     ..PlanContext::new(*kind, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap())
                 };
                 let p = plan(action, &candidates, &cx);

@@ -7,10 +7,10 @@
 //! that name in the resource's VPC (`DescribeSecurityGroups`, once per region); a name that does
 //! not resolve leaves the resource alone with the reason (c7n fails the whole action).
 //! Interfaces whose groups would not change get no call. Aurora cluster members are left alone
-//! (c7n modifies their cluster). `remove: network-location` needs the `network-location`
-//! filter, which custodian does not have: it is refused.
+//! (c7n modifies their cluster). `remove: network-location` removes the groups the policy's
+//! `network-location` filters found differing from the resource (`SecurityGroupMismatch`).
 
-use super::plan::PlanContext;
+use super::plan::{GroupAnnotations, PlanContext};
 use super::request::{Operation, Request};
 use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
 use crate::input::{get, Checker, Node, NodeValue};
@@ -23,7 +23,7 @@ use serde_json::Value;
 pub const DEF: ActionDef = ActionDef {
     name: ActionName::ModifySecurityGroups,
     names: &["modify-security-groups"],
-    summary: "Change security groups: remove (ids, names, matched, all), add (ids, names), add-by-tag, isolation-group when none is left. EC2: per network interface (ModifyNetworkInterfaceAttribute); RDS: ModifyDBInstance.",
+    summary: "Change security groups: remove (ids, names, matched, network-location, all), add (ids, names), add-by-tag, isolation-group when none is left. EC2: per network interface (ModifyNetworkInterfaceAttribute); RDS: ModifyDBInstance.",
     example: |_| "- type: modify-security-groups\n  remove: matched\n  isolation-group: sg-0123456789abcdef0",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
     needs_event: false,
@@ -43,6 +43,8 @@ pub enum Remove {
     Groups(Vec<String>),
     /// The groups the policy's `security-group` filters matched on the resource.
     Matched,
+    /// The groups the policy's `network-location` filters found differing from the resource.
+    NetworkLocation,
     /// Every group.
     All,
 }
@@ -111,7 +113,7 @@ impl ModifySecurityGroups {
     fn names(&self) -> impl Iterator<Item = &String> {
         let removed = match &self.remove {
             Remove::Groups(g) => g.as_slice(),
-            Remove::Matched | Remove::All => &[],
+            Remove::Matched | Remove::NetworkLocation | Remove::All => &[],
         };
         self.add.iter().chain(removed).chain(&self.isolation).filter(|g| !is_id(g))
     }
@@ -153,14 +155,17 @@ impl ModifySecurityGroups {
             return Err("Aurora cluster member: modify the cluster's security groups instead".into());
         }
         let rid = resource_id(cx.kind, doc);
-        let matched: Vec<String> = cx.matched_groups.and_then(|m| m.get(rid)).cloned().unwrap_or_default();
+        let annotated = |pick: fn(&GroupAnnotations) -> &std::collections::HashMap<String, Vec<String>>| -> Vec<String> {
+            cx.groups.and_then(|g| pick(g).get(rid)).cloned().unwrap_or_default()
+        };
         let mut out = Vec::new();
         for a in attachments(cx.kind, doc) {
             let add = self.resolve(cx, a.vpc, &self.add, rid)?;
             let isolation = self.resolve(cx, a.vpc, &self.isolation, rid)?;
             let remove = match &self.remove {
                 Remove::Groups(g) => self.resolve(cx, a.vpc, g, rid)?,
-                Remove::Matched => matched.clone(),
+                Remove::Matched => annotated(|g| &g.matched),
+                Remove::NetworkLocation => annotated(|g| &g.mismatched),
                 Remove::All => a.groups.clone(),
             };
             let mut tagged = Vec::new();
@@ -218,7 +223,7 @@ impl Behaviour for ModifySecurityGroups {
     }
 
     fn wants_matched_groups(&self) -> bool {
-        self.remove == Remove::Matched
+        matches!(self.remove, Remove::Matched | Remove::NetworkLocation)
     }
 
     fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
@@ -283,13 +288,7 @@ fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
         None => Remove::Groups(Vec::new()),
         Some((_, Some("matched"))) => Remove::Matched,
         Some((_, Some("all"))) => Remove::All,
-        Some((n, Some("network-location"))) => {
-            c.at_node(
-                n,
-                "remove: network-location needs the network-location filter, which custodian does not support yet",
-            );
-            Remove::Groups(Vec::new())
-        }
+        Some((_, Some("network-location"))) => Remove::NetworkLocation,
         Some((n, _)) => Remove::Groups(groups(c, n, "remove")),
     };
     let add_by_tag = match get(a.entries, "add-by-tag") {

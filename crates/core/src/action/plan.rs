@@ -55,9 +55,19 @@ pub struct PlanContext<'a> {
     /// Related documents loaded for the region (what actions' [`super::Behaviour::needs`]
     /// asked for).
     pub details: Option<&'a crate::resource::details::Details>,
-    /// By resource id, the security groups the policy's `security-group` filters matched
-    /// (for `modify-security-groups` `remove: matched`).
-    pub matched_groups: Option<&'a std::collections::HashMap<String, Vec<String>>>,
+    /// Which security groups the policy's filters singled out on each resource (for
+    /// `modify-security-groups` `remove: matched` / `network-location`).
+    pub groups: Option<&'a GroupAnnotations>,
+}
+
+/// By resource id, the security groups the policy's filters singled out (c7n's annotations).
+#[derive(Debug, Default)]
+pub struct GroupAnnotations {
+    /// `c7n:matched-security-groups`: what its `security-group` filters matched.
+    pub matched: std::collections::HashMap<String, Vec<String>>,
+    /// `SecurityGroupMismatch` of `c7n:NetworkLocation`: what its `network-location` filters
+    /// found differing from the resource.
+    pub mismatched: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl<'a> PlanContext<'a> {
@@ -70,7 +80,7 @@ impl<'a> PlanContext<'a> {
             event: None,
             run: None,
             details: None,
-            matched_groups: None,
+            groups: None,
         }
     }
 }

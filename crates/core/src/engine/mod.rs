@@ -449,11 +449,11 @@ fn evaluate_one<'a>(
         started: spec.started,
         resources: &run.matched,
     };
-    let matched_groups = policy
+    let groups = policy
         .actions
         .iter()
         .any(|a| a.behaviour().wants_matched_groups())
-        .then(|| matched_security_groups(policy, &run.matched, &quiet));
+        .then(|| group_annotations(policy, &run.matched, &quiet));
     let pcx = PlanContext {
         kind: policy.kind,
         region,
@@ -461,41 +461,48 @@ fn evaluate_one<'a>(
         event,
         run: Some(&facts),
         details: Some(&details),
-        matched_groups: matched_groups.as_ref(),
+        groups: groups.as_ref(),
     };
     run.plans = policy.actions.iter().map(|a| plan(a, &candidates, &pcx)).collect();
     run.eval_time = start.elapsed();
     run
 }
 
-/// By resource id, the security groups the policy's `security-group` filters (anywhere in its
-/// tree) matched on each matched resource: c7n's `c7n:matched-security-groups`.
-fn matched_security_groups(policy: &Policy, matched: &[&Resource], cx: &EvalContext) -> HashMap<String, Vec<String>> {
-    fn walk<'f>(filters: &'f [crate::filter::Filter], out: &mut Vec<&'f crate::filter::related::RelatedFilter>) {
+/// By resource id, the security groups the policy's filters (anywhere in its tree) singled out
+/// on each matched resource: what its `security-group` filters matched (c7n's
+/// `c7n:matched-security-groups`) and what its `network-location` filters found differing.
+fn group_annotations(policy: &Policy, matched: &[&Resource], cx: &EvalContext) -> crate::action::plan::GroupAnnotations {
+    use crate::filter::Filter;
+    fn walk<'f>(filters: &'f [Filter], out: &mut Vec<&'f Filter>) {
         for f in filters {
             match f {
-                crate::filter::Filter::And(c) | crate::filter::Filter::Or(c) | crate::filter::Filter::Not(c) => walk(c, out),
-                crate::filter::Filter::Related(r) if r.related == crate::resource::related::Related::SecurityGroups => out.push(r),
+                Filter::And(c) | Filter::Or(c) | Filter::Not(c) => walk(c, out),
+                Filter::Related(r) if r.related == crate::resource::related::Related::SecurityGroups => out.push(f),
+                Filter::NetworkLocation(_) => out.push(f),
                 _ => {}
             }
         }
     }
-    let mut group_filters = Vec::new();
-    walk(&policy.filters, &mut group_filters);
-    matched
-        .iter()
-        .map(|r| {
-            let mut ids: Vec<String> = Vec::new();
-            for f in &group_filters {
-                for id in f.matched_ids(&r.view, cx) {
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
+    let mut filters = Vec::new();
+    walk(&policy.filters, &mut filters);
+    let mut out = crate::action::plan::GroupAnnotations::default();
+    for r in matched {
+        let id = resource_id(policy.kind, &r.view).to_string();
+        for f in &filters {
+            let (ids, map) = match f {
+                Filter::Related(g) => (g.matched_ids(&r.view, cx), &mut out.matched),
+                Filter::NetworkLocation(n) => (n.mismatched_groups(&r.view, cx), &mut out.mismatched),
+                _ => continue,
+            };
+            let list = map.entry(id.clone()).or_default();
+            for g in ids {
+                if !list.contains(&g) {
+                    list.push(g);
                 }
             }
-            (resource_id(policy.kind, &r.view).to_string(), ids)
-        })
-        .collect()
+        }
+    }
+    out
 }
 
 /// The candidates that pass every filter of `filters`, in order. Resources a filter cannot

@@ -52,6 +52,9 @@ fn walk<'p>(filters: &'p [Filter], kind: ResourceKind, out: &mut PolicyReads<'p>
             Filter::Singleton => {
                 out.related.insert(Related::Alarms);
             }
+            Filter::NetworkLocation(_) => {
+                out.related.extend([Related::Subnets, Related::SecurityGroups]);
+            }
             Filter::Attribute(a) => {
                 out.attributes.insert(a.attribute());
             }

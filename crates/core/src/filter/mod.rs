@@ -9,6 +9,7 @@ pub mod ephemeral;
 pub mod event;
 pub mod marked;
 pub mod metrics;
+pub mod network_location;
 pub mod offhours;
 /// Key paths live with the resources they read (actions resolve them too).
 pub use crate::resource::path;
@@ -73,6 +74,7 @@ pub const FILTERS: &[FilterDef] = &[
     related::KMS_ALIAS,
     marked::MARKED_FOR_OP,
     metrics::METRICS,
+    network_location::NETWORK_LOCATION,
     boolean::NOT,
     offhours::OFFHOUR,
     offhours::ONHOUR,
@@ -103,7 +105,6 @@ pub const C7N_UNSUPPORTED: &[&str] = &[
     "health-event",
     "kms-key",
     "list-item",
-    "network-location",
     "ops-item",
     "ssm",
     "ssm-compliance",
@@ -148,6 +149,8 @@ pub enum Filter {
     Ephemeral,
     /// `singleton`: outside Auto Scaling, without a recover alarm.
     Singleton,
+    /// `network-location`: resource, subnets and security groups agree on a key.
+    NetworkLocation(Box<network_location::NetworkLocation>),
 }
 
 /// Everything a filter needs besides the document.
@@ -267,6 +270,7 @@ impl Filter {
             Filter::Metrics(m) => m.check(doc, cx),
             Filter::Ephemeral => Some(ephemeral::is_ephemeral(doc)),
             Filter::Singleton => singleton::check(doc, cx),
+            Filter::NetworkLocation(n) => n.check(doc, cx),
         }
     }
 
@@ -302,6 +306,7 @@ impl Filter {
                 out.insert("State".into());
                 out.insert("Tags".into());
             }
+            Filter::NetworkLocation(n) => n.read_fields(kind, out),
         }
     }
 }
@@ -344,6 +349,10 @@ impl Filter {
             }
             Filter::Singleton => {
                 out.insert(Related::Alarms.spec().describe_api);
+            }
+            Filter::NetworkLocation(_) => {
+                out.insert(Related::SecurityGroups.spec().describe_api);
+                out.insert(Related::Subnets.spec().describe_api);
             }
             Filter::Value(_)
             | Filter::InstanceAge(_)

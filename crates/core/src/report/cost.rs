@@ -62,7 +62,8 @@ pub fn policy_cost(run: &PolicyRun, prices: &PriceTable, now: Timestamp) -> Poli
         | Filter::Attribute(_)
         | Filter::Metrics(_)
         | Filter::Ephemeral
-        | Filter::Singleton => None,
+        | Filter::Singleton
+        | Filter::NetworkLocation(_) => None,
     });
     let ending = |a: &&Action| a.name().def().ends_compute;
     if !run.policy.actions.iter().any(|a| ending(&a)) || run.plans.is_empty() {

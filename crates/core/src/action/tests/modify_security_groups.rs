@@ -4,7 +4,6 @@ use super::*;
 use crate::action::plan::{plan, Candidate};
 use crate::resource::details::Details;
 use serde_json::json;
-use std::collections::HashMap;
 
 fn action(yaml: &str, kind: &str) -> Action {
     let text = format!("policies:\n  - name: p\n    resource: {kind}\n    actions:\n      - type: modify-security-groups\n{yaml}");
@@ -41,11 +40,11 @@ fn instance() -> Value {
         {"NetworkInterfaceId": "eni-2", "VpcId": "vpc-1", "Groups": [{"GroupId": "sg-web"}]}]})
 }
 
-fn sent(a: &Action, doc: &Value, matched: Option<&HashMap<String, Vec<String>>>) -> (Vec<Value>, Vec<String>) {
+fn sent(a: &Action, doc: &Value, matched: Option<&GroupAnnotations>) -> (Vec<Value>, Vec<String>) {
     let d = groups();
     let cx = PlanContext {
         details: Some(&d),
-        matched_groups: matched,
+        groups: matched,
         ..PlanContext::new(ResourceKind::Ec2, "us-east-1", "2026-06-15T12:00:00Z".parse().unwrap())
     };
     let p = plan(a, &[Candidate::fresh(doc)], &cx);
@@ -89,9 +88,26 @@ fn names_resolve_in_the_resources_vpc_and_unchanged_interfaces_get_no_call() {
 #[test]
 fn matched_and_add_by_tag() {
     let a = action("        remove: matched\n        isolation-group: sg-quarantine\n", "ec2");
-    let matched: HashMap<String, Vec<String>> = [("i-1".to_string(), vec!["sg-open".to_string()])].into();
-    let (requests, _) = sent(&a, &instance(), Some(&matched));
+    let annotations = GroupAnnotations {
+        matched: [("i-1".to_string(), vec!["sg-open".to_string()])].into(),
+        mismatched: [("i-1".to_string(), vec!["sg-web".to_string()])].into(),
+    };
+    let (requests, _) = sent(&a, &instance(), Some(&annotations));
     assert_eq!(requests, vec![json!({"NetworkInterfaceId": "eni-1", "Groups": ["sg-web"]})]);
+    let located = action(
+        "        remove: network-location
+        isolation-group: sg-quarantine
+",
+        "ec2",
+    );
+    let (requests, _) = sent(&located, &instance(), Some(&annotations));
+    assert_eq!(
+        requests,
+        vec![
+            json!({"NetworkInterfaceId": "eni-1", "Groups": ["sg-open"]}),
+            json!({"NetworkInterfaceId": "eni-2", "Groups": ["sg-quarantine"]})
+        ]
+    );
     let tagged = action(
         "        add-by-tag:\n          key: environment\n          values: [production]\n",
         "ec2",
@@ -126,6 +142,5 @@ fn rds_instances_are_modified_whole_and_cluster_members_left_alone() {
 #[test]
 fn c7ns_schema_rules_are_checked() {
     assert!(error("        remove: [sg-1]\n").contains("needs 'add', 'add-by-tag', or 'remove' with 'isolation-group'"));
-    assert!(error("        remove: network-location\n        isolation-group: sg-1\n").contains("network-location filter"));
     assert!(error("        add-by-tag:\n          key: a\n").contains("needs 'key' and 'values'"));
 }
