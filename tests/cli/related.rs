@@ -46,6 +46,8 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
         // A cheap filter that rejects everything first: no volume is ever fetched for it.
         policy("nothing", "      - InstanceType: x1e.32xlarge\n      - type: ebs\n        key: Encrypted\n        value: true\n"),
         policy("lonely", "      - singleton\n"),
+        policy("internet-routed", "      - type: subnet\n        igw: true\n"),
+        policy("nat-routed", "      - type: subnet\n        nat: true\n"),
         policy(
             "owner-mismatch",
             "      - type: network-location\n        compare: [resource, security-group]\n        key: tag:Owner\n",
@@ -111,6 +113,11 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
     let mut got = get("lonely");
     got.sort();
     assert_eq!(got, lonely, "every live instance but the one with a recover alarm");
+    assert!(
+        get("internet-routed").contains(&private),
+        "its subnet's own table routes to the gateway"
+    );
+    assert!(get("nat-routed").is_empty(), "no NAT gateway anywhere");
     // Only the private instance's group carries its Owner; the default groups carry none.
     let mismatch = get("owner-mismatch");
     assert!(!mismatch.contains(&private));

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Adds related resources to a seeded moto region: a VPC that is not the default, its private
-subnet, a tagged security group, an instance there with an encrypted data volume and an
-instance profile whose role (tagged, path /app/) has a customer-managed policy attached; an
+"""Adds related resources to a seeded moto region: a VPC that is not the default, its subnet
+(routed to an internet gateway by its own route table), a tagged security group, an instance
+there with an encrypted data volume and an instance profile whose role (tagged, path /app/)
+has a customer-managed policy attached; an
 encrypted RDS instance (KMS key with an alias) with its own option and parameter groups.
 A recover alarm covers the instance; a bucket holds owners.txt (alice, carol) for value_from.
 Prints ids. IAM is global in moto's account: names carry the region.
@@ -18,6 +19,12 @@ kw = dict(region_name=region, endpoint_url=endpoint, aws_access_key_id="testing"
 ec2 = boto3.client("ec2", **kw)
 vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
 subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24", AvailabilityZone=region + "a")["Subnet"]["SubnetId"]
+# The subnet's own route table sends 0.0.0.0/0 to an internet gateway.
+igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+ec2.associate_route_table(RouteTableId=rtb, SubnetId=subnet)
 sg = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
 ec2.create_tags(Resources=[sg], Tags=[{"Key": "Owner", "Value": "alice"}])
 quarantine = ec2.create_security_group(GroupName="quarantine", Description="no access", VpcId=vpc)["GroupId"]

@@ -14,6 +14,8 @@ use serde_json::Value;
 const VOLUME_PAGE: i32 = 500;
 /// `DescribeSubnets`, `DescribeSecurityGroups`, `DescribeVpcs` page size (the API maximum).
 const NETWORK_PAGE: i32 = 1000;
+/// `DescribeRouteTables` page size (the API maximum).
+const ROUTE_TABLE_PAGE: i32 = 100;
 /// Image ids per `DescribeImages` call.
 const IMAGE_BATCH: usize = 200;
 /// `DescribeInstanceAttribute` calls in flight at once per region.
@@ -68,6 +70,13 @@ pub async fn describe(c: &Clients, related: Related, ids: Option<&[String]>) -> 
                 let (found, n) = crate::kinds::by_ids(chunk, "InvalidAMIID.NotFound", one).await?;
                 docs.extend(found);
                 calls += n;
+            }
+        }
+        Related::RouteTables => {
+            let mut pages = c.ec2.describe_route_tables().max_results(ROUTE_TABLE_PAGE).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                calls += 1;
+                docs.extend(page.map_err(|e| failure(&e))?.route_tables().iter().map(route_table));
             }
         }
         Related::SpotRequests => {
@@ -298,6 +307,36 @@ fn security_group(g: &SecurityGroup) -> Value {
         .s("SecurityGroupArn", g.security_group_arn())
         .v("Tags", tags(&g.tags, |t| (t.key(), t.value())))
         .s("VpcId", g.vpc_id())
+        .done()
+}
+
+fn route_table(t: &aws_sdk_ec2::types::RouteTable) -> Value {
+    Obj::new()
+        .list("Associations", &t.associations, |a| {
+            Obj::new()
+                .s("GatewayId", a.gateway_id())
+                .b("Main", a.main())
+                .s("RouteTableAssociationId", a.route_table_association_id())
+                .s("RouteTableId", a.route_table_id())
+                .s("SubnetId", a.subnet_id())
+                .done()
+        })
+        .s("OwnerId", t.owner_id())
+        .s("RouteTableId", t.route_table_id())
+        .list("Routes", &t.routes, |r| {
+            Obj::new()
+                .s("DestinationCidrBlock", r.destination_cidr_block())
+                .s("DestinationIpv6CidrBlock", r.destination_ipv6_cidr_block())
+                .s("GatewayId", r.gateway_id())
+                .s("NatGatewayId", r.nat_gateway_id())
+                .s("Origin", r.origin().map(|o| o.as_str()))
+                .s("State", r.state().map(|s| s.as_str()))
+                .s("TransitGatewayId", r.transit_gateway_id())
+                .s("VpcPeeringConnectionId", r.vpc_peering_connection_id())
+                .done()
+        })
+        .v("Tags", tags(&t.tags, |t| (t.key(), t.value())))
+        .s("VpcId", t.vpc_id())
         .done()
 }
 

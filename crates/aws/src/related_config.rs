@@ -211,7 +211,13 @@ pub async fn describe(c: &Clients, related: Related, ids: Option<&[String]>) -> 
                 );
             }
         }
-        Related::Volumes | Related::SpotRequests | Related::Images | Related::Subnets | Related::SecurityGroups | Related::Vpcs => {
+        Related::Volumes
+        | Related::RouteTables
+        | Related::SpotRequests
+        | Related::Images
+        | Related::Subnets
+        | Related::SecurityGroups
+        | Related::Vpcs => {
             return crate::related::describe(c, related, Some(ids)).await;
         }
     }

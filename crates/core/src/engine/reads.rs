@@ -48,6 +48,9 @@ fn walk<'p>(filters: &'p [Filter], kind: ResourceKind, out: &mut PolicyReads<'p>
                 if matches!(r.related, Related::Roles | Related::AttachedRolePolicies) {
                     out.related.insert(Related::InstanceProfiles);
                 }
+                if r.igw.is_some() || r.nat.is_some() {
+                    out.related.insert(Related::RouteTables);
+                }
             }
             Filter::Singleton => {
                 out.related.insert(Related::Alarms);

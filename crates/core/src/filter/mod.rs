@@ -340,6 +340,9 @@ impl Filter {
                 if matches!(r.related, Related::Roles | Related::AttachedRolePolicies) {
                     out.insert(Related::InstanceProfiles.spec().describe_api);
                 }
+                if r.igw.is_some() || r.nat.is_some() {
+                    out.insert(Related::RouteTables.spec().describe_api);
+                }
             }
             Filter::Attribute(_) => {
                 out.insert("ec2:DescribeInstanceAttribute");

@@ -72,7 +72,7 @@ pub const IMAGE_AGE: FilterDef = FilterDef {
 /// The `subnet` row of the filter table.
 pub const SUBNET: FilterDef = FilterDef {
     name: "subnet",
-    summary: "A value filter over the resource's subnets (EC2: its network interfaces'; RDS: its subnet group's); match-resource, operator, value_type resource_count.",
+    summary: "A value filter over the resource's subnets (EC2: its network interfaces'; RDS: its subnet group's); match-resource, operator, value_type resource_count; igw / nat: the subnet routes to an internet or NAT gateway (DescribeRouteTables).",
     example: "- type: subnet\n  key: tag:Tier\n  value: public",
     kinds: &[ResourceKind::Ec2, ResourceKind::Rds],
     needs_event: false,
@@ -182,6 +182,10 @@ pub struct RelatedFilter {
     pub test: Test,
     /// `ebs`: devices left out.
     pub skip_devices: Vec<String>,
+    /// `subnet`: the subnet routes to an internet gateway (true) or not (false).
+    pub igw: Option<bool>,
+    /// `subnet`: the subnet routes to a NAT gateway (true) or not (false).
+    pub nat: Option<bool>,
 }
 
 impl RelatedFilter {
@@ -239,11 +243,12 @@ impl RelatedFilter {
                     None => false,
                 })
             }
+            (_, Related::Subnets) if (self.igw.is_some() || self.nat.is_some()) && cx.all_related(Related::RouteTables).is_none() => None,
             (_, Related::Subnets | Related::SecurityGroups | Related::Vpcs | Related::Roles) => self.check_related(doc, cx),
             (_, Related::AttachedRolePolicies) => self.check_attached_policies(doc, cx),
             (_, Related::KmsAliases | Related::OptionGroups | Related::DbParameters) => self.check_rds_config(doc, cx),
             (_, Related::EngineVersions | Related::DbSnapshots) => self.check_rds_history(doc, cx),
-            (_, Related::InstanceProfiles | Related::Alarms | Related::SpotRequests) => Some(false),
+            (_, Related::InstanceProfiles | Related::Alarms | Related::SpotRequests | Related::RouteTables) => Some(false),
         }
     }
 
@@ -341,25 +346,68 @@ impl RelatedFilter {
         let Test::Value { filter, match_resource } = &self.test else {
             return false;
         };
-        let Some(f) = filter else {
-            return true;
-        };
-        let value_match = if *match_resource {
-            let mut own = f.clone();
-            own.value = f.key.resolve(resource).map(|v| v.into_owned()).unwrap_or(Value::Null);
-            own.matches(related, cx.now)
-        } else {
-            f.matches(related, cx.now)
+        let value_match = match filter {
+            None => true,
+            Some(f) if *match_resource => {
+                let mut own = f.clone();
+                own.value = f.key.resolve(resource).map(|v| v.into_owned()).unwrap_or(Value::Null);
+                own.matches(related, cx.now)
+            }
+            Some(f) => f.matches(related, cx.now),
         };
         if self.name == SUBNET.name {
-            // c7n's SubnetFilter.match: op((igw, nat, value)) with igw and nat unset (True), op
-            // from the same `operator` key, default `and`: `or` passes every subnet.
+            // c7n's SubnetFilter.match: op((igw, nat, value)), igw and nat True when unset, op
+            // from the same `operator` key, default `and`.
+            let parts = [
+                self.routes_to(related, cx, self.igw, "igw"),
+                self.routes_to(related, cx, self.nat, "nat"),
+                value_match,
+            ];
             return match self.operator.unwrap_or(Combine::All) {
-                Combine::All => value_match,
-                Combine::Any => true,
+                Combine::All => parts.iter().all(|p| *p),
+                Combine::Any => parts.iter().any(|p| *p),
             };
         }
         value_match
+    }
+
+    /// c7n's `match_igw` / `match_nat`: the subnet's route table (its own association, else
+    /// its VPC's main table; the last listed wins) has a route to an internet gateway
+    /// (`GatewayId` `igw-...`) or a NAT gateway, as `want` says; no route table is no match.
+    fn routes_to(&self, subnet: &Value, cx: &EvalContext, want: Option<bool>, gateway: &str) -> bool {
+        let Some(want) = want else {
+            return true;
+        };
+        let Some(tables) = cx.all_related(Related::RouteTables) else {
+            return false;
+        };
+        let subnet_id = subnet.get("SubnetId").and_then(Value::as_str);
+        let vpc_id = subnet.get("VpcId").and_then(Value::as_str);
+        let associated = |main: bool| {
+            tables.iter().rev().find(|t| {
+                t.get("Associations").and_then(Value::as_array).into_iter().flatten().any(|a| {
+                    let is_main = a.get("Main").and_then(Value::as_bool) == Some(true);
+                    if main {
+                        is_main && t.get("VpcId").and_then(Value::as_str) == vpc_id
+                    } else {
+                        !is_main && a.get("SubnetId").and_then(Value::as_str) == subnet_id
+                    }
+                })
+            })
+        };
+        let Some(table) = associated(false).or_else(|| associated(true)) else {
+            return false;
+        };
+        let found = table
+            .get("Routes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|r| match gateway {
+                "igw" => r.get("GatewayId").and_then(Value::as_str).is_some_and(|g| g.starts_with("igw-")),
+                _ => r.get("NatGatewayId").and_then(Value::as_str).is_some_and(|g| !g.is_empty()),
+            });
+        found == want
     }
 
     fn value_is(&self, s: &str) -> bool {
@@ -389,14 +437,17 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
     let def = super::def(f.name)?;
     let related = related_of(f.name);
     let name = def.name;
-    for key in ["igw", "nat"] {
-        if let Some(v) = get(f.entries, key) {
-            c.at_node(
-                v,
-                format!("'{key}' on the subnet filter (route-table introspection) is not supported by custodian yet"),
-            );
-        }
-    }
+    let gateway = |c: &mut Checker, key: &str| match get(f.entries, key) {
+        None => None,
+        Some(v) => match v.value {
+            NodeValue::Bool(b) => Some(b),
+            _ => {
+                c.at_node(v, format!("'{key}' is true or false"));
+                None
+            }
+        },
+    };
+    let (igw, nat) = (gateway(c, "igw"), gateway(c, "nat"));
     // c7n: `ebs` and `subnet` default to `or` across documents, as do the other related filters.
     let operator = match get(f.entries, "operator") {
         None => None,
@@ -460,7 +511,10 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
             c.at_node(f.at, format!("value_type resource_count is not available on the {name} filter"));
         }
         Test::Count { op, value }
-    } else if name == SUBNET.name && !VALUE_KEYS.iter().any(|k| get(f.entries, k).is_some()) {
+    } else if name == SUBNET.name
+        && (get(f.entries, "key").is_none() || get(f.entries, "value").is_none())
+        && (igw.is_some() || nat.is_some() || !VALUE_KEYS.iter().any(|k| get(f.entries, k).is_some()))
+    {
         Test::Value {
             filter: None,
             match_resource,
@@ -497,6 +551,8 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
         operator,
         test,
         skip_devices,
+        igw,
+        nat,
     })))
 }
 

@@ -44,6 +44,8 @@ pub enum Related {
     /// An RDS engine's versions, by engine name in use (`DescribeDBEngineVersions` with
     /// `IncludeAll`): `{"Engine": ..., "DBEngineVersions": [...]}`.
     EngineVersions,
+    /// Route tables (`DescribeRouteTables`; `subnet` with `igw` / `nat`).
+    RouteTables,
     /// An RDS instance's snapshots, by instance (`DescribeDBSnapshots`, 50 instances a call):
     /// `{"DBInstanceIdentifier": ..., "DBSnapshots": [...]}`.
     DbSnapshots,
@@ -379,6 +381,25 @@ pub const RELATED: &[RelatedSpec] = &[
         global: false,
         attributes: &["DBInstanceIdentifier", "DBSnapshots"],
     },
+    RelatedSpec {
+        related: Related::RouteTables,
+        name: "route table",
+        describe_api: "ec2:DescribeRouteTables",
+        snapshot_file: "describe-route-tables.json",
+        list_key: "RouteTables",
+        id_field: "RouteTableId",
+        by_id: false,
+        global: false,
+        attributes: &[
+            "Associations",
+            "OwnerId",
+            "PropagatingVgws",
+            "RouteTableId",
+            "Routes",
+            "Tags",
+            "VpcId",
+        ],
+    },
 ];
 
 impl Related {
@@ -400,6 +421,7 @@ impl Related {
             Related::SpotRequests => 12,
             Related::EngineVersions => 13,
             Related::DbSnapshots => 14,
+            Related::RouteTables => 15,
         };
         &RELATED[i]
     }
@@ -465,6 +487,8 @@ fn refs_path(kind: ResourceKind, related: Related) -> RefPath {
         (ResourceKind::Rds, Related::EngineVersions) => Keys(&["Engine"]),
         (ResourceKind::Rds, Related::DbSnapshots) => Keys(&["DBInstanceIdentifier"]),
         (_, Related::EngineVersions | Related::DbSnapshots) => RefPath::None,
+        // Read through the subnets, not named by the resource.
+        (_, Related::RouteTables) => RefPath::None,
         (ResourceKind::SpotRequest, _) => RefPath::None,
     }
 }

@@ -210,3 +210,40 @@ fn keys_are_checked_against_the_related_type() {
     assert!(error("ec2", "- type: security-group\n  key: GroupName\n  value: x\n  operator: xor").contains("'and' or 'or'"));
     assert!(error("ec2", "- type: vpc\n  key: tag:Owner\n  value: x\n  match-resource: maybe").contains("true or false"));
 }
+
+#[test]
+fn subnet_igw_and_nat_read_the_route_tables() {
+    let mut d = details();
+    d.add_related(
+        Related::RouteTables,
+        None,
+        vec![
+            json!({"RouteTableId": "rtb-main", "VpcId": "vpc-1", "Associations": [{"Main": true}],
+                   "Routes": [{"GatewayId": "local"}, {"NatGatewayId": "nat-1"}]}),
+            json!({"RouteTableId": "rtb-public", "VpcId": "vpc-1", "Associations": [{"Main": false, "SubnetId": "subnet-1"}],
+                   "Routes": [{"GatewayId": "local"}, {"GatewayId": "igw-1"}]}),
+        ],
+    );
+    let i = instance();
+    let public = filter("ec2", "- type: subnet\n  igw: true");
+    assert_eq!(
+        check(&public, &i, &d),
+        Some(true),
+        "its own association routes to the internet gateway"
+    );
+    let nat = filter("ec2", "- type: subnet\n  nat: true");
+    assert_eq!(check(&nat, &i, &d), Some(false), "the main table is not its table");
+    let either = filter("ec2", "- type: subnet\n  operator: or\n  igw: true\n  nat: true");
+    assert_eq!(check(&either, &i, &d), Some(true));
+    let private = filter("ec2", "- type: subnet\n  igw: false\n  key: MapPublicIpOnLaunch\n  value: true");
+    assert_eq!(check(&private, &i, &d), Some(false));
+    // Without route tables loaded: undecided, the need recorded.
+    let needs = RefCell::new(Vec::new());
+    let cx = EvalContext {
+        details: Some(&details()),
+        needs: Some(&needs),
+        ..EvalContext::new(ResourceKind::Ec2, "2026-07-01T00:00:00Z".parse().unwrap())
+    };
+    assert_eq!(public.check(&i, &cx), None);
+    assert!(needs.borrow().contains(&Need::Related(Related::RouteTables, String::new())));
+}
