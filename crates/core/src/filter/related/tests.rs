@@ -205,7 +205,7 @@ fn keys_are_checked_against_the_related_type() {
         "{}",
         error("ec2", "- type: ebs\n  key: Encryptd\n  value: true")
     );
-    assert!(error("ec2", "- type: subnet\n  igw: true").contains("route-table introspection"));
+    assert!(error("ec2", "- type: subnet\n  igw: yes please").contains("'igw' is true or false"));
     assert!(error("rds", "- type: ebs\n  key: Encrypted\n  value: true").contains("only available on aws.ec2"));
     assert!(error("ec2", "- type: security-group\n  key: GroupName\n  value: x\n  operator: xor").contains("'and' or 'or'"));
     assert!(error("ec2", "- type: vpc\n  key: tag:Owner\n  value: x\n  match-resource: maybe").contains("true or false"));
