@@ -198,6 +198,78 @@ fn propagate_spot_tags_copies_the_request_tags_read_from_the_snapshot() {
 }
 
 #[test]
+fn rds_engine_upgrade_and_snapshot_filters_over_a_snapshot() {
+    // The example account's RDS instances, with engine versions and snapshots recorded beside.
+    let snap = tempfile::tempdir().unwrap();
+    let region = snap.path().join("us-east-1");
+    std::fs::create_dir_all(&region).unwrap();
+    std::fs::copy(
+        "examples/account/us-east-1/describe-db-instances.json",
+        region.join("describe-db-instances.json"),
+    )
+    .unwrap();
+    let version = |v: &str, status: &str, targets: &[(&str, bool)]| {
+        json!({"Engine": "postgres", "EngineVersion": v, "Status": status,
+               "ValidUpgradeTarget": targets.iter().map(|(t, major)| json!({"EngineVersion": t, "IsMajorVersionUpgrade": major})).collect::<Vec<_>>()})
+    };
+    let engines = json!({"Engines": [{"Engine": "postgres", "DBEngineVersions": [
+        version("15.8", "deprecated", &[("15.10", false), ("16.4", true)]),
+        version("16.4", "available", &[("16.6", false)]),
+        version("16.6", "available", &[])]}]});
+    std::fs::write(region.join("describe-db-engine-versions.json"), engines.to_string()).unwrap();
+    let snapshots = json!({"DBInstanceSnapshots": [{"DBInstanceIdentifier": "orders-prod", "DBSnapshots": [
+        {"SnapshotCreateTime": "2026-11-22T03:00:00Z", "Status": "available"},
+        {"SnapshotCreateTime": "2026-11-21T03:00:00Z", "Status": "available"}]}]});
+    std::fs::write(region.join("describe-db-snapshots.json"), snapshots.to_string()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yml");
+    let p = |name: &str, filter: &str| format!("  - name: {name}\n    resource: rds\n    filters:\n{filter}");
+    std::fs::write(
+        &policy,
+        format!(
+            "policies:\n{}{}{}",
+            p(
+                "deprecated-engine",
+                "      - type: engine\n        key: Status\n        value: deprecated\n"
+            ),
+            p("minor-upgrade", "      - type: upgrade-available\n"),
+            p("backed-up-daily", "      - type: consecutive-snapshots\n        days: 2\n"),
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("o");
+    let out = crate::util::custodian([
+        "run",
+        "--dryrun",
+        "--snapshot",
+        snap.path().to_str().unwrap(),
+        "--now",
+        "2026-11-23T15:00:00Z",
+        "-s",
+        out_dir.to_str().unwrap(),
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let ids = |name: &str| -> Vec<String> {
+        let mut v: Vec<String> = read_json(&out_dir.join(name).join("resources.json"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["DBInstanceIdentifier"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids("deprecated-engine"), vec!["sandbox-db"]);
+    assert_eq!(
+        ids("minor-upgrade"),
+        vec!["orders-prod", "tmp-migration"],
+        "15.8 is deprecated: not listed by c7n's call"
+    );
+    assert_eq!(ids("backed-up-daily"), vec!["orders-prod"]);
+}
+
+#[test]
 fn conditions_decide_where_a_policy_runs_and_a_skip_is_not_a_failure() {
     let policy = "policies:\n  - name: east-only\n    resource: ec2\n    conditions:\n      - region: us-east-1\n    filters:\n      - tag:Environment: prod\n  - name: until-2020\n    resource: ec2\n    end: '2020-01-01'\n";
     let (dir, out) = dry_run_policy(policy, &["-r", "us-east-1", "-r", "eu-west-1"]);
