@@ -135,7 +135,7 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
                 .spec()
                 .by_id
                 .then(|| in_use.get(&related).map(|s| s.iter().cloned().collect()).unwrap_or_default());
-            if !record_related(&provider, &region, &dir, related, ids.as_deref(), out, err) {
+            if fetch_and_write(&provider, &region, &dir, related, ids.as_deref(), out, err).is_none() {
                 code = ExitCode::PolicyFailed;
             }
         }
@@ -248,22 +248,9 @@ fn record_global(
         .collect();
     let mut ok = true;
     for related in [Related::Roles, Related::AttachedRolePolicies] {
-        ok &= record_related(provider, region, &dir, related, Some(&roles), out, err);
+        ok &= fetch_and_write(provider, region, &dir, related, Some(&roles), out, err).is_some();
     }
     ok
-}
-
-/// Fetches one related type and writes its snapshot file. Whether it was written.
-fn record_related(
-    provider: &dyn crate::provider::Provider,
-    region: &str,
-    dir: &std::path::Path,
-    related: Related,
-    ids: Option<&[String]>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> bool {
-    fetch_and_write(provider, region, dir, related, ids, out, err).is_some()
 }
 
 /// Fetches one related type and writes its snapshot file; the documents written.

@@ -147,6 +147,20 @@ fn a_dry_run_changes_nothing_and_plans_what_the_real_run_does() {
     }
 }
 
+/// Writes `yaml` to a policy file and dry-runs it against moto in `region` with `extra` flags;
+/// the directory (policy in `p.yml`, outputs in `out/`) and the run's output.
+pub(crate) fn dry_run_live(region: &str, yaml: &str, extra: &[&str]) -> (tempfile::TempDir, crate::util::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.yml");
+    std::fs::write(&file, yaml).unwrap();
+    let out_dir = dir.path().join("out");
+    let mut args = vec!["run", "--dryrun", "-r", region, "-s", out_dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.push(file.to_str().unwrap());
+    let out = live(&args);
+    (dir, out)
+}
+
 pub(crate) fn matched_ids(dir: &Path) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     let mut policies: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
@@ -415,26 +429,12 @@ fn metrics_are_one_get_metric_data_call_for_every_instance() {
     let busy = id(&ids, "gpu_forbidden").to_string();
     helper("metrics.py", &[region, &idle, &busy]);
     let all = state(region)["instances"].as_object().unwrap().len();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.yml");
     let metric = "      - type: metrics\n        name: CPUUtilization\n        days: 1\n        period: 3600\n        value: 10\n        op: less-than\n";
-    std::fs::write(
-        &file,
-        format!(
-            "policies:\n  - name: idle\n    resource: aws.ec2\n    filters:\n{metric}  - name: idle-or-silent\n    resource: aws.ec2\n    filters:\n{metric}        missing-value: 0\n  - name: busy\n    resource: aws.ec2\n    filters:\n      - type: metrics\n        name: CPUUtilization\n        days: 1\n        statistics: Maximum\n        value: 90\n        op: ge\n"
-        ),
-    )
-    .unwrap();
-    let out_dir = dir.path().join("out");
-    let out = live(&[
-        "run",
-        "--dryrun",
-        "-r",
-        region,
-        "-s",
-        out_dir.to_str().unwrap(),
-        file.to_str().unwrap(),
-    ]);
+    let yaml = format!(
+        "policies:\n  - name: idle\n    resource: aws.ec2\n    filters:\n{metric}  - name: idle-or-silent\n    resource: aws.ec2\n    filters:\n{metric}        missing-value: 0\n  - name: busy\n    resource: aws.ec2\n    filters:\n      - type: metrics\n        name: CPUUtilization\n        days: 1\n        statistics: Maximum\n        value: 90\n        op: ge\n"
+    );
+    let (dir, out) = dry_run_live(region, &yaml, &[]);
+    let (file, out_dir) = (dir.path().join("p.yml"), dir.path().join("out"));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let runs = matched_ids(&out_dir);
     let get = |name: &str| runs.iter().find(|(p, _)| p == name).map(|(_, ids)| ids.clone()).unwrap();
@@ -596,24 +596,12 @@ fn rds_modify_actions_change_only_what_differs() {
     // consecutive-snapshots: moto dates a snapshot now, so "tomorrow" it is yesterday's.
     helper("rds_snapshot.py", &[region, "dev-db", "create"]);
     let tomorrow = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24)).to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.yml");
     let policy = |name: &str, days: u32| {
         format!("  - name: {name}\n    resource: aws.rds\n    filters:\n      - type: consecutive-snapshots\n        days: {days}\n")
     };
-    std::fs::write(&file, format!("policies:\n{}{}", policy("one-day", 1), policy("two-days", 2))).unwrap();
+    let yaml = format!("policies:\n{}{}", policy("one-day", 1), policy("two-days", 2));
+    let (dir, out) = dry_run_live(region, &yaml, &["--now", &tomorrow]);
     let out_dir = dir.path().join("out");
-    let out = live(&[
-        "run",
-        "--dryrun",
-        "-r",
-        region,
-        "--now",
-        &tomorrow,
-        "-s",
-        out_dir.to_str().unwrap(),
-        file.to_str().unwrap(),
-    ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let runs = matched_ids(&out_dir);
     let get = |name: &str| runs.iter().find(|(p, _)| p == name).map(|(_, ids)| ids.clone()).unwrap();

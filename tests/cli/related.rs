@@ -64,14 +64,8 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
     ]
     .concat();
     let matched = |extra_args: &[&str]| {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("p.yml");
-        std::fs::write(&file, &yaml).unwrap();
+        let (dir, out) = crate::live::dry_run_live(region, &yaml, extra_args);
         let out_dir = dir.path().join("out");
-        let mut args = vec!["run", "--dryrun", "-r", region, "-s", out_dir.to_str().unwrap()];
-        args.extend_from_slice(extra_args);
-        args.push(file.to_str().unwrap());
-        let out = live(&args);
         assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
         let runs = matched_ids(&out_dir);
         let stats: Vec<(String, Value)> = runs
@@ -205,27 +199,13 @@ fn related_resource_filters_match_live_and_over_a_recorded_snapshot() {
     let from = |name: &str, key: &str| {
         format!("  - name: {name}\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: tag:Owner\n        op: in\n        value_from:\n          url: s3://{bucket}/{key}?region={region}\n")
     };
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.yml");
-    std::fs::write(
-        &file,
-        format!(
-            "policies:\n{}{}",
-            from("listed-owner", "owners.txt"),
-            from("missing-list", "gone.txt")
-        ),
-    )
-    .unwrap();
+    let yaml = format!(
+        "policies:\n{}{}",
+        from("listed-owner", "owners.txt"),
+        from("missing-list", "gone.txt")
+    );
+    let (dir, out) = crate::live::dry_run_live(region, &yaml, &[]);
     let out_dir = dir.path().join("out");
-    let out = live(&[
-        "run",
-        "--dryrun",
-        "-r",
-        region,
-        "-s",
-        out_dir.to_str().unwrap(),
-        file.to_str().unwrap(),
-    ]);
     assert_eq!(out.code, 2, "the missing object fails its policy: {}\n{}", out.stdout, out.stderr);
     assert!(
         out.stderr.contains("s3.GetObject") && out.stderr.contains("NoSuchKey"),

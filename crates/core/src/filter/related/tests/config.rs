@@ -1,28 +1,10 @@
 //! The IAM and RDS-configuration filters against c7n's rules.
 
 use super::super::*;
+use super::{error, filter};
 use crate::resource::details::{Details, Need};
 use serde_json::json;
 use std::cell::RefCell;
-
-fn filter(kind: &str, yaml: &str) -> Filter {
-    let text = format!(
-        "policies:\n  - name: p\n    resource: {kind}\n    filters:\n{}\n",
-        yaml.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
-    );
-    match crate::policy::load_text("p.yml", &text) {
-        Ok(mut p) => p.remove(0).filters.remove(0),
-        Err(e) => panic!("{}", e[0]),
-    }
-}
-
-fn error(kind: &str, yaml: &str) -> String {
-    let text = format!(
-        "policies:\n  - name: p\n    resource: {kind}\n    filters:\n{}\n",
-        yaml.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
-    );
-    crate::policy::load_text("p.yml", &text).unwrap_err()[0].to_string()
-}
 
 const PROFILE: &str = "arn:aws:iam::123456789012:instance-profile/web-profile";
 

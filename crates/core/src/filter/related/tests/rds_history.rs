@@ -1,19 +1,9 @@
 //! `engine`, `upgrade-available` and `consecutive-snapshots` against c7n's rules.
 
 use super::super::*;
+use super::filter;
 use crate::resource::details::{Details, Lookup};
 use serde_json::json;
-
-fn filter(yaml: &str) -> Filter {
-    let text = format!(
-        "policies:\n  - name: p\n    resource: rds\n    filters:\n{}\n",
-        yaml.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
-    );
-    match crate::policy::load_text("p.yml", &text) {
-        Ok(mut p) => p.remove(0).filters.remove(0),
-        Err(e) => panic!("{}", e[0]),
-    }
-}
 
 fn details() -> Details {
     let mut d = Details::default();
@@ -63,7 +53,7 @@ fn loose_versions_order_like_python() {
 
 #[test]
 fn upgrades_and_engine_metadata() {
-    let minor = filter("- type: upgrade-available");
+    let minor = filter("rds", "- type: upgrade-available");
     assert_eq!(check(&minor, &db("13.9")), Some(true));
     assert_eq!(check(&minor, &db("16.2")), Some(false));
     assert_eq!(
@@ -71,7 +61,7 @@ fn upgrades_and_engine_metadata() {
         Some(false),
         "a deprecated version is not listed by c7n's call"
     );
-    let none = filter("- type: upgrade-available\n  value: false");
+    let none = filter("rds", "- type: upgrade-available\n  value: false");
     assert_eq!(check(&none, &db("16.2")), Some(true));
     assert_eq!(check(&none, &db("13.9")), Some(false));
     let all = details();
@@ -80,7 +70,7 @@ fn upgrades_and_engine_metadata() {
     let list = doc["DBEngineVersions"].as_array().unwrap();
     assert_eq!(upgrade_target(list, "13.9", false), Some("13.20"));
     assert_eq!(upgrade_target(list, "13.9", true), Some("16.2"));
-    let deprecated = filter("- type: engine\n  key: Status\n  value: deprecated");
+    let deprecated = filter("rds", "- type: engine\n  key: Status\n  value: deprecated");
     assert_eq!(check(&deprecated, &db("13.4")), Some(true));
     assert_eq!(check(&deprecated, &db("13.9")), Some(false));
     assert_eq!(check(&deprecated, &db("9.6")), Some(false), "unknown version");
@@ -88,10 +78,10 @@ fn upgrades_and_engine_metadata() {
 
 #[test]
 fn consecutive_snapshots_need_every_day() {
-    let three = filter("- type: consecutive-snapshots\n  days: 3");
+    let three = filter("rds", "- type: consecutive-snapshots\n  days: 3");
     let inst = |id: &str| json!({"DBInstanceIdentifier": id});
     assert_eq!(check(&three, &inst("daily")), Some(true));
     assert_eq!(check(&three, &inst("gappy")), Some(false), "a creating snapshot does not count");
-    let four = filter("- type: consecutive-snapshots\n  days: 4");
+    let four = filter("rds", "- type: consecutive-snapshots\n  days: 4");
     assert_eq!(check(&four, &inst("daily")), Some(false));
 }
