@@ -9,6 +9,7 @@ pub mod engine;
 pub mod event;
 pub mod filter;
 pub mod input;
+pub mod org;
 pub mod policy;
 pub mod pricing;
 pub mod provider;
