@@ -171,23 +171,12 @@ fn propagate_spot_tags_copies_the_request_tags_read_from_the_snapshot() {
         }
     }
     std::fs::write(&requests, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("p.yml");
-    std::fs::write(
-        &policy,
-        "policies:\n  - name: spot-tags\n    resource: ec2\n    filters:\n      - InstanceLifecycle: spot\n    actions:\n      - propagate-spot-tags\n",
-    )
-    .unwrap();
-    let out_dir = dir.path().join("o");
-    let out = crate::util::custodian([
-        "run",
-        "--dryrun",
-        "--snapshot",
+    let (dir, out) = crate::util::dry_run_policy_on(
         snap.path().to_str().unwrap(),
-        "-s",
-        out_dir.to_str().unwrap(),
-        policy.to_str().unwrap(),
-    ]);
+        "policies:\n  - name: spot-tags\n    resource: ec2\n    filters:\n      - InstanceLifecycle: spot\n    actions:\n      - propagate-spot-tags\n",
+        &[],
+    );
+    let out_dir = dir.path().join("o");
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let meta = read_json(&out_dir.join("spot-tags/metadata.json"));
     assert_eq!(
@@ -221,34 +210,18 @@ fn rds_engine_upgrade_and_snapshot_filters_over_a_snapshot() {
         {"SnapshotCreateTime": "2026-11-22T03:00:00Z", "Status": "available"},
         {"SnapshotCreateTime": "2026-11-21T03:00:00Z", "Status": "available"}]}]});
     std::fs::write(region.join("describe-db-snapshots.json"), snapshots.to_string()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("p.yml");
     let p = |name: &str, filter: &str| format!("  - name: {name}\n    resource: rds\n    filters:\n{filter}");
-    std::fs::write(
-        &policy,
-        format!(
-            "policies:\n{}{}{}",
-            p(
-                "deprecated-engine",
-                "      - type: engine\n        key: Status\n        value: deprecated\n"
-            ),
-            p("minor-upgrade", "      - type: upgrade-available\n"),
-            p("backed-up-daily", "      - type: consecutive-snapshots\n        days: 2\n"),
+    let yaml = format!(
+        "policies:\n{}{}{}",
+        p(
+            "deprecated-engine",
+            "      - type: engine\n        key: Status\n        value: deprecated\n"
         ),
-    )
-    .unwrap();
+        p("minor-upgrade", "      - type: upgrade-available\n"),
+        p("backed-up-daily", "      - type: consecutive-snapshots\n        days: 2\n"),
+    );
+    let (dir, out) = crate::util::dry_run_policy_on(snap.path().to_str().unwrap(), &yaml, &["--now", "2026-11-23T15:00:00Z"]);
     let out_dir = dir.path().join("o");
-    let out = crate::util::custodian([
-        "run",
-        "--dryrun",
-        "--snapshot",
-        snap.path().to_str().unwrap(),
-        "--now",
-        "2026-11-23T15:00:00Z",
-        "-s",
-        out_dir.to_str().unwrap(),
-        policy.to_str().unwrap(),
-    ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let ids = |name: &str| -> Vec<String> {
         let mut v: Vec<String> = read_json(&out_dir.join(name).join("resources.json"))

@@ -76,11 +76,16 @@ pub fn ids(path: &Path, id_field: &str) -> Vec<String> {
 /// Writes `policy_yaml` to a temporary file and dry-runs it on the example account with `args`;
 /// outputs go to `<tempdir>/o`.
 pub fn dry_run_policy(policy_yaml: &str, args: &[&str]) -> (tempfile::TempDir, Output) {
+    dry_run_policy_on("examples/account", policy_yaml, args)
+}
+
+/// [`dry_run_policy`] over the snapshot in `snapshot`.
+pub fn dry_run_policy_on(snapshot: &str, policy_yaml: &str, args: &[&str]) -> (tempfile::TempDir, Output) {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("p.yml");
     std::fs::write(&policy, policy_yaml).unwrap();
     let out_dir = dir.path().join("o");
-    let mut all = vec!["run", "--dryrun", "--snapshot", "examples/account", "-s", out_dir.to_str().unwrap()];
+    let mut all = vec!["run", "--dryrun", "--snapshot", snapshot, "-s", out_dir.to_str().unwrap()];
     all.extend_from_slice(args);
     all.push(policy.to_str().unwrap());
     let out = custodian(all);
