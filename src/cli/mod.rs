@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, and the documented exit codes.
 
 pub mod deploy;
+pub mod org;
 pub mod plan;
 pub mod report;
 pub mod run;
@@ -58,6 +59,8 @@ pub enum Command {
     Iam(deploy::IamArgs),
     /// The scheduled Lambda function: `lambda template` writes its CloudFormation template.
     Lambda(deploy::LambdaArgs),
+    /// Many accounts: `org run` over a c7n-org accounts file.
+    Org(org::OrgArgs),
 }
 
 /// Runs a parsed command line and returns its exit code.
@@ -74,6 +77,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Plan(a) => plan::plan(a, &mut out, &mut err),
         Command::Iam(a) => deploy::iam(a, &mut out, &mut err),
         Command::Lambda(a) => deploy::lambda(a, &mut out, &mut err),
+        Command::Org(a) => org::org(a, &mut out, &mut err),
     }
 }
 

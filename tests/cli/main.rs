@@ -8,6 +8,7 @@ mod events;
 mod invalid_policies;
 mod live;
 mod offhours;
+mod org;
 mod plan;
 mod related;
 mod report;

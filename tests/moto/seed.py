@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Seeds one moto region with the end-to-end scenario and prints the ids as JSON.
 
-  seed.py ENDPOINT REGION
+  seed.py ENDPOINT REGION [ACCOUNT_ID]
+
+With ACCOUNT_ID, in that account (moto keeps accounts apart; its credentials come from AssumeRole).
 """
 import json
 import sys
@@ -10,6 +12,10 @@ import boto3
 
 endpoint, region = sys.argv[1], sys.argv[2]
 kw = dict(region_name=region, endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
+if len(sys.argv) > 3:
+    sts = boto3.client("sts", **kw)
+    c = sts.assume_role(RoleArn=f"arn:aws:iam::{sys.argv[3]}:role/seed", RoleSessionName="seed")["Credentials"]
+    kw.update(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
 ec2 = boto3.client("ec2", **kw)
 rds = boto3.client("rds", **kw)
 AMI = "ami-12c6146b"

@@ -3,7 +3,7 @@
 instance), DB instances (status, storage, public access, backup retention, deletion
 protection, tags).
 
-  state.py ENDPOINT REGION
+  state.py ENDPOINT REGION [ACCOUNT_ID]
 """
 import json
 import sys
@@ -12,6 +12,10 @@ import boto3
 
 endpoint, region = sys.argv[1], sys.argv[2]
 kw = dict(region_name=region, endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
+if len(sys.argv) > 3:
+    sts = boto3.client("sts", **kw)
+    c = sts.assume_role(RoleArn=f"arn:aws:iam::{sys.argv[3]}:role/seed", RoleSessionName="seed")["Credentials"]
+    kw.update(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
 ec2 = boto3.client("ec2", **kw)
 rds = boto3.client("rds", **kw)
 tags = lambda ts: {t["Key"]: t["Value"] for t in ts or []}

@@ -6,11 +6,13 @@ pub mod json;
 pub mod kinds;
 pub mod metrics;
 pub mod notify;
+pub mod org;
 pub mod provider;
 pub mod related;
 pub mod related_config;
 pub mod values;
 
+pub use org::AwsConnector;
 pub use provider::{AwsOptions, AwsProvider};
 
 #[cfg(test)]

@@ -28,9 +28,25 @@ pub struct AwsOptions {
     pub assume_role: Option<String>,
 }
 
+/// The async runtime the SDK calls run on: the provider's own, or one shared by the
+/// providers of an organization run.
+enum Runtime {
+    Owned(tokio::runtime::Runtime),
+    Shared(tokio::runtime::Handle),
+}
+
+impl Runtime {
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        match self {
+            Runtime::Owned(r) => r.block_on(f),
+            Runtime::Shared(h) => h.block_on(f),
+        }
+    }
+}
+
 /// The AWS SDK provider.
 pub struct AwsProvider {
-    runtime: tokio::runtime::Runtime,
+    runtime: Runtime,
     config: SdkConfig,
     regions: Vec<String>,
     clients: Mutex<HashMap<String, Clients>>,
@@ -72,14 +88,29 @@ impl AwsProvider {
             }
             config
         });
+        AwsProvider::build(Runtime::Owned(runtime), config, &options.regions, None)
+    }
+
+    /// A provider on an already loaded configuration (an organization's member account, its
+    /// credentials assumed), on a runtime shared with other providers; `account_id` is known.
+    pub fn on_runtime(
+        runtime: tokio::runtime::Handle,
+        config: SdkConfig,
+        regions: &[String],
+        account_id: Option<String>,
+    ) -> Result<AwsProvider, String> {
+        AwsProvider::build(Runtime::Shared(runtime), config, regions, account_id)
+    }
+
+    fn build(runtime: Runtime, config: SdkConfig, regions: &[String], account_id: Option<String>) -> Result<AwsProvider, String> {
         let mut provider = AwsProvider {
             runtime,
             config,
             regions: Vec::new(),
             clients: Mutex::new(HashMap::new()),
-            account: Mutex::new(None),
+            account: Mutex::new(account_id.map(Some)),
         };
-        provider.regions = provider.resolve_regions(&options.regions)?;
+        provider.regions = provider.resolve_regions(regions)?;
         Ok(provider)
     }
 

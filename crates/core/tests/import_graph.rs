@@ -98,4 +98,10 @@ fn the_layers_run_downwards() {
     below("action", &["policy", "filter", "engine", "report"]);
     below("policy", &["engine", "report", "deploy", "event"]);
     below("event", &["engine", "report", "deploy"]);
+    // Organization runs sit on top: they use the engine and reports, nothing uses them.
+    for m in [
+        "input", "resource", "schedule", "filter", "action", "policy", "event", "engine", "report", "deploy",
+    ] {
+        below(m, &["org"]);
+    }
 }

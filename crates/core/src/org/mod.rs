@@ -1,3 +1,6 @@
-//! Organization runs (many accounts): the accounts file and the selection of accounts.
+//! Organization runs (many accounts): the accounts file, the selection of accounts, one run
+//! per account and region, and one summary across them.
 
 pub mod accounts;
+pub mod run;
+pub mod summary;

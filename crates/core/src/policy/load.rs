@@ -3,6 +3,7 @@
 
 use super::model::Policy;
 use super::validate;
+use super::vars::Variables;
 use crate::input::{yaml, Checker, Diagnostic, Includes, Node, NodeValue, Pos, Severity};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,13 +60,14 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
 
 /// Parses and validates one file's text (no file I/O: a `holidays-file` it names is an error).
 pub fn load_text(file: &str, text: &str) -> Result<Vec<Policy>, Vec<Diagnostic>> {
-    load_text_with(file, text, Includes::new())
+    load_text_with(file, text, Includes::new(), None)
 }
 
-/// Parses and validates one file's text, with the files it names already read.
-fn load_text_with(file: &str, text: &str, includes: Includes) -> Result<Vec<Policy>, Vec<Diagnostic>> {
+/// Parses and validates one file's text, with the files it names already read and, for an
+/// account and region of an organization run, its variables expanded first.
+fn load_text_with(file: &str, text: &str, includes: Includes, vars: Option<&Variables>) -> Result<Vec<Policy>, Vec<Diagnostic>> {
     let mut c = Checker::new(file, text).with_includes(includes);
-    let root = match yaml::parse(text) {
+    let mut root = match yaml::parse(text) {
         Ok(root) => root,
         Err(e) => {
             match e.pos {
@@ -75,6 +77,9 @@ fn load_text_with(file: &str, text: &str, includes: Includes) -> Result<Vec<Poli
             return Err(c.diagnostics);
         }
     };
+    if let Some(v) = vars {
+        v.expand(&mut root);
+    }
     let policies = validate::file(&mut c, &root);
     if c.errors() == 0 {
         Ok(policies)
@@ -134,40 +139,73 @@ fn collect_includes(node: &Node, out: &mut Vec<(String, String, &'static str)>) 
 
 /// Loads every policy from `paths`, rejecting duplicate names across the whole set.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
-    let files = collect_files(paths)?;
-    let mut texts = Vec::new();
-    let mut errors = Vec::new();
-    for file in &files {
-        let name = file.display().to_string();
-        match std::fs::read_to_string(file) {
-            Ok(text) => texts.push((name, text)),
-            Err(e) => errors.push(Diagnostic::file(&name, format!("cannot read file: {e}"))),
+    PolicyFiles::read(paths)?.load(None)
+}
+
+/// Policy files read once (with the files they name), to be validated once, or once per
+/// account and region with that pair's variables.
+#[derive(Debug, Clone)]
+pub struct PolicyFiles {
+    files: Vec<(String, String, Includes)>,
+}
+
+impl PolicyFiles {
+    /// Reads the policy files under `paths`; every unreadable file is an error.
+    pub fn read(paths: &[PathBuf]) -> Result<PolicyFiles, Vec<Diagnostic>> {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for file in collect_files(paths)? {
+            let name = file.display().to_string();
+            match std::fs::read_to_string(&file) {
+                Ok(text) => {
+                    let includes = read_includes(&file, &text);
+                    files.push((name, text, includes));
+                }
+                Err(e) => errors.push(Diagnostic::file(&name, format!("cannot read file: {e}"))),
+            }
         }
-    }
-    let includes: Vec<Includes> = texts.iter().map(|(name, text)| read_includes(Path::new(name), text)).collect();
-    match load_all(texts.iter().zip(includes).map(|((n, t), i)| (n.as_str(), t.as_str(), i))) {
-        Ok(policies) if errors.is_empty() => Ok(policies),
-        Ok(_) => Err(errors),
-        Err(mut e) => {
-            errors.append(&mut e);
+        if errors.is_empty() {
+            Ok(PolicyFiles { files })
+        } else {
             Err(errors)
         }
+    }
+
+    /// Policy files already read (bundled into a binary, or written by a test); such files
+    /// name no other files.
+    pub fn from_texts(files: Vec<(String, String)>) -> PolicyFiles {
+        PolicyFiles {
+            files: files.into_iter().map(|(n, t)| (n, t, Includes::new())).collect(),
+        }
+    }
+
+    /// Whether any file uses a `{...}` field, so that variables may change its policies.
+    pub fn uses_variables(&self) -> bool {
+        self.files.iter().any(|(_, text, _)| text.contains('{'))
+    }
+
+    /// Validates every policy, with `vars` expanded first when given.
+    pub fn load(&self, vars: Option<&Variables>) -> Result<Vec<Policy>, Vec<Diagnostic>> {
+        load_all(self.files.iter().map(|(n, t, i)| (n.as_str(), t.as_str(), i.clone())), vars)
     }
 }
 
 /// Loads every policy from `(file name, text)` pairs (files already read, or bundled into a
 /// binary), rejecting duplicate names across the whole set.
 pub fn load_texts<S: AsRef<str>, T: AsRef<str>>(files: &[(S, T)]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
-    load_all(files.iter().map(|(n, t)| (n.as_ref(), t.as_ref(), Includes::new())))
+    load_all(files.iter().map(|(n, t)| (n.as_ref(), t.as_ref(), Includes::new())), None)
 }
 
 /// Validates every file, then rejects duplicate names across the whole set.
-fn load_all<'t>(files: impl Iterator<Item = (&'t str, &'t str, Includes)>) -> Result<Vec<Policy>, Vec<Diagnostic>> {
+fn load_all<'t>(
+    files: impl Iterator<Item = (&'t str, &'t str, Includes)>,
+    vars: Option<&Variables>,
+) -> Result<Vec<Policy>, Vec<Diagnostic>> {
     let files: Vec<_> = files.collect();
     let mut policies = Vec::new();
     let mut errors = Vec::new();
     for (name, text, includes) in &files {
-        match load_text_with(name, text, includes.clone()) {
+        match load_text_with(name, text, includes.clone(), vars) {
             Ok(mut p) => policies.append(&mut p),
             Err(mut e) => errors.append(&mut e),
         }

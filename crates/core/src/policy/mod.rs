@@ -8,6 +8,7 @@ pub mod model;
 pub mod query;
 pub mod trail;
 pub mod validate;
+pub mod vars;
 
-pub use load::{load, load_text, load_texts};
+pub use load::{load, load_text, load_texts, PolicyFiles};
 pub use model::{EventMode, MaxResources, Mode, Policy, Source, TrailEvent, Trigger};

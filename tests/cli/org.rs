@@ -1,0 +1,201 @@
+//! `custodian org run` end to end against moto: three member accounts (moto keeps accounts
+//! apart; their credentials come from AssumeRole), two regions each, one account whose role STS
+//! refuses (a stand-in in front of moto's STS answers AccessDenied for it, as STS does).
+
+use crate::live::{helper, id};
+use crate::util::{custodian_env, read_json};
+use serde_json::Value;
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+
+const NOW: &str = "2026-11-23T15:00:00Z";
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+/// Accounts no other test uses: every region is free in them.
+const PAYMENTS: &str = "100000000001";
+const RESEARCH: &str = "100000000002";
+const LOCKED: &str = "100000000003";
+
+/// The STS stand-in, stopped when dropped.
+struct Gate {
+    child: Child,
+    url: String,
+}
+
+impl Gate {
+    fn start(moto: &str, denied: &[String]) -> Gate {
+        let python = std::env::var("CUSTODIAN_MOTO_PYTHON").expect("run ./scripts/test.sh");
+        let mut child = Command::new(python)
+            .arg(crate::util::root().join("tests/moto/sts_gate.py"))
+            .arg(moto)
+            .args(denied)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the STS stand-in starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = format!("http://127.0.0.1:{}", line.trim());
+        Gate { child, url }
+    }
+
+    fn assumed(&self) -> Vec<String> {
+        use std::io::{Read, Write};
+        let mut conn = std::net::TcpStream::connect(self.url.trim_start_matches("http://")).unwrap();
+        conn.write_all(b"GET /_assumed HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut response = String::new();
+        conn.read_to_string(&mut response).unwrap();
+        let body = response.split_once("\r\n\r\n").unwrap().1;
+        serde_json::from_str(body).unwrap()
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn state(region: &str, account: &str) -> Value {
+    helper("state.py", &[region, account])
+}
+
+#[test]
+fn org_run_acts_in_every_reachable_account_and_region_and_reports_the_one_it_cannot_reach() {
+    let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").expect("run ./scripts/test.sh, which starts moto");
+    assert!(moto.starts_with("http://127.0.0.1:"));
+    let mut ids = std::collections::BTreeMap::new();
+    for account in [PAYMENTS, RESEARCH] {
+        for region in REGIONS {
+            ids.insert((account, region), helper("seed.py", &[region, account]));
+        }
+    }
+    let before: Vec<Value> = ids.keys().map(|(a, r)| state(r, a)).collect();
+    let locked_role = format!("arn:aws:iam::{LOCKED}:role/custodian");
+    let gate = Gate::start(&moto, std::slice::from_ref(&locked_role));
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = dir.path().join("accounts.yml");
+    std::fs::write(
+        &accounts,
+        format!(
+            "vars:\n  charge_code: CC-1\naccounts:\n  - name: payments\n    account_id: '{PAYMENTS}'\n    role: custodian\n    regions: [us-east-1, eu-west-1]\n    tags: [env:prod]\n  - name: research\n    account_id: '{RESEARCH}'\n    role: arn:aws:iam::{RESEARCH}:role/custodian\n    regions: [us-east-1, eu-west-1]\n    vars: {{charge_code: CC-none}}\n  - name: locked\n    account_id: '{LOCKED}'\n    role: custodian\n    regions: [us-east-1, eu-west-1]\n"
+        ),
+    )
+    .unwrap();
+    // A policy of our own with the accounts' variables, beside the shipped ones.
+    let vars_policy = dir.path().join("vars.yml");
+    std::fs::write(
+        &vars_policy,
+        "policies:\n  - name: charge-code-owner\n    resource: ec2\n    filters:\n      - tag:CostCenter: '{charge_code}'\n      - State.Name: running\n    actions:\n      - type: tag\n        key: org-account\n        value: '{account}/{account_id}/{region}'\n",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let out = custodian_env(
+        [
+            "org",
+            "run",
+            "-c",
+            accounts.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--concurrency",
+            "4",
+            "-s",
+            out_dir.to_str().unwrap(),
+            "-u",
+            "policies/",
+            vars_policy.to_str().unwrap(),
+        ],
+        &[("AWS_ENDPOINT_URL", moto.as_str()), ("AWS_ENDPOINT_URL_STS", gate.url.as_str())],
+    );
+    // One account failed: exit code 2, and it is named with STS's reason, in both regions.
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    for region in REGIONS {
+        let line = format!("account locked ({LOCKED}) in {region}: cannot connect: cannot assume {locked_role}: AccessDenied");
+        assert!(out.stderr.contains(&line), "{}", out.stderr);
+    }
+    assert_eq!(
+        out.stderr.matches("account ").count(),
+        2,
+        "only the locked account failed:\n{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("3 accounts, 6 account-regions (2 failed)"), "{}", out.stdout);
+
+    for (((account, region), ids), before) in ids.iter().zip(&before) {
+        let after = state(region, account);
+        let inst = |k: &str| &after["instances"][id(ids, k)];
+        // The shipped policies acted here: the unapproved GPU stopped, the untagged marked.
+        assert_eq!(inst("gpu_forbidden")["state"], "stopped", "{account} {region}");
+        assert_eq!(inst("gpu_approved")["state"], "running", "{account} {region}");
+        let mark = "Missing required tags (Environment, CostCenter, Owner): stop@2026/11/27";
+        assert_eq!(inst("untagged")["tags"]["maid_status"], mark, "{account} {region}");
+        assert_eq!(after["db"]["untagged-db"]["tags"]["maid_status"], mark, "{account} {region}");
+        assert_eq!(after["db"]["dev-db"], before["db"]["dev-db"]);
+        // The variables: payments' charge code CC-1 matches its dev instances, research's does not.
+        for i in ids["dev_ok"].as_array().unwrap() {
+            let tags = &after["instances"][i.as_str().unwrap()]["tags"];
+            if *account == PAYMENTS {
+                assert_eq!(tags["org-account"], format!("payments/{PAYMENTS}/{region}"));
+            } else {
+                assert!(tags.get("org-account").is_none(), "{tags}");
+            }
+        }
+        // Outputs per account and region, as `run` writes them.
+        let name = if *account == PAYMENTS { "payments" } else { "research" };
+        let meta = read_json(&out_dir.join(name).join(region).join("ec2-gpu-without-approval/metadata.json"));
+        assert_eq!(meta["actions"][0]["applied"], true, "{meta}");
+    }
+    // Each reachable account's role was assumed once for both its regions; the locked one was
+    // asked once and never retried (AccessDenied is final).
+    let mut assumed = gate.assumed();
+    assumed.sort();
+    assert_eq!(
+        assumed,
+        vec![
+            format!("arn:aws:iam::{PAYMENTS}:role/custodian"),
+            format!("arn:aws:iam::{RESEARCH}:role/custodian"),
+            locked_role.clone(),
+        ]
+    );
+    let summary = read_json(&out_dir.join("org-summary.json"));
+    assert_eq!(summary["totals"]["jobs"], 6);
+    assert_eq!(summary["totals"]["failed_jobs"], 2);
+    let locked: Vec<&Value> = summary["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["account"] == "locked")
+        .collect();
+    assert!(locked
+        .iter()
+        .all(|j| j["status"] == "failed" && j["reason"].as_str().unwrap().contains("AccessDenied")));
+    assert!(!out_dir.join("locked").exists());
+
+    // Selection: -t picks payments only; a dry run there changes nothing and exits 0.
+    let before = state("us-east-1", PAYMENTS);
+    let out = custodian_env(
+        [
+            "org",
+            "run",
+            "-c",
+            accounts.to_str().unwrap(),
+            "-t",
+            "env:prod",
+            "-r",
+            "us-east-1",
+            "--dryrun",
+            "--format",
+            "json",
+            "-s",
+            dir.path().join("dry").to_str().unwrap(),
+            "policies/",
+        ],
+        &[("AWS_ENDPOINT_URL", moto.as_str()), ("AWS_ENDPOINT_URL_STS", gate.url.as_str())],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["totals"]["jobs"], 1);
+    assert_eq!(json["jobs"][0]["account"], "payments");
+    assert_eq!(state("us-east-1", PAYMENTS), before, "a dry run changes nothing");
+}
