@@ -23,6 +23,43 @@ pub struct OrgArgs {
 pub enum OrgCommand {
     /// Run policies in every selected account and region (one job per account and region).
     Run(OrgRunArgs),
+    /// Write an accounts file from AWS Organizations (c7n-org's `orgaccounts.py`).
+    Accounts(OrgAccountsArgs),
+}
+
+/// Arguments of `org accounts`.
+#[derive(Debug, clap::Args)]
+pub struct OrgAccountsArgs {
+    /// Write the file here (default: standard output).
+    #[arg(short = 'f', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The member role: a name, or an ARN template (`{Id}`, `{Name}`, `{Email}`, `{OrgId}`).
+    #[arg(long, default_value = crate::org::discover::DEFAULT_ROLE)]
+    pub role: String,
+    /// The name template (`{name}`, `{account_id}`, `{email}`, `{display_name}`, `{org_id}`).
+    #[arg(long, default_value = "{name}")]
+    pub name: String,
+    /// Only these OU subtrees, by path from the root (`/prod`) or id (repeatable; default `/`).
+    #[arg(long = "ou", value_name = "PATH_OR_ID")]
+    pub ous: Vec<String>,
+    /// Regions written for every account (repeatable).
+    #[arg(short = 'r', long = "regions", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Only ACTIVE accounts.
+    #[arg(short = 'a', long)]
+    pub active: bool,
+    /// Leave out these account ids (repeatable).
+    #[arg(short = 'i', long = "ignore", value_name = "ACCOUNT_ID")]
+    pub ignore: Vec<String>,
+    /// Only accounts with this tag, `KEY` or `KEY=VALUE` (repeatable: all must hold).
+    #[arg(long = "tag", value_name = "KEY[=VALUE]")]
+    pub tags: Vec<String>,
+    /// The caller's AWS profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// A role to assume first (in the management or delegated administrator account).
+    #[arg(long, value_name = "ROLE_ARN")]
+    pub assume: Option<String>,
 }
 
 /// Which accounts of an accounts file (shared by the `org` subcommands).
@@ -124,7 +161,42 @@ pub enum SummaryFormat {
 pub fn org(args: OrgArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     match args.command {
         OrgCommand::Run(a) => run(a, out, err),
+        OrgCommand::Accounts(a) => discover(a, out, err),
     }
+}
+
+fn discover(args: OrgAccountsArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let options = crate::org::discover::DiscoverOptions {
+        role: args.role,
+        name: args.name,
+        regions: args.regions,
+        active: args.active,
+        ignore: args.ignore,
+        tags: args.tags,
+    };
+    let ous = if args.ous.is_empty() { vec!["/".to_string()] } else { args.ous };
+    let found = custodian_aws::AwsConnector::new(args.profile.as_deref(), 0.0, 2)
+        .and_then(|c| c.organization_accounts(args.assume.as_deref(), &ous));
+    let text = match found.and_then(|f| crate::org::discover::accounts_file(&f, &options)) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return ExitCode::PolicyFailed;
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                let _ = writeln!(err, "cannot write {}: {e}", path.display());
+                return ExitCode::PolicyFailed;
+            }
+            let _ = writeln!(out, "{} account(s) written to {}", text.matches("\n  - ").count(), path.display());
+        }
+        None => {
+            let _ = write!(out, "{text}");
+        }
+    }
+    ExitCode::Success
 }
 
 fn run(args: OrgRunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {

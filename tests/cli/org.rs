@@ -199,3 +199,52 @@ fn org_run_acts_in_every_reachable_account_and_region_and_reports_the_one_it_can
     assert_eq!(json["jobs"][0]["account"], "payments");
     assert_eq!(state("us-east-1", PAYMENTS), before, "a dry run changes nothing");
 }
+
+#[test]
+fn org_accounts_writes_an_accounts_file_from_aws_organizations() {
+    let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").expect("run ./scripts/test.sh, which starts moto");
+    let ids = helper("organization.py", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("accounts.yml");
+    let out = custodian_env(
+        [
+            "org",
+            "accounts",
+            "--ou",
+            "/prod",
+            "--active",
+            "--tag",
+            "env=prod",
+            "-r",
+            "us-east-1",
+            "--role",
+            "custodian",
+            "-f",
+            file.to_str().unwrap(),
+        ],
+        &[("AWS_ENDPOINT_URL", moto.as_str())],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("2 account(s) written"), "{}", out.stdout);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let accounts = custodian::org::accounts::parse("accounts.yml", &text).unwrap();
+    // /prod's subtree, active, env=prod: web and payments; not the closed old-web, not /dev.
+    let mut names: Vec<(&str, &str)> = accounts.iter().map(|a| (a.name.as_str(), a.account_id.as_str())).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            ("payments", ids["payments"].as_str().unwrap()),
+            ("web", ids["web"].as_str().unwrap())
+        ]
+    );
+    let payments = accounts.iter().find(|a| a.name == "payments").unwrap();
+    assert_eq!(payments.roles, vec![format!("arn:aws:iam::{}:role/custodian", payments.account_id)]);
+    assert!(payments.tags.contains(&"path:/prod/payments".to_string()), "{:?}", payments.tags);
+    assert_eq!(payments.vars["charge_code"], "CC-1");
+    assert_eq!(payments.regions, vec!["us-east-1".to_string()]);
+    // An OU that does not exist is named.
+    let out = custodian_env(["org", "accounts", "--ou", "/nope"], &[("AWS_ENDPOINT_URL", moto.as_str())]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--ou /nope: no OU named 'nope'"), "{}", out.stderr);
+}

@@ -7,6 +7,7 @@ pub mod kinds;
 pub mod metrics;
 pub mod notify;
 pub mod org;
+pub mod org_accounts;
 pub mod provider;
 pub mod related;
 pub mod related_config;

@@ -15,6 +15,7 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use custodian_core::org::accounts::Account;
+use custodian_core::org::discover::Discovered;
 use custodian_core::org::run::Connector;
 use custodian_core::provider::Provider;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,6 +46,26 @@ impl AwsConnector {
             runtime,
             base,
             requests_per_second,
+        })
+    }
+
+    /// The accounts under `ous` in AWS Organizations, as the caller (or `assume`, a role in
+    /// the management or delegated administrator account) sees them.
+    pub fn organization_accounts(&self, assume: Option<&str>, ous: &[String]) -> Result<Vec<Discovered>, String> {
+        self.runtime.block_on(async {
+            let mut config = self.base.clone();
+            if let Some(role) = assume {
+                let provider = AssumeRoleProvider::builder(role)
+                    .session_name(SESSION_NAME)
+                    .configure(&config)
+                    .build()
+                    .await;
+                config = config
+                    .to_builder()
+                    .credentials_provider(SharedCredentialsProvider::new(provider))
+                    .build();
+            }
+            crate::org_accounts::list(&aws_sdk_organizations::Client::new(&config), ous).await
         })
     }
 

@@ -2,5 +2,6 @@
 //! per account and region, and one summary across them.
 
 pub mod accounts;
+pub mod discover;
 pub mod run;
 pub mod summary;
