@@ -78,6 +78,19 @@ pub struct TemplateArgs {
     /// Write the template here instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// An organization hub over the accounts of this c7n-org accounts file (bundled into the
+    /// schedules): Step Functions fans the policies out to every account and region.
+    #[arg(long = "org", value_name = "ACCOUNTS.yml", conflicts_with = "organization")]
+    pub org: Option<PathBuf>,
+    /// An organization hub over AWS Organizations' accounts, listed at each run.
+    #[arg(long)]
+    pub organization: bool,
+    /// With --organization: only these OU subtrees (path or id; repeatable; default the root).
+    #[arg(long = "ou", value_name = "PATH_OR_ID", requires = "organization")]
+    pub ous: Vec<String>,
+    /// The hub's schedules' time zone (IANA name).
+    #[arg(long, default_value = "UTC", value_name = "TZ")]
+    pub timezone: String,
 }
 
 /// Runs a `lambda` subcommand.
@@ -107,6 +120,9 @@ fn template(args: TemplateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         );
         return ExitCode::InvalidInput;
     }
+    if args.org.is_some() || args.organization {
+        return hub(&policies, args, out, err);
+    }
     let options = TemplateOptions {
         function_name: args.function_name,
         output_bucket: args.output_bucket,
@@ -121,8 +137,68 @@ fn template(args: TemplateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
             return ExitCode::InvalidInput;
         }
     };
-    let text = serde_json::to_string_pretty(&template).unwrap_or_default() + "\n";
-    match &args.output {
+    write_template(&template, args.output.as_deref(), out, err)
+}
+
+/// The organization hub's template (`--org FILE` or `--organization`).
+fn hub(policies: &[crate::policy::Policy], args: TemplateArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    use crate::deploy::hub::{hub_template, AccountSource, HubOptions};
+    if jiff::tz::TimeZone::get(&args.timezone).is_err() {
+        let _ = writeln!(
+            err,
+            "--timezone '{}': not an IANA time zone (e.g. Europe/Paris, UTC)",
+            args.timezone
+        );
+        return ExitCode::InvalidInput;
+    }
+    let accounts = match &args.org {
+        Some(file) => {
+            let shown = file.display().to_string();
+            let text = match std::fs::read_to_string(file) {
+                Ok(t) => t,
+                Err(e) => {
+                    let _ = writeln!(err, "{shown}: {e}");
+                    return ExitCode::InvalidInput;
+                }
+            };
+            let accounts = match crate::org::accounts::parse(&shown, &text) {
+                Ok(a) => a,
+                Err(d) => {
+                    print_diagnostics(&d, err);
+                    return ExitCode::InvalidInput;
+                }
+            };
+            if let Some(a) = accounts.iter().find(|a| a.profile.is_some()) {
+                let _ = writeln!(err, "{shown}: account {}: a hub has no AWS profiles; give it a role", a.name);
+                return ExitCode::InvalidInput;
+            }
+            AccountSource::Bundled(accounts.iter().map(|a| a.to_json()).collect())
+        }
+        None => AccountSource::Organization {
+            ous: if args.ous.is_empty() { vec!["/".into()] } else { args.ous.clone() },
+        },
+    };
+    let options = HubOptions {
+        function_name: args.function_name.clone(),
+        output_bucket: args.output_bucket.clone(),
+        output_prefix: args.output_prefix.trim_matches('/').to_string(),
+        accounts,
+        regions: args.regions.clone(),
+        timezone: args.timezone.clone(),
+        dry_run: args.dryrun,
+    };
+    match hub_template(policies, &options) {
+        Ok(t) => write_template(&t, args.output.as_deref(), out, err),
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            ExitCode::InvalidInput
+        }
+    }
+}
+
+fn write_template(template: &serde_json::Value, output: Option<&std::path::Path>, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let text = serde_json::to_string_pretty(template).unwrap_or_default() + "\n";
+    match output {
         Some(path) => {
             if let Err(e) = std::fs::write(path, text) {
                 let _ = writeln!(err, "cannot write {}: {e}", path.display());

@@ -212,3 +212,111 @@ fn the_example_github_workflow_passes_actionlint() {
     let out = Command::new(&lint).arg(&broken).output().expect("actionlint runs");
     assert!(!out.status.success(), "actionlint must reject an unknown context property");
 }
+
+/// Runs a linter from the test tooling on `file`; it must accept it.
+fn lint(tool_var: &str, args: &[&str], file: &std::path::Path) {
+    let tool = std::env::var(tool_var).unwrap_or_else(|_| panic!("{tool_var} is unset: run the tests with ./scripts/test.sh"));
+    let out = Command::new(&tool).args(args).arg(file).output().expect("the linter runs");
+    assert!(
+        out.status.success(),
+        "{tool} rejected {}:\n{}{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_organization_hub_template_and_its_state_machine_pass_their_linters() {
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = dir.path().join("accounts.yml");
+    std::fs::write(
+        &accounts,
+        "vars: {charge_code: CC-1}\naccounts:\n  - name: payments\n    account_id: '111111111111'\n    role: custodian-member\n    regions: [us-east-1, eu-west-1]\n  - name: research\n    account_id: '222222222222'\n    role: [arn:aws:iam::222222222222:role/hop, custodian-member]\n    external_id: x-1\n",
+    )
+    .unwrap();
+    for (flags, file) in [
+        (vec!["--org", accounts.to_str().unwrap()], "hub-file.json"),
+        (
+            vec!["--organization", "--ou", "/prod", "--output-bucket", "audit-bucket"],
+            "hub-org.json",
+        ),
+    ] {
+        let path = dir.path().join(file);
+        let mut args = vec![
+            "lambda",
+            "template",
+            "policies/",
+            "--timezone",
+            "Europe/Paris",
+            "-o",
+            path.to_str().unwrap(),
+        ];
+        args.extend(flags);
+        let out = custodian(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        lint("CUSTODIAN_CFN_LINT", &[], &path);
+        let t = read_json(&path);
+        let r = &t["Resources"];
+        // The state machine's definition, as CloudFormation fills it in, passes asl-validator.
+        let text = r["StateMachine"]["Properties"]["DefinitionString"]["Fn::Sub"][0].as_str().unwrap();
+        let filled = text
+            .replace("${Function.Arn}", "arn:aws:lambda:eu-west-1:123456789012:function:custodian")
+            .replace("${OutputBucketName}", "audit-bucket")
+            .replace("${MaxConcurrency}", "40")
+            .replace("${ToleratedFailurePercentage}", "0")
+            .replace("${BatchSize}", "10");
+        assert!(
+            !filled.contains("${"),
+            "every substitution is a template parameter or resource: {filled}"
+        );
+        let asl = dir.path().join(format!("{file}.asl.json"));
+        std::fs::write(&asl, &filled).unwrap();
+        lint("CUSTODIAN_ASL_VALIDATOR", &["--json-path"], &asl);
+        // The member role: exactly the shipped scheduled policies' calls, trusted by the hub role.
+        let body: Value = serde_json::from_str(r["MemberStackSet"]["Properties"]["TemplateBody"].as_str().unwrap()).unwrap();
+        let member = &body["Resources"]["MemberRole"]["Properties"];
+        let statements = &member["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(statements[0]["Action"], json!(SHIPPED_DESCRIBE));
+        assert_eq!(statements[1]["Action"], json!(SHIPPED_ACTIONS));
+        let member_file = dir.path().join(format!("{file}.member.json"));
+        std::fs::write(&member_file, serde_json::to_string_pretty(&body).unwrap()).unwrap();
+        lint("CUSTODIAN_CFN_LINT", &[], &member_file);
+        // The hub role assumes the member role name only, in the organization only.
+        let hub = r["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap();
+        let assume: Vec<&Value> = hub.iter().filter(|s| s["Action"] == "sts:AssumeRole").collect();
+        assert_eq!(assume.len(), 1);
+        assert_eq!(
+            assume[0]["Condition"]["StringEquals"]["aws:ResourceOrgID"],
+            json!({"Ref": "OrganizationId"})
+        );
+        assert!(
+            !hub.iter().any(|s| s["Action"].to_string().contains("ec2:")),
+            "the hub acts only through member roles"
+        );
+        let schedules: Vec<&Value> = r
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|v| v["Type"] == "AWS::Scheduler::Schedule")
+            .collect();
+        assert_eq!(schedules.len(), 3, "one per distinct schedule of the shipped periodic policies");
+        let input: Value = serde_json::from_str(schedules[0]["Properties"]["Target"]["Input"].as_str().unwrap()).unwrap();
+        if file == "hub-file.json" {
+            let accounts = &input["plan"]["accounts"];
+            assert_eq!(
+                accounts[1]["role"],
+                json!([
+                    "arn:aws:iam::222222222222:role/hop",
+                    "arn:aws:iam::222222222222:role/custodian-member"
+                ])
+            );
+            assert_eq!(accounts[1]["vars"]["charge_code"], "CC-1", "org vars merged");
+        } else {
+            assert_eq!(input["plan"]["organization"]["ous"], json!(["/prod"]));
+            assert!(hub.iter().any(|s| s["Action"][0] == "organizations:ListAccountsForParent"));
+        }
+    }
+}

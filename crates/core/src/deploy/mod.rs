@@ -1,6 +1,7 @@
 //! Deployment artefacts computed from policies: the least-privilege IAM policy document and the
 //! CloudFormation template of the scheduled Lambda function.
 
+pub mod hub;
 pub mod iam;
 pub mod template;
 

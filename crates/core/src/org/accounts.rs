@@ -61,6 +61,33 @@ impl Account {
     }
 }
 
+impl Account {
+    /// The account as c7n-org's accounts file writes it (JSON; org vars merged, roles as a
+    /// chain), for a hub to read back with [`parse`].
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("account_id".into(), Value::String(self.account_id.clone()));
+        m.insert("name".into(), Value::String(self.name.clone()));
+        if !self.regions.is_empty() {
+            m.insert("regions".into(), self.regions.iter().map(|r| Value::String(r.clone())).collect());
+        }
+        m.insert("role".into(), self.roles.iter().map(|r| Value::String(r.clone())).collect());
+        if let Some(x) = &self.external_id {
+            m.insert("external_id".into(), Value::String(x.clone()));
+        }
+        if let Some(p) = &self.profile {
+            m.insert("profile".into(), Value::String(p.clone()));
+        }
+        if !self.tags.is_empty() {
+            m.insert("tags".into(), self.tags.iter().map(|t| Value::String(t.clone())).collect());
+        }
+        if !self.vars.is_empty() {
+            m.insert("vars".into(), Value::Object(self.vars.clone()));
+        }
+        Value::Object(m)
+    }
+}
+
 /// Which accounts a run takes (c7n-org's `-a`, `--not-accounts`, `-t`; comma lists expanded).
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
