@@ -22,6 +22,11 @@ pub struct Config {
     /// `CUSTODIAN_DRYRUN=true`: a report-only function; every invocation, scheduled or event,
     /// is a dry run.
     pub report_only: bool,
+    /// `CUSTODIAN_HUB=true`: the function of an organization hub (plan, worker, summary).
+    pub hub: bool,
+    /// `CUSTODIAN_MEMBER_ROLE` (default `custodian-member`): the role a hub assumes in
+    /// accounts listed from AWS Organizations.
+    pub member_role: String,
 }
 
 impl Config {
@@ -46,17 +51,23 @@ impl Config {
                 .map(|r| r.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default(),
             reserve,
-            report_only: match non_empty("CUSTODIAN_DRYRUN").as_deref() {
-                None | Some("false") => false,
-                Some("true") => true,
-                Some(other) => return Err(format!("CUSTODIAN_DRYRUN '{other}' must be true or false")),
-            },
+            report_only: flag(non_empty("CUSTODIAN_DRYRUN"), "CUSTODIAN_DRYRUN")?,
+            hub: flag(non_empty("CUSTODIAN_HUB"), "CUSTODIAN_HUB")?,
+            member_role: non_empty("CUSTODIAN_MEMBER_ROLE").unwrap_or_else(|| "custodian-member".into()),
         })
     }
 
     /// [`Config::from_vars`] over the process environment.
     pub fn from_env() -> Result<Config, String> {
         Self::from_vars(|name| std::env::var(name).ok())
+    }
+}
+
+fn flag(value: Option<String>, name: &str) -> Result<bool, String> {
+    match value.as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(format!("{name} '{other}' must be true or false")),
     }
 }
 

@@ -40,6 +40,45 @@ pub fn setup(config: &Config) -> Result<Handler, InitError> {
     Ok(Handler::new(policies, Arc::new(provider), output, config.reserve).report_only(config.report_only))
 }
 
+/// The hub function's setup (`CUSTODIAN_HUB=true`): policy files, the connector to member
+/// accounts, the output bucket (required).
+pub fn setup_hub(config: &Config) -> Result<crate::hub::HubHandler, InitError> {
+    let files = match config.policies_path.as_deref() {
+        Some(p) => custodian_core::policy::PolicyFiles::read(&[p.to_path_buf()]),
+        None => Ok(custodian_core::policy::PolicyFiles::from_texts(
+            crate::policies::BUNDLED
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        )),
+    }
+    .map_err(|d| InitError::InvalidPolicy(d.iter().map(|d| d.to_string()).collect()))?;
+    files
+        .load(None)
+        .map_err(|d| InitError::InvalidPolicy(d.iter().map(|d| d.to_string()).collect()))?;
+    let bucket = config
+        .output_bucket
+        .clone()
+        .ok_or_else(|| InitError::Config("a hub needs CUSTODIAN_OUTPUT_BUCKET (items, results and outputs go there)".into()))?;
+    let connector = custodian_aws::AwsConnector::new(None, 20.0, 2).map_err(InitError::Aws)?;
+    let sdk = connector.sdk_config();
+    let s3 = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(sdk.endpoint_url().is_some())
+        .build();
+    Ok(crate::hub::HubHandler {
+        files: Arc::new(files),
+        output: S3Output {
+            client: aws_sdk_s3::Client::from_conf(s3),
+            bucket,
+            prefix: config.output_prefix.clone(),
+        },
+        connector: Arc::new(connector),
+        member_role: config.member_role.clone(),
+        report_only: config.report_only,
+        scratch: std::env::temp_dir().join("custodian-hub"),
+    })
+}
+
 /// Reports an init failure to the Runtime API named by `AWS_LAMBDA_RUNTIME_API`
 /// (`POST /2018-06-01/runtime/init/error`). Best effort: the process exits either way.
 pub fn report_init_error(error: &InitError) -> Result<(), String> {

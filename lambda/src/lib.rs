@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod handler;
+pub mod hub;
 pub mod init;
 pub mod output;
 pub mod policies;

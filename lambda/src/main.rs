@@ -11,15 +11,16 @@ use std::time::Instant;
 fn main() -> ExitCode {
     let start = Instant::now();
     init_logging();
-    let handler = match Config::from_env().map_err(InitError::Config).and_then(|c| setup(&c)) {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => return init_failed(&InitError::Config(e)),
+    };
+    if config.hub {
+        return run_hub(&config, start);
+    }
+    let handler = match setup(&config) {
         Ok(h) => Arc::new(h),
-        Err(e) => {
-            tracing::error!(error_type = e.error_type(), error = %e, "init failed");
-            if let Err(report) = init::report_init_error(&e) {
-                tracing::error!(error = %report, "cannot report the init error to the Runtime API");
-            }
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return init_failed(&e),
     };
     tracing::info!(
         init_ms = start.elapsed().as_secs_f64() * 1000.0,
@@ -36,6 +37,42 @@ fn main() -> ExitCode {
     let result = runtime.block_on(lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = Arc::clone(&handler);
         async move { handler.handle(event).await }
+    })));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "the runtime loop ended");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs and reports an init failure; the process exits.
+fn init_failed(e: &InitError) -> ExitCode {
+    tracing::error!(error_type = e.error_type(), error = %e, "init failed");
+    if let Err(report) = init::report_init_error(e) {
+        tracing::error!(error = %report, "cannot report the init error to the Runtime API");
+    }
+    ExitCode::FAILURE
+}
+
+/// The organization hub's function: plan, worker and summary tasks.
+fn run_hub(config: &Config, start: Instant) -> ExitCode {
+    let handler = match init::setup_hub(config) {
+        Ok(h) => Arc::new(h),
+        Err(e) => return init_failed(&e),
+    };
+    tracing::info!(init_ms = start.elapsed().as_secs_f64() * 1000.0, "hub init complete");
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let handler = Arc::clone(&handler);
+        async move { handler.handle(event.payload).await }
     })));
     match result {
         Ok(()) => ExitCode::SUCCESS,

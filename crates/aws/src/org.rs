@@ -49,6 +49,11 @@ impl AwsConnector {
         })
     }
 
+    /// The caller's configuration (for the hub's own clients, e.g. S3).
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.base
+    }
+
     /// The accounts under `ous` in AWS Organizations, as the caller (or `assume`, a role in
     /// the management or delegated administrator account) sees them.
     pub fn organization_accounts(&self, assume: Option<&str>, ous: &[String]) -> Result<Vec<Discovered>, String> {

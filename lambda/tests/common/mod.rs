@@ -64,7 +64,8 @@ pub fn use_moto() -> String {
     endpoint
 }
 
-fn helper(script: &str, args: &[&str]) -> Value {
+/// Runs a helper script from `tests/moto` against moto; its JSON output.
+pub fn helper(script: &str, args: &[&str]) -> Value {
     let (endpoint, python) = moto();
     let out = Command::new(python)
         .arg(root().join("tests/moto").join(script))

@@ -4,10 +4,10 @@
 use super::accounts::Account;
 use crate::engine::{PolicyRun, Status};
 use crate::report::cost::PolicyCost;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How one account and region ended.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", content = "reason", rename_all = "kebab-case")]
 pub enum JobStatus {
     /// Every policy ran (findings are not failures).
@@ -19,12 +19,12 @@ pub enum JobStatus {
 }
 
 /// One policy in one account and region.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyRow {
     /// The policy's name.
     pub policy: String,
     /// `ok`, `failed`, `limit-exceeded`, `not-reached`, `skipped`.
-    pub status: &'static str,
+    pub status: String,
     /// Why, when not ok (or how many resource actions failed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -51,7 +51,7 @@ impl PolicyRow {
         };
         PolicyRow {
             policy: r.policy.name.clone(),
-            status: r.status.word(),
+            status: r.status.word().to_string(),
             error,
             matched: r.matched.len(),
             requests: r.plans.iter().map(|p| p.requests.len()).sum(),
@@ -63,7 +63,7 @@ impl PolicyRow {
 }
 
 /// One account and region of an organization run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobOutcome {
     /// The account's name.
     pub account: String,
