@@ -2,7 +2,7 @@
 //! each other: `PREFIX/YYYY/MM/DD/HH/REQUEST-ID/` holding `summary.json` and, per policy,
 //! c7n's `resources.json` and `metadata.json`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Where outputs go.
 #[derive(Debug, Clone)]
@@ -18,39 +18,12 @@ pub struct S3Output {
 /// Uploads at once, at most.
 const CONCURRENT_UPLOADS: usize = 8;
 
-/// The key prefix of one run: the prefix, the UTC hour it started in, and its request id.
-pub fn run_prefix(prefix: &str, started: jiff::Timestamp, request_id: &str) -> String {
-    let hour = started.strftime("%Y/%m/%d/%H");
-    if prefix.is_empty() {
-        format!("{hour}/{request_id}")
-    } else {
-        format!("{prefix}/{hour}/{request_id}")
-    }
-}
+/// The key prefix of one run: the prefix, the UTC hour it started in, and its request id
+/// (the same layout as the CLI's `-s s3://...`).
+pub use custodian_aws::upload::run_key as run_prefix;
 
-/// Every file under `dir`, with its path relative to `dir` (`/`-separated), in a stable order.
-pub fn files_under(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap_or(&path);
-                let key = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push((path, key));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(out)
-}
+/// Every file under `dir`, with its path relative to `dir`, in a stable order.
+pub use custodian_aws::upload::files_under;
 
 impl S3Output {
     /// Uploads every file under `dir` to `s3://bucket/run_prefix/...`; returns the number of

@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, and the documented exit codes.
 
 pub mod deploy;
+pub mod kubernetes;
 pub mod org;
 pub mod plan;
 pub mod report;
@@ -59,8 +60,10 @@ pub enum Command {
     Iam(deploy::IamArgs),
     /// The scheduled Lambda function: `lambda template` writes its CloudFormation template.
     Lambda(deploy::LambdaArgs),
-    /// Many accounts: `org run` over a c7n-org accounts file.
+    /// Many accounts: `org run` over a c7n-org accounts file, `org accounts` from AWS Organizations.
     Org(org::OrgArgs),
+    /// Write the Kubernetes manifests (a Kustomize base: CronJobs, ConfigMap, validate hook).
+    Kubernetes(kubernetes::KubernetesArgs),
 }
 
 /// Runs a parsed command line and returns its exit code.
@@ -78,6 +81,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Iam(a) => deploy::iam(a, &mut out, &mut err),
         Command::Lambda(a) => deploy::lambda(a, &mut out, &mut err),
         Command::Org(a) => org::org(a, &mut out, &mut err),
+        Command::Kubernetes(a) => kubernetes::kubernetes(a, &mut out, &mut err),
     }
 }
 
@@ -105,6 +109,63 @@ impl AwsArgs {
             assume_role: self.assume_role.clone(),
         };
         custodian_aws::AwsProvider::connect(&options)
+    }
+}
+
+/// Where a run's outputs go: a directory, or `s3://bucket/prefix` (written to a staging
+/// directory first, then uploaded under the run's time-partitioned key).
+pub enum OutputTarget {
+    /// A local directory.
+    Dir(PathBuf),
+    /// S3, staged locally.
+    S3 {
+        /// `s3://bucket/prefix`.
+        url: String,
+        /// The staging directory.
+        staging: PathBuf,
+    },
+}
+
+impl OutputTarget {
+    /// The target `-s` names; an `s3://` URL without a bucket is an error.
+    pub fn of(output: &std::path::Path) -> Result<OutputTarget, String> {
+        let text = output.to_string_lossy();
+        if !text.starts_with("s3://") {
+            return Ok(OutputTarget::Dir(output.to_path_buf()));
+        }
+        if custodian_aws::upload::parse_url(&text).is_none() {
+            return Err(format!("-s {text}: not s3://bucket/prefix"));
+        }
+        let staging = std::env::temp_dir().join(format!(
+            "custodian-{}-{}",
+            std::process::id(),
+            jiff::Timestamp::now().as_nanosecond()
+        ));
+        Ok(OutputTarget::S3 {
+            url: text.into_owned(),
+            staging,
+        })
+    }
+
+    /// Where the outputs are written first.
+    pub fn local_dir(&self) -> &std::path::Path {
+        match self {
+            OutputTarget::Dir(d) => d,
+            OutputTarget::S3 { staging, .. } => staging,
+        }
+    }
+
+    /// Uploads staged outputs (and removes the staging directory); where they are, for the
+    /// summary line.
+    pub fn finish(&self, started: jiff::Timestamp, run_id: &str, profile: Option<&str>) -> Result<String, String> {
+        match self {
+            OutputTarget::Dir(d) => Ok(d.display().to_string()),
+            OutputTarget::S3 { url, staging } => {
+                let uploaded = custodian_aws::upload::upload_dir(url, staging, started, run_id, profile);
+                let _ = std::fs::remove_dir_all(staging);
+                uploaded.map(|(_, at)| at)
+            }
+        }
     }
 }
 

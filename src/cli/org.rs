@@ -131,7 +131,8 @@ pub struct OrgRunArgs {
     /// Plan actions without applying them.
     #[arg(short = 'd', long = "dryrun", visible_alias = "dry-run")]
     pub dry_run: bool,
-    /// Output directory: `DIR/<account>/<region>/<policy>/`, and `DIR/org-summary.json`.
+    /// Output directory (`DIR/<account>/<region>/<policy>/`, and `DIR/org-summary.json`), or
+    /// `s3://bucket/prefix`.
     #[arg(short = 's', long = "output-dir", default_value = super::run::DEFAULT_OUTPUT_DIR)]
     pub output_dir: PathBuf,
     /// The caller's AWS profile (the credentials that assume the member roles).
@@ -143,6 +144,10 @@ pub struct OrgRunArgs {
     /// Extra or overriding prices (TSV).
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+    /// Only validate every policy for every selected account and region (variables expanded),
+    /// without calling AWS (c7n-org's `validate --per-account`).
+    #[arg(long)]
+    pub validate_only: bool,
     /// The summary on stdout: a Markdown table, or the JSON of `org-summary.json`.
     #[arg(long, value_enum, default_value = "table")]
     pub format: SummaryFormat,
@@ -231,6 +236,13 @@ fn run(args: OrgRunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         let _ = writeln!(err, "--rate: {} is not a number of requests a second (0 for unpaced)", args.rate);
         return ExitCode::InvalidInput;
     }
+    let target = match super::OutputTarget::of(&args.output_dir) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return ExitCode::InvalidInput;
+        }
+    };
     let spec = OrgRunSpec {
         accounts: &accounts,
         regions: &args.regions,
@@ -238,7 +250,7 @@ fn run(args: OrgRunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         policy_globs: &args.policies,
         concurrency: args.concurrency as usize,
         dry_run: args.dry_run,
-        output_dir: args.output_dir.clone(),
+        output_dir: target.local_dir().to_path_buf(),
         clock,
         prices,
     };
@@ -249,6 +261,11 @@ fn run(args: OrgRunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         let _ = writeln!(err, "{} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" });
         return ExitCode::InvalidInput;
     }
+    if args.validate_only {
+        let pairs: usize = accounts.iter().map(|a| a.regions_for(&args.regions).len()).sum();
+        let _ = writeln!(out, "valid for {} account(s), {pairs} account-region(s)", accounts.len());
+        return ExitCode::Success;
+    }
     let connector = match custodian_aws::AwsConnector::new(args.profile.as_deref(), args.rate, 2) {
         Ok(c) => c,
         Err(e) => {
@@ -256,18 +273,35 @@ fn run(args: OrgRunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
             return ExitCode::InvalidInput;
         }
     };
+    let started = jiff::Timestamp::now();
     let jobs = org_run::run(&spec, &connector);
-    report(&jobs, &args, out, err)
+    report(&jobs, &args, &target, started, out, err)
 }
 
 /// Prints the summary, writes `org-summary.json`, names every failed job; the exit code.
-fn report(jobs: &[summary::JobOutcome], args: &OrgRunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+fn report(
+    jobs: &[summary::JobOutcome],
+    args: &OrgRunArgs,
+    target: &super::OutputTarget,
+    started: jiff::Timestamp,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
     let json = summary::to_json(jobs, args.dry_run);
     let mut code = ExitCode::Success;
-    if let Err(e) = write_summary(&args.output_dir, &json) {
-        let _ = writeln!(err, "cannot write {}: {e}", args.output_dir.join("org-summary.json").display());
+    let dir = target.local_dir();
+    if let Err(e) = write_summary(dir, &json) {
+        let _ = writeln!(err, "cannot write {}: {e}", dir.join("org-summary.json").display());
         code = ExitCode::PolicyFailed;
     }
+    let output_at = match target.finish(started, &format!("org-run-{}", started.as_millisecond()), args.profile.as_deref()) {
+        Ok(at) => at,
+        Err(e) => {
+            let _ = writeln!(err, "cannot upload the outputs: {e}");
+            code = ExitCode::PolicyFailed;
+            args.output_dir.display().to_string()
+        }
+    };
     for j in jobs.iter().filter(|j| j.is_failure()) {
         let why = match &j.status {
             summary::JobStatus::Failed(w) | summary::JobStatus::PolicyFailed(w) => w.as_str(),
@@ -279,7 +313,7 @@ fn report(jobs: &[summary::JobOutcome], args: &OrgRunArgs, out: &mut dyn Write, 
     match args.format {
         SummaryFormat::Table => {
             let _ = write!(out, "{}", summary::table(jobs));
-            let _ = writeln!(out, "output in {}", args.output_dir.display());
+            let _ = writeln!(out, "output in {output_at}");
         }
         SummaryFormat::Json => {
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_default());

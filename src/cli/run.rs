@@ -16,7 +16,7 @@ pub struct RunArgs {
     /// Policy files or directories.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Output directory.
+    /// Output directory, or `s3://bucket/prefix` (uploaded under `PREFIX/YYYY/MM/DD/HH/RUN-ID/`).
     #[arg(short = 's', long = "output-dir", default_value = DEFAULT_OUTPUT_DIR)]
     pub output_dir: PathBuf,
     /// Plan actions without applying them; the plan is exactly what a real run would send.
@@ -86,6 +86,13 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             return ExitCode::InvalidInput;
         }
     };
+    let target = match super::OutputTarget::of(&args.output_dir) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return ExitCode::InvalidInput;
+        }
+    };
     super::print_warnings(&policies, err);
     let (policies, scope, regions) = match select_for_event(policies, event, regions, out, err) {
         Ok(s) => s,
@@ -111,7 +118,7 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
     };
     let runs = crate::engine::run(&spec, &inventory);
     let info = RunInfo {
-        output_dir: args.output_dir.clone(),
+        output_dir: target.local_dir().to_path_buf(),
         dry_run: args.dry_run,
         applied: provider.can_act(),
         provider: provider.describe(),
@@ -153,6 +160,14 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             }
         }
     }
+    let output_at = match target.finish(started, &run_id, args.aws.profile.as_deref()) {
+        Ok(at) => at,
+        Err(e) => {
+            let _ = writeln!(err, "cannot upload the outputs: {e}");
+            code = ExitCode::PolicyFailed;
+            args.output_dir.display().to_string()
+        }
+    };
     let _ = write!(out, "{}", crate::report::summary_table(&runs, &costs));
     let t = totals(&runs);
     let mode = if args.dry_run { "dry run" } else { "run" };
@@ -167,7 +182,7 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         t.matched,
         t.requests,
         if t.requests == 1 { "" } else { "s" },
-        args.output_dir.display()
+        output_at
     );
     if !args.dry_run && !provider.can_act() && t.requests > 0 {
         let _ = writeln!(

@@ -6,6 +6,7 @@
 mod deploy;
 mod events;
 mod invalid_policies;
+mod kubernetes;
 mod live;
 mod offhours;
 mod org;

@@ -11,6 +11,7 @@ pub mod org_accounts;
 pub mod provider;
 pub mod related;
 pub mod related_config;
+pub mod upload;
 pub mod values;
 
 pub use org::AwsConnector;

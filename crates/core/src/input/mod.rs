@@ -2,6 +2,7 @@
 //! help as a field of its own), and the field readers element validation is written with.
 
 pub mod diagnostic;
+pub mod emit;
 pub mod fields;
 pub mod yaml;
 
