@@ -5,6 +5,7 @@
 
 mod deploy;
 mod events;
+mod image;
 mod invalid_policies;
 mod kubernetes;
 mod live;
