@@ -1,12 +1,28 @@
 //! `bootstrap`: the Lambda function's executable (runtime `provided.al2023`). Cold start sets
 //! everything up once; then the Lambda runtime loop hands each event to the handler.
 
-use custodian_lambda::{init, setup, Config, InitError};
+use custodian_lambda::hub::HubHandler;
+use custodian_lambda::{init, setup, Config, Handler, InitError, InvocationError};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// The function this process serves: the single-account handler, or an organization hub's.
+enum Function {
+    Single(Handler),
+    Hub(HubHandler),
+}
+
+impl Function {
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, InvocationError> {
+        match self {
+            Function::Single(h) => h.handle(event).await.map(|s| serde_json::to_value(s).unwrap_or(Value::Null)),
+            Function::Hub(h) => h.handle(event.payload).await,
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let start = Instant::now();
@@ -15,16 +31,23 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return init_failed(&InitError::Config(e)),
     };
-    if config.hub {
-        return run_hub(&config, start);
-    }
-    let handler = match setup(&config) {
-        Ok(h) => Arc::new(h),
+    let function = if config.hub {
+        init::setup_hub(&config).map(Function::Hub)
+    } else {
+        setup(&config).map(Function::Single)
+    };
+    let function = match function {
+        Ok(f) => Arc::new(f),
         Err(e) => return init_failed(&e),
+    };
+    let policies = match function.as_ref() {
+        Function::Single(h) => h.policies().len(),
+        Function::Hub(_) => 0,
     };
     tracing::info!(
         init_ms = start.elapsed().as_secs_f64() * 1000.0,
-        policies = handler.policies().len(),
+        policies,
+        hub = config.hub,
         "init complete"
     );
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -35,8 +58,8 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let handler = Arc::clone(&handler);
-        async move { handler.handle(event).await }
+        let function = Arc::clone(&function);
+        async move { function.handle(event).await }
     })));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,33 +77,6 @@ fn init_failed(e: &InitError) -> ExitCode {
         tracing::error!(error = %report, "cannot report the init error to the Runtime API");
     }
     ExitCode::FAILURE
-}
-
-/// The organization hub's function: plan, worker and summary tasks.
-fn run_hub(config: &Config, start: Instant) -> ExitCode {
-    let handler = match init::setup_hub(config) {
-        Ok(h) => Arc::new(h),
-        Err(e) => return init_failed(&e),
-    };
-    tracing::info!(init_ms = start.elapsed().as_secs_f64() * 1000.0, "hub init complete");
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start the async runtime");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let handler = Arc::clone(&handler);
-        async move { handler.handle(event.payload).await }
-    })));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %e, "the runtime loop ended");
-            ExitCode::FAILURE
-        }
-    }
 }
 
 /// JSON log lines on standard output, for CloudWatch (`AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`

@@ -145,15 +145,7 @@ impl Variables {
 }
 
 /// The partition a region is in.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
+pub use crate::action::notify::message::partition;
 
 enum Formatted {
     Text(String),
