@@ -1,5 +1,5 @@
 //! Writing YAML: block style, every string JSON-quoted (a JSON string is a YAML string, so ids
-//! stay strings and no value is read back as a boolean or a number), mapping keys in order.
+//! stay strings and no value is read back as a boolean or a number), mapping keys in a fixed order.
 
 use serde_json::Value;
 
@@ -38,10 +38,12 @@ fn emit(v: &Value, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match v {
         Value::Object(m) if !m.is_empty() => {
-            // Kubernetes' and Kustomize's customary order first, then the rest as given.
+            // Kubernetes' and Kustomize's customary keys first, then the rest by name: the
+            // same text whether or not serde_json keeps insertion order (a feature another
+            // crate of the build may turn on).
             let rank = |k: &str| FIRST.iter().position(|f| *f == k).unwrap_or(FIRST.len());
             let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-            entries.sort_by_key(|(k, _)| rank(k));
+            entries.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
             for (k, child) in entries {
                 if is_block(child) {
                     out.push_str(&format!("{pad}{}:\n", key(k)));

@@ -133,39 +133,11 @@ pub fn accounts_file(found: &[Discovered], options: &DiscoverOptions) -> Result<
         }
         accounts.push(entry);
     }
-    Ok(to_yaml(&accounts))
-}
-
-/// YAML with every string JSON-quoted (JSON strings are YAML strings, so ids stay strings).
-fn to_yaml(accounts: &[Map<String, Value>]) -> String {
-    let mut out = String::from("# Written by `custodian org accounts` from AWS Organizations.\naccounts:\n");
-    if accounts.is_empty() {
-        return out.replace("accounts:\n", "accounts: []\n");
-    }
-    for a in accounts {
-        let mut first = true;
-        for (k, v) in a {
-            out.push_str(if first { "  - " } else { "    " });
-            first = false;
-            match v {
-                Value::Array(items) if items.is_empty() => out.push_str(&format!("{k}: []\n")),
-                Value::Array(items) => {
-                    out.push_str(&format!("{k}:\n"));
-                    for i in items {
-                        out.push_str(&format!("      - {i}\n"));
-                    }
-                }
-                Value::Object(m) => {
-                    out.push_str(&format!("{k}:\n"));
-                    for (mk, mv) in m {
-                        out.push_str(&format!("      {}: {mv}\n", Value::String(mk.clone())));
-                    }
-                }
-                other => out.push_str(&format!("{k}: {other}\n")),
-            }
-        }
-    }
-    out
+    let accounts: Vec<Value> = accounts.into_iter().map(Value::Object).collect();
+    Ok(format!(
+        "# Written by `custodian org accounts` from AWS Organizations.\n{}",
+        crate::input::emit::to_yaml(&json!({"accounts": accounts}))
+    ))
 }
 
 #[cfg(test)]
