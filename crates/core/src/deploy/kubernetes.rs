@@ -61,10 +61,11 @@ pub fn cron_of(expression: &str) -> Result<String, String> {
     if *year != "*" {
         return bad("Kubernetes cron has no year field");
     }
-    if fields
-        .iter()
-        .any(|f| f.contains(['L', 'W', '#']) && !f.chars().all(|c| c.is_ascii_uppercase() || c == '-' || c == ','))
-    {
+    // Day names (WED, SAT) hold W and L too: only the operators are refused.
+    let last_weekday = dow
+        .split([',', '-'])
+        .any(|d| d == "L" || (d.len() > 1 && d.ends_with('L') && d[..d.len() - 1].bytes().all(|b| b.is_ascii_digit())));
+    if dom.contains(['L', 'W']) || dow.contains('#') || last_weekday {
         return bad("L, W and # have no Kubernetes cron equivalent");
     }
     let dow = dow
@@ -307,6 +308,9 @@ mod tests {
         assert!(cron_of("rate(7 minutes)").unwrap_err().contains("divides"));
         assert!(cron_of("cron(0 6 * * ? 2027)").unwrap_err().contains("no year field"));
         assert!(cron_of("cron(0 6 L * ? *)").unwrap_err().contains("L, W and #"));
+        assert!(cron_of("cron(0 6 ? * 6L *)").unwrap_err().contains("L, W and #"));
+        assert!(cron_of("cron(0 6 ? * 2#1 *)").unwrap_err().contains("L, W and #"));
+        assert_eq!(cron_of("cron(0 6 ? * WED,SAT *)").unwrap(), "0 6 * * WED,SAT");
         assert!(cron_of("rate(3 days)").unwrap_err().contains("no such rate"));
     }
 }
