@@ -254,3 +254,66 @@ fn a_jobs_outputs_go_to_s3_under_the_runs_key() {
         out.stdout
     );
 }
+
+#[test]
+fn an_organization_base_runs_org_run_over_its_bundled_accounts_and_validates_them_presync() {
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = dir.path().join("accounts.yml");
+    std::fs::write(
+        &accounts,
+        "accounts:\n  - name: payments\n    account_id: '111111111111'\n    role: custodian-member\n    regions: [us-east-1, eu-west-1]\n",
+    )
+    .unwrap();
+    let base = dir.path().join("base");
+    let out = custodian([
+        "kubernetes",
+        "policies/",
+        "--org",
+        accounts.to_str().unwrap(),
+        "--output-url",
+        "s3://b/custodian",
+        "-o",
+        base.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let k = yaml(&base.join("kustomization.yaml"));
+    assert!(k["configMapGenerator"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["name"] == "custodian-accounts"));
+    for r in k["resources"].as_array().unwrap() {
+        validate_k8s(&base.join(r.as_str().unwrap()));
+    }
+    let job = yaml(&base.join("custodian-1.yaml"));
+    let pod = &job["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    let args: Vec<&str> = pod["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(&args[..4], ["org", "run", "-c", "/config/accounts.yml"]);
+    assert!(pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["configMap"]["name"] == "custodian-accounts"));
+    // The hook's command, run here over the same files: valid for every account and region.
+    let hook = yaml(&base.join("validate-job.yaml"));
+    let hook_args: Vec<String> = hook["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a.as_str()
+                .unwrap()
+                .replace("/config/accounts.yml", base.join("accounts.yml").to_str().unwrap())
+                .replace("/policies", base.join("policies").to_str().unwrap())
+        })
+        .collect();
+    assert!(hook_args.contains(&"--validate-only".to_string()), "{hook_args:?}");
+    let out = custodian(&hook_args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("valid for 1 account(s), 2 account-region(s)"), "{}", out.stdout);
+}

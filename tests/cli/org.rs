@@ -3,7 +3,7 @@
 //! refuses (a stand-in in front of moto's STS answers AccessDenied for it, as STS does).
 
 use crate::live::{helper, id};
-use crate::util::{custodian_env, read_json};
+use crate::util::{custodian, custodian_env, read_json};
 use serde_json::Value;
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
@@ -247,4 +247,44 @@ fn org_accounts_writes_an_accounts_file_from_aws_organizations() {
     let out = custodian_env(["org", "accounts", "--ou", "/nope"], &[("AWS_ENDPOINT_URL", moto.as_str())]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--ou /nope: no OU named 'nope'"), "{}", out.stderr);
+}
+
+#[test]
+fn validate_only_checks_every_account_and_region_with_its_variables_without_aws() {
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = dir.path().join("accounts.yml");
+    std::fs::write(
+        &accounts,
+        "accounts:\n  - name: payments\n    account_id: '111111111111'\n    role: custodian\n    regions: [us-east-1, eu-west-1]\n    vars: {days: 4}\n  - name: research\n    account_id: '222222222222'\n    role: custodian\n    vars: {days: soon}\n",
+    )
+    .unwrap();
+    let policy = dir.path().join("p.yml");
+    std::fs::write(
+        &policy,
+        "policies:\n  - name: old\n    resource: ec2\n    filters:\n      - type: instance-age\n        days: '{days}'\n",
+    )
+    .unwrap();
+    let args = |extra: &[&str]| {
+        let mut a: Vec<String> = ["org", "run", "-c", accounts.to_str().unwrap(), "--validate-only"]
+            .map(String::from)
+            .to_vec();
+        a.extend(extra.iter().map(|e| e.to_string()));
+        a.push(policy.to_str().unwrap().to_string());
+        a
+    };
+    // No endpoint, no credentials: nothing may reach AWS.
+    let out = custodian(args(&[]));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("account research (222222222222), region us-east-1: "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("p.yml:6:15"), "{}", out.stderr);
+    let out = custodian(args(&["-a", "payments"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "valid for 1 account(s), 2 account-region(s)");
+    let out = custodian(args(&["-a", "nobody"]));
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("no account is selected"), "{}", out.stderr);
 }

@@ -113,3 +113,21 @@ fn event_mode_policies_are_left_to_the_event_runs() {
     let errors = validate(&spec(&accounts, &files, dir.path())).unwrap_err();
     assert!(errors[0].contains("every selected policy runs on events"), "{errors:?}");
 }
+
+#[test]
+fn all_regions_are_the_ones_the_connected_account_has() {
+    let accounts = parse(
+        "accounts.yml",
+        "accounts:\n  - name: a\n    account_id: '111111111111'\n    role: r\n    regions: [all]\n",
+    )
+    .unwrap();
+    let files = PolicyFiles::from_texts(vec![(
+        "p.yml".into(),
+        "policies:\n  - name: running\n    resource: ec2\n    filters: [{State.Name: running}]\n".into(),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = run(&spec(&accounts, &files, dir.path()), &Fake);
+    let regions: Vec<&str> = jobs.iter().map(|j| j.region.as_str()).collect();
+    assert_eq!(regions, vec!["eu-west-1", "us-east-1"], "the example account's regions");
+    assert!(jobs.iter().all(|j| j.status == JobStatus::Ok && j.policies[0].matched > 0));
+}
