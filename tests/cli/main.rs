@@ -5,6 +5,7 @@
 
 mod deploy;
 mod events;
+mod faults;
 mod image;
 mod invalid_policies;
 mod kubernetes;

@@ -6,6 +6,18 @@ pub const EC2_PAGE: i32 = 1000;
 /// `DescribeDBInstances` allows at most 100 records a page.
 pub const RDS_PAGE: i32 = 100;
 
+/// How every client retries: standard mode (exponential backoff with full jitter, the SDK's
+/// retry quota), 8 attempts, starting at 250 ms and never waiting more than 10 s between two.
+/// Adaptive mode was the choice before: its client-side rate limiter, fed by a throttling
+/// answer, held a low-volume client (a few batched action calls) to one request every 8-20 s,
+/// measured through the fault proxy in `tests/cli/faults.rs`.
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(8)
+        .with_initial_backoff(std::time::Duration::from_millis(250))
+        .with_max_backoff(std::time::Duration::from_secs(10))
+}
+
 /// Per-region SDK clients.
 #[derive(Clone)]
 pub struct Clients {

@@ -6,7 +6,6 @@
 //! whose identity cache keeps the assumed credentials and refreshes them before they expire.
 
 use crate::provider::AwsProvider;
-use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -144,7 +143,7 @@ fn aws_error_in(e: &(dyn std::error::Error + 'static)) -> Option<(String, String
 
 /// The caller's configuration: a home region is needed for STS (us-east-1 when none is set).
 async fn load(profile: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive().with_max_attempts(8));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(crate::clients::retry_config());
     if let Some(p) = profile {
         loader = loader.profile_name(p);
     }

@@ -4,7 +4,6 @@
 
 use crate::clients::{failure, AwsFailure, Clients};
 use crate::{apply, kinds};
-use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use custodian_core::action::notify::message::region_of;
 use custodian_core::action::request::{Operation, Request};
@@ -63,7 +62,7 @@ impl AwsProvider {
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         let config = runtime.block_on(async {
-            let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive().with_max_attempts(8));
+            let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(crate::clients::retry_config());
             if let Some(p) = &options.profile {
                 loader = loader.profile_name(p);
             }
@@ -79,7 +78,7 @@ impl AwsProvider {
                     .build()
                     .await;
                 let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                    .retry_config(RetryConfig::adaptive().with_max_attempts(8))
+                    .retry_config(crate::clients::retry_config())
                     .credentials_provider(provider);
                 if let Some(r) = fixed.or_else(|| config.region().map(|r| r.to_string())) {
                     loader = loader.region(Region::new(r));

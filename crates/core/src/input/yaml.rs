@@ -206,14 +206,46 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 _ => first,
             };
             let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+            let message = budget_message(&message).unwrap_or(message);
             Err(SyntaxError { pos, message })
         }
     }
 }
 
+/// The parser's budget limits (aliases expanded, nesting) said in words: its own text is a
+/// debug dump (`budget breached: Nodes { nodes: 250001 }`).
+fn budget_message(message: &str) -> Option<String> {
+    let what = message.strip_prefix("budget breached: ")?;
+    let name = what.split([' ', '{']).next().unwrap_or(what);
+    let b = serde_saphyr::Budget::default();
+    Some(match name {
+        "Nodes" | "Aliases" | "AliasAnchorRatio" | "RecordedAnchorEvents" | "RecordedAnchorBytes" => format!(
+            "the alias expansion limit was exceeded: aliases (*name) expand this file past {} nodes (an alias bomb?)",
+            b.max_nodes
+        ),
+        "Depth" => format!("nested deeper than {} levels", b.max_depth),
+        "Events" => format!("more than {} YAML events in one file", b.max_events),
+        "Anchors" => format!("more than {} anchors (&name) in one file", b.max_anchors),
+        "ScalarBytes" => format!("more than {} bytes of values in one file", b.max_total_scalar_bytes),
+        other => format!("the file exceeds the YAML parser's limits ({other})"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alias_bomb_is_named_as_such() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.starts_with("the alias expansion limit was exceeded"), "{}", e.message);
+        assert!(e.pos.is_some());
+    }
 
     #[test]
     fn keys_and_values_carry_positions() {

@@ -142,6 +142,50 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
     PolicyFiles::read(paths)?.load(None)
 }
 
+/// The largest policy file read (4 MiB): a larger one is refused before it is parsed.
+pub const MAX_POLICY_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// One policy file's text: refused over [`MAX_POLICY_FILE_BYTES`], and located at the first
+/// byte that is not UTF-8.
+fn read_policy_file(file: &Path) -> Result<String, Diagnostic> {
+    let name = file.display().to_string();
+    let too_big = |size: u64| {
+        Diagnostic::file(
+            &name,
+            format!("{size} bytes: over the {MAX_POLICY_FILE_BYTES}-byte (4 MiB) limit for a policy file; split it into several files"),
+        )
+    };
+    match std::fs::metadata(file) {
+        Ok(m) if m.len() > MAX_POLICY_FILE_BYTES => return Err(too_big(m.len())),
+        Ok(_) => {}
+        Err(e) => return Err(Diagnostic::file(&name, format!("cannot read file: {e}"))),
+    }
+    let mut bytes = Vec::new();
+    use std::io::Read;
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_POLICY_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| Diagnostic::file(&name, format!("cannot read file: {e}")))?;
+    if bytes.len() as u64 > MAX_POLICY_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+        let line_start = good.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+        let col = String::from_utf8_lossy(&good[line_start..]).chars().count() as u32 + 1;
+        let bad = e.as_bytes()[good.len()];
+        Diagnostic {
+            severity: Severity::Error,
+            help: Some("save the file as UTF-8".into()),
+            file: name.clone(),
+            pos: Some(Pos { line, col }),
+            message: format!("not UTF-8: byte 0x{bad:02x} is not valid here"),
+            source_line: None,
+            width: 1,
+        }
+    })
+}
+
 /// Policy files read once (with the files they name), to be validated once, or once per
 /// account and region with that pair's variables.
 #[derive(Debug, Clone)]
@@ -156,12 +200,12 @@ impl PolicyFiles {
         let mut errors = Vec::new();
         for file in collect_files(paths)? {
             let name = file.display().to_string();
-            match std::fs::read_to_string(&file) {
+            match read_policy_file(&file) {
                 Ok(text) => {
                     let includes = read_includes(&file, &text);
                     files.push((name, text, includes));
                 }
-                Err(e) => errors.push(Diagnostic::file(&name, format!("cannot read file: {e}"))),
+                Err(d) => errors.push(d),
             }
         }
         if errors.is_empty() {
@@ -249,6 +293,27 @@ fn load_all<'t>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.yml");
+        std::fs::write(&f, b"policies:\n  - name: p\n    description: caf\xe9 au lait\n").unwrap();
+        let e = load(std::slice::from_ref(&f)).unwrap_err();
+        let text = e[0].to_string();
+        assert!(text.contains("p.yml:3:21: not UTF-8: byte 0xe9"), "{text}");
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_refused_before_it_is_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big.yml");
+        let line = "# padding padding padding padding padding padding padding padding padding\n";
+        std::fs::write(&f, line.repeat((MAX_POLICY_FILE_BYTES as usize / line.len()) + 2)).unwrap();
+        let text = load(&[f]).unwrap_err()[0].to_string();
+        assert!(text.contains("over the 4194304-byte (4 MiB) limit for a policy file"), "{text}");
+    }
+
     use super::*;
     use crate::filter::Filter;
 

@@ -1,0 +1,308 @@
+//! Faults on the real wire: the fault-injecting proxy (`tests/moto/fault_proxy.py`, loopback)
+//! between the AWS SDK and moto, throttling, 500s, 503s, resets before and after moto acted,
+//! slow and truncated answers, and a process killed mid-run then run again. Each resource the
+//! policies match is acted on (as often as retries of an idempotent call make it), nothing
+//! else is touched, and `metadata.json` tells the truth.
+
+use crate::live::helper;
+use crate::util::{custodian_env, read_json};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NOW: &str = "2026-11-23T15:00:00Z";
+const REGION: &str = "eu-west-3";
+
+/// The proxy, stopped when dropped.
+struct Proxy {
+    child: Child,
+    url: String,
+}
+
+impl Proxy {
+    fn start(rules: &Value) -> Proxy {
+        let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").expect("run ./scripts/test.sh, which starts moto");
+        let python = std::env::var("CUSTODIAN_MOTO_PYTHON").unwrap();
+        let mut child = Command::new(python)
+            .arg(crate::util::root().join("tests/moto/fault_proxy.py"))
+            .arg(&moto)
+            .arg(rules.to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the proxy starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        Proxy {
+            child,
+            url: format!("http://127.0.0.1:{}", line.trim()),
+        }
+    }
+
+    fn log(&self) -> Vec<Value> {
+        use std::io::{Read, Write};
+        let mut conn = std::net::TcpStream::connect(self.url.trim_start_matches("http://")).unwrap();
+        conn.write_all(b"GET /_log HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut response = String::new();
+        conn.read_to_string(&mut response).unwrap();
+        serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mutating(op: &str) -> bool {
+    !(op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get") || op == "AssumeRole" || op.starts_with("S3."))
+}
+
+/// An id as the planner names it (an RDS ARN by its identifier).
+fn id_of(s: &str) -> String {
+    s.rsplit_once(":db:").map(|(_, id)| id.to_string()).unwrap_or_else(|| s.to_string())
+}
+
+/// (operation, resource id) pairs.
+type Calls = BTreeSet<(String, String)>;
+
+/// Every planned or sent (operation, id) of a run's metadata, and what it says succeeded.
+fn planned(dir: &std::path::Path) -> (Calls, Calls) {
+    let (mut all, mut ok) = (BTreeSet::new(), BTreeSet::new());
+    for e in std::fs::read_dir(dir).unwrap() {
+        let meta = e.unwrap().path().join("metadata.json");
+        if !meta.exists() {
+            continue;
+        }
+        let m = read_json(&meta);
+        for a in m["actions"].as_array().unwrap() {
+            let failed: BTreeSet<String> = a["failed"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f["id"].as_str().map(id_of))
+                .collect();
+            for r in a["requests"].as_array().unwrap() {
+                let op = r["api"].as_str().unwrap().split(':').nth(1).unwrap().to_string();
+                for id in r["ids"].as_array().unwrap() {
+                    let id = id_of(id.as_str().unwrap());
+                    all.insert((op.clone(), id.clone()));
+                    if a["applied"] == true && !failed.contains(&id) {
+                        ok.insert((op.clone(), id));
+                    }
+                }
+            }
+        }
+    }
+    (all, ok)
+}
+
+#[test]
+fn under_a_realistic_fault_mix_every_match_is_acted_on_and_nothing_else() {
+    let account = "100000000021";
+    let ids = helper("estate.py", &[REGION, account]);
+    let role = format!("arn:aws:iam::{account}:role/custodian");
+    let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").unwrap();
+    // The plan, straight to moto: what a real run must do.
+    let dry = tempfile::tempdir().unwrap();
+    let out = custodian_env(
+        [
+            "run",
+            "--dryrun",
+            "-r",
+            REGION,
+            "--assume",
+            &role,
+            "--now",
+            NOW,
+            "-s",
+            dry.path().to_str().unwrap(),
+            "policies/",
+        ],
+        &[("AWS_ENDPOINT_URL", moto.as_str())],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (expected, _) = planned(dry.path());
+    let ops: BTreeSet<&str> = expected.iter().map(|(op, _)| op.as_str()).collect();
+    assert_eq!(
+        ops,
+        BTreeSet::from(["AddTagsToResource", "CreateTags", "StopInstances"]),
+        "{expected:?}"
+    );
+    assert_eq!(
+        expected.len(),
+        15 + 80 + 15 + 10,
+        "tag + mark the GPUs and the untagged, stop the GPUs, mark the DBs"
+    );
+
+    // Every request meets faults before it gets through: each distinct request's first
+    // attempts are answered with these, in order (a retry sends the same body).
+    let script = json!({
+        "AssumeRole": ["throttle"],
+        "DescribeInstances": ["truncate", "500"],
+        "DescribeDBInstances": ["reset_before", "503"],
+        "DescribeSpotInstanceRequests": ["throttle", "reset_before"],
+        "CreateTags": ["reset_after", "throttle", "truncate"],
+        "StopInstances": ["503", "reset_after", "truncate"],
+        "AddTagsToResource": ["throttle", "reset_before", "reset_after"],
+        "*": ["500"]
+    });
+    let proxy = Proxy::start(&json!({"script": script}));
+    let real = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = custodian_env(
+        [
+            "run",
+            "-r",
+            REGION,
+            "--assume",
+            &role,
+            "--now",
+            NOW,
+            "-s",
+            real.path().to_str().unwrap(),
+            "policies/",
+        ],
+        &[("AWS_ENDPOINT_URL", proxy.url.as_str())],
+    );
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(60), "the run took {took:?}");
+    let log = proxy.log();
+    let faults: BTreeMap<String, usize> = log.iter().filter_map(|e| e["fault"].as_str()).fold(BTreeMap::new(), |mut m, f| {
+        *m.entry(f.to_string()).or_default() += 1;
+        m
+    });
+    assert_eq!(faults.len(), 6, "every kind of fault was injected: {faults:?}");
+    assert_eq!(
+        out.code, 0,
+        "the SDK's retries absorb the faults:\n{}\n{}\nfaults {faults:?}",
+        out.stdout, out.stderr
+    );
+
+    // What moto received: every (operation, id) that reached it, and how often.
+    let mut received: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for e in log.iter().filter(|e| e["forwarded"] == true && mutating(e["op"].as_str().unwrap())) {
+        for id in e["ids"].as_array().unwrap() {
+            *received
+                .entry((e["op"].as_str().unwrap().to_string(), id_of(id.as_str().unwrap())))
+                .or_default() += 1;
+        }
+    }
+    let touched: BTreeSet<(String, String)> = received.keys().cloned().collect();
+    assert_eq!(touched, expected, "acted on exactly what the plan named");
+    // A repeat is only the retry of a call whose answer was lost after moto acted on it.
+    for ((op, id), n) in &received {
+        let lost = log
+            .iter()
+            .filter(|e| e["forwarded"] == true && matches!(e["fault"].as_str(), Some("reset_after" | "truncate")))
+            .filter(|e| e["op"] == op.as_str() && e["ids"].as_array().unwrap().iter().any(|i| id_of(i.as_str().unwrap()) == *id))
+            .count();
+        assert!(n - 1 <= lost, "{op} {id}: received {n} times, {lost} answers lost");
+    }
+    // metadata.json: everything reported applied reached moto, and nothing failed.
+    let (sent, ok) = planned(real.path());
+    assert_eq!(sent, expected, "the real run planned what the dry run did");
+    assert_eq!(ok, expected, "every planned request reported applied");
+    // And AWS's state is what the policies ask for.
+    let state = helper("state.py", &[REGION, account]);
+    for i in ids["gpu"].as_array().unwrap() {
+        assert_eq!(state["instances"][i.as_str().unwrap()]["state"], "stopped");
+    }
+    for i in ids["tagged"].as_array().unwrap().iter().take(50) {
+        let inst = &state["instances"][i.as_str().unwrap()];
+        assert_eq!(inst["state"], "running");
+        assert!(inst["tags"].get("maid_status").is_none());
+    }
+    for d in ids["db_untagged"].as_array().unwrap() {
+        assert!(state["db"][d.as_str().unwrap()]["tags"]["maid_status"].is_string());
+    }
+}
+
+#[test]
+fn a_run_killed_at_random_points_then_run_again_completes_the_work() {
+    let account = "100000000022";
+    let ids = helper("estate.py", &[REGION, account]);
+    let role = format!("arn:aws:iam::{account}:role/custodian");
+    let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").unwrap();
+    // Slow answers stretch the run so the kills land inside it.
+    let proxy = Proxy::start(&json!({"seed": 5, "rules": {"*": {"latency": [0.3, 0.2]}}}));
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let args = [
+        "run",
+        "-r",
+        REGION,
+        "--assume",
+        &role,
+        "--now",
+        NOW,
+        "-s",
+        out_dir.to_str().unwrap(),
+        "policies/",
+    ];
+    for delay_ms in [400u64, 1300, 2600, 4200] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_custodian"))
+            .args(args)
+            .current_dir(crate::util::root())
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_REGION")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // Whatever the kill interrupted, no output is half-written.
+        for policy in std::fs::read_dir(&out_dir).into_iter().flatten() {
+            for f in std::fs::read_dir(policy.unwrap().path()).unwrap() {
+                let p = f.unwrap().path();
+                if p.extension().is_some_and(|e| e == "json") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    assert!(serde_json::from_str::<Value>(&text).is_ok(), "{} is half-written", p.display());
+                }
+            }
+        }
+    }
+    let out = custodian_env(args, &[("AWS_ENDPOINT_URL", moto.as_str())]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // The work is done, and nothing is in a state the policies do not ask for.
+    let state = helper("state.py", &[REGION, account]);
+    for i in ids["gpu"].as_array().unwrap() {
+        let inst = &state["instances"][i.as_str().unwrap()];
+        assert_eq!(inst["state"], "stopped");
+        assert_eq!(inst["tags"]["custodian-finding"], "gpu-without-approval");
+    }
+    let mark = "Missing required tags (Environment, CostCenter, Owner): stop@2026/11/27";
+    for i in ids["untagged"].as_array().unwrap() {
+        let inst = &state["instances"][i.as_str().unwrap()];
+        assert_eq!(
+            (inst["state"].as_str(), inst["tags"]["maid_status"].as_str()),
+            (Some("running"), Some(mark))
+        );
+    }
+    for i in ids["tagged"].as_array().unwrap() {
+        let inst = &state["instances"][i.as_str().unwrap()];
+        assert_eq!(inst["state"], "running", "{i}");
+        assert!(
+            inst["tags"].get("maid_status").is_none() && inst["tags"].get("custodian-finding").is_none(),
+            "{i}"
+        );
+    }
+    for d in ids["db_tagged"].as_array().unwrap() {
+        assert!(state["db"][d.as_str().unwrap()]["tags"].get("maid_status").is_none());
+    }
+    for d in ids["db_untagged"].as_array().unwrap() {
+        assert_eq!(state["db"][d.as_str().unwrap()]["tags"]["maid_status"], mark);
+    }
+}

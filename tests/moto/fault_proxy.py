@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""A fault-injecting HTTP proxy in front of moto, for tests (loopback only).
+
+  fault_proxy.py ENDPOINT RULES_JSON
+
+Prints its port, then serves. Each request's operation is read from the wire (the query
+protocols' `Action=`, the JSON protocols' `X-Amz-Target`, S3's method), and a rule for that
+operation (or "*") draws at most one fault, from a seeded generator:
+
+  {"seed": 7, "rules": {"*": {"latency": [0.01, 1.5]},
+                        "StopInstances": {"throttle": 0.1, "500": 0.05, "503": 0.05,
+                                          "reset_before": 0.02, "reset_after": 0.02,
+                                          "truncate": 0.02}}}
+
+  throttle      an AWS throttling answer, not forwarded (EC2 RequestLimitExceeded, else Throttling)
+  500, 503      that status, not forwarded
+  reset_before  the connection reset before the request reaches moto
+  reset_after   forwarded (moto acts), then the connection reset instead of the answer
+  truncate      forwarded, then half the answer and the connection closed
+  latency       [probability, seconds]: the request held that long, then forwarded
+
+A "script" makes faults certain instead: for each distinct request (operation and body; a
+retry sends the same body), its n-th attempt gets the n-th fault of the operation's list:
+
+  {"script": {"StopInstances": ["reset_after", "throttle"], "*": ["503"]}}
+
+GET /_log returns every request as JSON: operation, region, the resource ids it names, the
+fault drawn, and whether moto received it ("forwarded").
+"""
+import http.client
+import http.server
+import json
+import random
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+
+upstream = urllib.parse.urlparse(sys.argv[1])
+assert upstream.hostname == "127.0.0.1", "loopback only"
+config = json.loads(sys.argv[2])
+rules = config.get("rules", {})
+script = config.get("script", {})
+attempts = {}
+rng = random.Random(config.get("seed", 1))
+lock = threading.Lock()
+log = []
+
+ID_KEYS = re.compile(r"^(InstanceId|SpotInstanceRequestId|ResourceId|DBInstanceIdentifier|ResourceName)(\.\d+)?$")
+
+THROTTLE_EC2 = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
+                '<Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
+THROTTLE_QUERY = ('<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>'
+                  '<RequestId>fault-proxy</RequestId></ErrorResponse>')
+
+
+def operation(handler, body):
+    target = handler.headers.get("X-Amz-Target")
+    if target:
+        return target.split(".")[-1], {}
+    form = urllib.parse.parse_qs(body.decode(errors="replace")) if body else {}
+    if "Action" in form:
+        return form["Action"][0], form
+    return "S3." + handler.command, {}
+
+
+def scope(handler):
+    """(region, service) from the SigV4 credential scope."""
+    m = re.search(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/", handler.headers.get("Authorization", ""))
+    return (m.group(1), m.group(2)) if m else ("", "")
+
+
+def draw(op, body):
+    faults = script.get(op, script.get("*"))
+    if faults is not None:
+        key = (op, body)
+        with lock:
+            n = attempts.get(key, 0)
+            attempts[key] = n + 1
+        return (faults[n] if n < len(faults) else None), 0.0
+    rule = dict(rules.get("*", {}))
+    rule.update(rules.get(op, {}))
+    with lock:
+        x = rng.random()
+        latency = rule.get("latency")
+        held = latency[1] if latency and rng.random() < latency[0] else 0.0
+    acc = 0.0
+    for fault in ("throttle", "500", "503", "reset_before", "reset_after", "truncate"):
+        acc += rule.get(fault, 0.0)
+        if x < acc:
+            return fault, held
+    return None, held
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path == "/_log":
+            with lock:
+                body = json.dumps(log).encode()
+            return self.reply(200, {"Content-Type": "application/json"}, body)
+        self.handle_request(b"")
+
+    def do_POST(self):
+        self.handle_request(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+    do_PUT = do_POST
+    do_DELETE = do_GET
+    do_HEAD = do_GET
+
+    def handle_request(self, body):
+        op, form = operation(self, body)
+        ids = sorted({v[0] for k, v in form.items() if ID_KEYS.match(k)})
+        fault, held = draw(op, body)
+        region, service = scope(self)
+        entry = {"t": round(time.time(), 3), "op": op, "region": region, "service": service, "ids": ids, "fault": fault, "held": held, "forwarded": False}
+        with lock:
+            log.append(entry)
+        if held:
+            time.sleep(held)
+        if fault == "throttle":
+            if self.headers.get("X-Amz-Target"):
+                body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+                return self.reply(400, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": "ThrottlingException"}, body)
+            text = THROTTLE_EC2 if service == "ec2" else THROTTLE_QUERY
+            return self.reply(400, {"Content-Type": "text/xml"}, text.encode())
+        if fault in ("500", "503"):
+            return self.reply(int(fault), {"Content-Type": "text/plain"}, b"fault-proxy: injected")
+        if fault == "reset_before":
+            return self.reset()
+        status, headers, data = self.forward(body)
+        entry["forwarded"] = True
+        entry["status"] = status
+        if fault == "reset_after":
+            return self.reset()
+        if fault == "truncate":
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            return self.reset()
+        self.reply(status, headers, data)
+
+    def forward(self, body):
+        conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+        conn.request(self.command, self.path, body=body, headers=headers)
+        r = conn.getresponse()
+        data = r.read()
+        kept = {k: v for k, v in r.getheaders() if k.lower() not in ("content-length", "transfer-encoding", "connection")}
+        conn.close()
+        return r.status, kept, data
+
+    def reset(self):
+        # SO_LINGER 0: the peer sees a connection reset, not an orderly close.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+    def reply(self, status, headers, body):
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()
