@@ -33,6 +33,9 @@ pub struct Invocation {
     /// The instant the policies are evaluated at: the schedule's firing time, so off-hours
     /// match the hour the rule fired for even when the invocation starts late.
     pub now: Option<Timestamp>,
+    /// The EventBridge event's id: the same on a duplicate delivery and on a retry, so the
+    /// run ledger can tell them from a new run. Manual payloads have none.
+    pub id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +70,11 @@ struct Detail {
 /// Reads an event. A scheduled event is recognised by `"detail-type": "Scheduled Event"`;
 /// anything else must be a manual payload with only `policies`, `dryrun` and `now`.
 pub fn parse(event: &Value) -> Result<Invocation, String> {
+    let id = event
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|i| !i.is_empty() && *i != "<id>")
+        .map(str::to_string);
     if event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event") {
         let s: Scheduled = serde_json::from_value(event.clone()).map_err(|e| format!("scheduled event: {e}"))?;
         let detail = s.detail.unwrap_or(Detail {
@@ -80,6 +88,7 @@ pub fn parse(event: &Value) -> Result<Invocation, String> {
             policies: detail.policies,
             dry_run: detail.dryrun,
             now: Some(s.time),
+            id,
         });
     }
     let is_trail_record = event.get("eventName").is_some() && event.get("eventSource").is_some();
@@ -91,6 +100,7 @@ pub fn parse(event: &Value) -> Result<Invocation, String> {
             policies: None,
             dry_run: false,
             now,
+            id,
         });
     }
     if !event.is_object() {
@@ -105,6 +115,7 @@ pub fn parse(event: &Value) -> Result<Invocation, String> {
         policies: m.policies,
         dry_run: m.dryrun,
         now: m.now,
+        id: None,
     })
 }
 

@@ -3,6 +3,7 @@
 
 use crate::error::InvocationError;
 use crate::event::{self, Invocation, Trigger};
+use crate::ledger::{Claim, Ledger};
 use crate::output::{run_prefix, S3Output};
 use crate::summary::{summarize, SkippedPolicy, Summary};
 use custodian_core::engine::{Deadline, EventScope, Inventory, RunMode, RunSpec};
@@ -58,7 +59,7 @@ impl Handler {
         let started = jiff::Timestamp::now();
         let mut invocation = event::parse(&event.payload).map_err(InvocationError::InvalidRequest)?;
         invocation.dry_run |= self.report_only;
-        let (selected, scope) = match &invocation.trigger {
+        let (mut selected, scope) = match &invocation.trigger {
             Trigger::Event(e) => {
                 let routing = custodian_core::event::route(&self.policies, e).map_err(InvocationError::InvalidRequest)?;
                 let selected: Vec<Policy> = self
@@ -89,6 +90,55 @@ impl Handler {
             "invocation started"
         );
 
+        // The run ledger: a duplicate or overlapping delivery of this event does nothing, a
+        // retry after a deadline runs only what was left (real runs with an output bucket).
+        let ledger = match (&self.output, &invocation.id, invocation.dry_run) {
+            (Some(out), Some(id), false) => Some(Ledger::new(out.client.clone(), &out.bucket, &out.prefix, id)),
+            _ => None,
+        };
+        let mut claimed: Option<(String, Vec<String>)> = None;
+        let mut done_before: Vec<SkippedPolicy> = Vec::new();
+        if let Some(l) = &ledger {
+            let now_ms = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            match l.claim(&request_id, event.context.deadline, now_ms).await {
+                Ok(Claim::Run { etag, done, by }) => {
+                    let by = by.unwrap_or_default();
+                    done_before = selected
+                        .iter()
+                        .filter(|p| done.contains(&p.name))
+                        .map(|p| SkippedPolicy {
+                            name: p.name.clone(),
+                            reason: format!("already run for this event by request {by}"),
+                        })
+                        .collect();
+                    selected.retain(|p| !done.contains(&p.name));
+                    claimed = Some((etag, done));
+                }
+                Ok(Claim::Skip(why)) => {
+                    tracing::info!(request_id = %request_id, ledger = %l.url(), reason = %why, "nothing to do");
+                    let mut summary = summarize(&request_id, &invocation, &self.provider.regions(), now, &[], &[]);
+                    summary.skipped = selected
+                        .iter()
+                        .map(|p| SkippedPolicy {
+                            name: p.name.clone(),
+                            reason: why.clone(),
+                        })
+                        .collect();
+                    summary.duration_ms = start.elapsed().as_millis() as u64;
+                    return Ok(summary);
+                }
+                Err(e) => {
+                    return Err(InvocationError::Retryable {
+                        message: format!("the run ledger: {e}"),
+                        summary: "null".into(),
+                    })
+                }
+            }
+        }
+        let selected_names: Vec<String> = selected.iter().map(|p| p.name.clone()).collect();
         let dir = self.scratch.join(&request_id);
         let provider = Arc::clone(&self.provider);
         let (inv, rid, out_dir) = (invocation.clone(), request_id.clone(), dir.clone());
@@ -190,6 +240,20 @@ impl Handler {
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
+        summary.skipped.extend(done_before);
+        if let (Some(l), Some((etag, mut done))) = (&ledger, claimed) {
+            // Done: every region of the policy ran (a failed fetch counts: rerunning it is
+            // the next schedule's job, not a retry's).
+            done.extend(
+                selected_names
+                    .iter()
+                    .filter(|n| summary.policies.iter().filter(|p| p.name == **n).all(|p| p.status != "not-reached"))
+                    .cloned(),
+            );
+            if let Err(e) = l.finish(&etag, &request_id, done, summary.not_reached.is_empty()).await {
+                tracing::warn!(request_id = %request_id, error = %e, "cannot record the run in its ledger");
+            }
+        }
         summary.duration_ms = start.elapsed().as_millis() as u64;
         let text = serde_json::to_string(&summary).unwrap_or_default();
         tracing::info!(summary = %text, "invocation finished");

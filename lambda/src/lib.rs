@@ -11,6 +11,7 @@ pub mod event;
 pub mod handler;
 pub mod hub;
 pub mod init;
+pub mod ledger;
 pub mod output;
 pub mod policies;
 pub mod summary;
