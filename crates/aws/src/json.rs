@@ -97,3 +97,37 @@ pub fn tags<T>(items: &Option<Vec<T>>, kv: impl Fn(&T) -> (Option<&str>, Option<
         )
     })
 }
+
+/// A describe response written as compact JSON text while its pages arrive
+/// (`{"Reservations":[...]}`): each item's document is serialized as soon as it is mapped, so
+/// neither the SDK's page structs nor a tree of every document outlive their page.
+pub struct CompactList {
+    text: String,
+    empty: bool,
+}
+
+impl CompactList {
+    /// An empty list under `key`.
+    pub fn new(key: &str) -> CompactList {
+        CompactList {
+            text: format!("{{\"{key}\":["),
+            empty: true,
+        }
+    }
+
+    /// Appends one item.
+    pub fn push(&mut self, item: &Value) {
+        if !self.empty {
+            self.text.push(',');
+        }
+        self.empty = false;
+        // A Value always serializes.
+        self.text.push_str(&serde_json::to_string(item).unwrap_or_else(|_| "null".into()));
+    }
+
+    /// The response's text.
+    pub fn finish(mut self) -> String {
+        self.text.push_str("]}");
+        self.text
+    }
+}

@@ -81,6 +81,7 @@ async fn describe_follows_every_page_at_the_largest_page_size() {
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&page1, &page2]);
     let c = clients(ec2, rds_client(&[]));
     let (doc, calls) = describe_kind(&c, ResourceKind::Ec2, &Default::default()).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
     assert_eq!(calls, 2);
     assert_eq!(page1.num_calls() + page2.num_calls(), 2);
     let ids: Vec<&str> = doc["Reservations"]
@@ -113,6 +114,7 @@ async fn throttling_is_retried_until_success() {
         .build();
     let c = clients(mock_client!(aws_sdk_ec2, []), rds_client(&[&throttled]));
     let (doc, calls) = describe_kind(&c, ResourceKind::Rds, &Default::default()).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
     assert_eq!(throttled.num_calls(), 3, "two throttled attempts, then success");
     assert_eq!(calls, 1, "one page");
     assert_eq!(doc["DBInstances"][0]["DBInstanceIdentifier"], "db-1");
@@ -181,6 +183,7 @@ async fn a_query_is_sent_as_the_describe_calls_filters() {
         });
     let c = clients(mock_client!(aws_sdk_ec2, [&filtered]), rds_client(&[]));
     let (doc, calls) = describe_kind(&c, ResourceKind::Ec2, &query).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
     assert_eq!((calls, filtered.num_calls()), (1, 1));
     assert_eq!(doc["Reservations"][0]["Instances"][0]["InstanceId"], "i-1");
 }

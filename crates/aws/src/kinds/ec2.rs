@@ -1,13 +1,13 @@
 //! `aws.ec2`: every page of `DescribeInstances`, as the AWS CLI prints it.
 
 use crate::clients::{failure, AwsFailure, Clients, EC2_PAGE};
-use crate::json::{tags, Obj};
+use crate::json::{tags, CompactList, Obj};
 use aws_sdk_ec2::types::{Filter, GroupIdentifier, Instance, InstanceNetworkInterface, Reservation};
 use custodian_core::resource::query::Query;
 use serde_json::{json, Value};
 
 /// Every page of `DescribeInstances` with the query's `Filters`; and the pages fetched.
-pub async fn describe(c: &Clients, query: &Query) -> Result<(Value, u64), AwsFailure> {
+pub async fn describe(c: &Clients, query: &Query) -> Result<(String, u64), AwsFailure> {
     let mut calls = 0u64;
     let filters = super::sdk_filters(query, |name, values| {
         Filter::builder().name(name).set_values(Some(values.to_vec())).build()
@@ -19,13 +19,13 @@ pub async fn describe(c: &Clients, query: &Query) -> Result<(Value, u64), AwsFai
         .max_results(EC2_PAGE)
         .into_paginator()
         .send();
-    let mut reservations = Vec::new();
+    let mut out = CompactList::new("Reservations");
     while let Some(page) = pages.next().await {
         calls += 1;
         let page = page.map_err(|e| failure(&e))?;
-        reservations.extend(page.reservations().iter().map(reservation));
+        page.reservations().iter().for_each(|r| out.push(&reservation(r)));
     }
-    Ok((json!({ "Reservations": reservations }), calls))
+    Ok((out.finish(), calls))
 }
 
 /// `DescribeInstances` for `ids` only; ids that no longer exist are left out.

@@ -1,13 +1,13 @@
 //! `aws.rds`: every page of `DescribeDBInstances`, as the AWS CLI prints it.
 
 use crate::clients::{failure, AwsFailure, Clients, RDS_PAGE};
-use crate::json::{tags, Obj};
+use crate::json::{tags, CompactList, Obj};
 use aws_sdk_rds::types::{DbInstance, Filter};
 use custodian_core::resource::query::Query;
 use serde_json::{json, Value};
 
 /// Every page of `DescribeDBInstances` with the query's `Filters`; and the pages fetched.
-pub async fn describe(c: &Clients, query: &Query) -> Result<(Value, u64), AwsFailure> {
+pub async fn describe(c: &Clients, query: &Query) -> Result<(String, u64), AwsFailure> {
     let mut calls = 0u64;
     let filters = super::sdk_filters(query, |name, values| {
         Filter::builder().name(name).set_values(Some(values.to_vec())).build()
@@ -19,13 +19,13 @@ pub async fn describe(c: &Clients, query: &Query) -> Result<(Value, u64), AwsFai
         .max_records(RDS_PAGE)
         .into_paginator()
         .send();
-    let mut dbs = Vec::new();
+    let mut out = CompactList::new("DBInstances");
     while let Some(page) = pages.next().await {
         calls += 1;
         let page = page.map_err(|e| failure(&e))?;
-        dbs.extend(page.db_instances().iter().map(db_instance));
+        page.db_instances().iter().for_each(|d| out.push(&db_instance(d)));
     }
-    Ok((json!({ "DBInstances": dbs }), calls))
+    Ok((out.finish(), calls))
 }
 
 /// `DescribeDBInstances` for each identifier (the API takes one); those that no longer exist

@@ -2,12 +2,12 @@
 
 use super::ec2::group;
 use crate::clients::{failure, AwsFailure, Clients, EC2_PAGE};
-use crate::json::{tags, Obj};
+use crate::json::{tags, CompactList, Obj};
 use aws_sdk_ec2::types::SpotInstanceRequest;
 use serde_json::{json, Value};
 
 /// Every page of `DescribeSpotInstanceRequests`; and the pages fetched.
-pub async fn describe(c: &Clients) -> Result<(Value, u64), AwsFailure> {
+pub async fn describe(c: &Clients) -> Result<(String, u64), AwsFailure> {
     let mut calls = 0u64;
     let mut pages = c
         .ec2
@@ -15,13 +15,13 @@ pub async fn describe(c: &Clients) -> Result<(Value, u64), AwsFailure> {
         .max_results(EC2_PAGE)
         .into_paginator()
         .send();
-    let mut requests = Vec::new();
+    let mut out = CompactList::new("SpotInstanceRequests");
     while let Some(page) = pages.next().await {
         calls += 1;
         let page = page.map_err(|e| failure(&e))?;
-        requests.extend(page.spot_instance_requests().iter().map(spot_request));
+        page.spot_instance_requests().iter().for_each(|r| out.push(&spot_request(r)));
     }
-    Ok((json!({ "SpotInstanceRequests": requests }), calls))
+    Ok((out.finish(), calls))
 }
 
 /// `DescribeSpotInstanceRequests` for `ids` only; unknown ids are left out.
