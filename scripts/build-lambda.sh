@@ -20,13 +20,12 @@ if ! command -v musl-gcc >/dev/null; then
   $SUDO apt-get install -y musl-tools || { $SUDO apt-get update && $SUDO apt-get install -y musl-tools; }
 fi
 
-# Static, stripped; C dependencies (aws-lc) compiled with musl-gcc.
+# Static, size-optimised (the `lambda` profile in Cargo.toml); C dependencies (aws-lc) compiled
+# with musl-gcc.
 CC_x86_64_unknown_linux_musl=musl-gcc \
-CARGO_PROFILE_RELEASE_STRIP=symbols \
-CARGO_PROFILE_RELEASE_DEBUG=false \
-  cargo build --release --locked --target "$TARGET" -p custodian-lambda --bin bootstrap
+  cargo build --profile lambda --locked --target "$TARGET" -p custodian-lambda --bin bootstrap
 
-BIN="$CARGO_TARGET_DIR/$TARGET/release/bootstrap"
+BIN="$CARGO_TARGET_DIR/$TARGET/lambda/bootstrap"
 OUT="$CARGO_TARGET_DIR/lambda"
 mkdir -p "$OUT"
 ZIP="$OUT/custodian-lambda-x86_64.zip"

@@ -44,6 +44,15 @@ fn event(id: &str) -> Value {
            "detail": {"policies": ["snapshot-gpus", "mark-untagged"]}})
 }
 
+/// An S3 client on this process's credentials (the test account's).
+async fn s3() -> aws_sdk_s3::Client {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .load()
+        .await;
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
+}
+
 fn snapshots() -> usize {
     helper("state.py", &[REGION, ACCOUNT])["snapshots"].as_array().unwrap().len()
 }
@@ -76,12 +85,8 @@ fn duplicates_overlaps_and_retries_of_one_event_never_double_its_actions() {
     std::fs::write(&file, POLICIES).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .load()
-            .await;
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
-        s3.create_bucket()
+        s3().await
+            .create_bucket()
             .bucket(BUCKET)
             .create_bucket_configuration(
                 aws_sdk_s3::types::CreateBucketConfiguration::builder()
@@ -137,12 +142,8 @@ fn duplicates_overlaps_and_retries_of_one_event_never_double_its_actions() {
     //    deadline, takes over and runs only what it had not finished.
     let entry = json!({"state": "running", "owner": "req-dead", "until_ms": 1, "done": ["snapshot-gpus"]});
     rt.block_on(async {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .load()
-            .await;
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
-        s3.put_object()
+        s3().await
+            .put_object()
             .bucket(BUCKET)
             .key("custodian/ledger/evt-3.json")
             .body(entry.to_string().into_bytes().into())

@@ -5,57 +5,19 @@
 //! else is touched, and `metadata.json` tells the truth.
 
 use crate::live::helper;
-use crate::util::{custodian_env, read_json};
+use crate::util::{custodian_env, read_json, StandIn};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const NOW: &str = "2026-11-23T15:00:00Z";
 const REGION: &str = "eu-west-3";
 
-/// The proxy, stopped when dropped.
-struct Proxy {
-    child: Child,
-    url: String,
-}
-
-impl Proxy {
-    fn start(rules: &Value) -> Proxy {
-        let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").expect("run ./scripts/test.sh, which starts moto");
-        let python = std::env::var("CUSTODIAN_MOTO_PYTHON").unwrap();
-        let mut child = Command::new(python)
-            .arg(crate::util::root().join("tests/moto/fault_proxy.py"))
-            .arg(&moto)
-            .arg(rules.to_string())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the proxy starts");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        Proxy {
-            child,
-            url: format!("http://127.0.0.1:{}", line.trim()),
-        }
-    }
-
-    fn log(&self) -> Vec<Value> {
-        use std::io::{Read, Write};
-        let mut conn = std::net::TcpStream::connect(self.url.trim_start_matches("http://")).unwrap();
-        conn.write_all(b"GET /_log HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            .unwrap();
-        let mut response = String::new();
-        conn.read_to_string(&mut response).unwrap();
-        serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The fault proxy in front of moto with these rules.
+fn proxy(rules: &Value) -> StandIn {
+    let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").expect("run ./scripts/test.sh, which starts moto");
+    StandIn::start("fault_proxy.py", &[&moto, &rules.to_string()])
 }
 
 fn mutating(op: &str) -> bool {
@@ -151,7 +113,7 @@ fn under_a_realistic_fault_mix_every_match_is_acted_on_and_nothing_else() {
         "AddTagsToResource": ["throttle", "reset_before", "reset_after"],
         "*": ["500"]
     });
-    let proxy = Proxy::start(&json!({"script": script}));
+    let proxy = proxy(&json!({"script": script}));
     let real = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let out = custodian_env(
@@ -171,7 +133,7 @@ fn under_a_realistic_fault_mix_every_match_is_acted_on_and_nothing_else() {
     );
     let took = started.elapsed();
     assert!(took < Duration::from_secs(60), "the run took {took:?}");
-    let log = proxy.log();
+    let log: Vec<Value> = serde_json::from_value(proxy.get_json("/_log")).unwrap();
     let faults: BTreeMap<String, usize> = log.iter().filter_map(|e| e["fault"].as_str()).fold(BTreeMap::new(), |mut m, f| {
         *m.entry(f.to_string()).or_default() += 1;
         m
@@ -229,7 +191,7 @@ fn a_run_killed_at_random_points_then_run_again_completes_the_work() {
     let role = format!("arn:aws:iam::{account}:role/custodian");
     let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").unwrap();
     // Slow answers stretch the run so the kills land inside it.
-    let proxy = Proxy::start(&json!({"seed": 5, "rules": {"*": {"latency": [0.3, 0.2]}}}));
+    let proxy = proxy(&json!({"seed": 5, "rules": {"*": {"latency": [0.3, 0.2]}}}));
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
     let args = [

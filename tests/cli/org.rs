@@ -1,12 +1,10 @@
 //! `custodian org run` end to end against moto: three member accounts (moto keeps accounts
 //! apart; their credentials come from AssumeRole), two regions each, one account whose role STS
-//! refuses (a stand-in in front of moto's STS answers AccessDenied for it, as STS does).
+//! refuses (the fault proxy in front of moto's STS answers AccessDenied for it, as STS does).
 
 use crate::live::{helper, id};
-use crate::util::{custodian, custodian_env, read_json};
+use crate::util::{custodian, custodian_env, read_json, StandIn};
 use serde_json::Value;
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
 
 const NOW: &str = "2026-11-23T15:00:00Z";
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -14,47 +12,6 @@ const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 const PAYMENTS: &str = "100000000001";
 const RESEARCH: &str = "100000000002";
 const LOCKED: &str = "100000000003";
-
-/// The STS stand-in, stopped when dropped.
-struct Gate {
-    child: Child,
-    url: String,
-}
-
-impl Gate {
-    fn start(moto: &str, denied: &[String]) -> Gate {
-        let python = std::env::var("CUSTODIAN_MOTO_PYTHON").expect("run ./scripts/test.sh");
-        let mut child = Command::new(python)
-            .arg(crate::util::root().join("tests/moto/sts_gate.py"))
-            .arg(moto)
-            .args(denied)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the STS stand-in starts");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = format!("http://127.0.0.1:{}", line.trim());
-        Gate { child, url }
-    }
-
-    fn assumed(&self) -> Vec<String> {
-        use std::io::{Read, Write};
-        let mut conn = std::net::TcpStream::connect(self.url.trim_start_matches("http://")).unwrap();
-        conn.write_all(b"GET /_assumed HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            .unwrap();
-        let mut response = String::new();
-        conn.read_to_string(&mut response).unwrap();
-        let body = response.split_once("\r\n\r\n").unwrap().1;
-        serde_json::from_str(body).unwrap()
-    }
-}
-
-impl Drop for Gate {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn state(region: &str, account: &str) -> Value {
     helper("state.py", &[region, account])
@@ -72,7 +29,11 @@ fn org_run_acts_in_every_reachable_account_and_region_and_reports_the_one_it_can
     }
     let before: Vec<Value> = ids.keys().map(|(a, r)| state(r, a)).collect();
     let locked_role = format!("arn:aws:iam::{LOCKED}:role/custodian");
-    let gate = Gate::start(&moto, std::slice::from_ref(&locked_role));
+    // Moto's STS behind the fault proxy, which refuses the locked account's role as STS does.
+    let gate = StandIn::start(
+        "fault_proxy.py",
+        &[&moto, &serde_json::json!({"deny_assume": [&locked_role]}).to_string()],
+    );
     let dir = tempfile::tempdir().unwrap();
     let accounts = dir.path().join("accounts.yml");
     std::fs::write(
@@ -148,7 +109,13 @@ fn org_run_acts_in_every_reachable_account_and_region_and_reports_the_one_it_can
     }
     // Each reachable account's role was assumed once for both its regions; the locked one was
     // asked once and never retried (AccessDenied is final).
-    let mut assumed = gate.assumed();
+    let log = gate.get_json("/_log");
+    let mut assumed: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["role"].as_str().map(str::to_string))
+        .collect();
     assumed.sort();
     assert_eq!(
         assumed,

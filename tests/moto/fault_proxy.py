@@ -24,7 +24,10 @@ retry sends the same body), its n-th attempt gets the n-th fault of the operatio
 
   {"script": {"StopInstances": ["reset_after", "throttle"], "*": ["503"]}}
 
-GET /_log returns every request as JSON: operation, region, the resource ids it names, the
+"deny_assume": [ROLE_ARN, ...] answers AssumeRole of those roles as STS does when the caller
+may not assume them (403 AccessDenied), never forwarded.
+
+GET /_log returns every request as JSON (AssumeRole's with the "role" asked for): operation, region, the resource ids it names, the
 fault drawn, and whether moto received it ("forwarded").
 """
 import http.client
@@ -43,6 +46,7 @@ upstream = urllib.parse.urlparse(sys.argv[1])
 assert upstream.hostname == "127.0.0.1", "loopback only"
 config = json.loads(sys.argv[2])
 rules = config.get("rules", {})
+deny_assume = set(config.get("deny_assume", []))
 script = config.get("script", {})
 attempts = {}
 rng = random.Random(config.get("seed", 1))
@@ -53,6 +57,9 @@ ID_KEYS = re.compile(r"^(InstanceId|SpotInstanceRequestId|ResourceId|DBInstanceI
 
 THROTTLE_EC2 = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
                 '<Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
+DENIED = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
+          '<Message>User: arn:aws:iam::123456789012:user/hub is not authorized to perform: sts:AssumeRole on resource: {arn}</Message>'
+          '</Error><RequestId>fault-proxy</RequestId></ErrorResponse>')
 THROTTLE_QUERY = ('<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>'
                   '<RequestId>fault-proxy</RequestId></ErrorResponse>')
 
@@ -121,8 +128,13 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         fault, held = draw(op, body)
         region, service = scope(self)
         entry = {"t": round(time.time(), 3), "op": op, "region": region, "service": service, "ids": ids, "fault": fault, "held": held, "forwarded": False}
+        if op == "AssumeRole":
+            entry["role"] = form.get("RoleArn", [""])[0]
         with lock:
             log.append(entry)
+        if op == "AssumeRole" and entry["role"] in deny_assume:
+            entry["fault"] = "access_denied"
+            return self.reply(403, {"Content-Type": "text/xml"}, DENIED.format(arn=entry["role"]).encode())
         if held:
             time.sleep(held)
         if fault == "throttle":
