@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_moto import PY, ROOT, TARGET, floor, seed_instances, start_moto  # noqa: E402
+from bench_moto import PY, ROOT, TARGET, floor, measure, seed_instances, start_moto  # noqa: E402
 from bench_org import write_policies  # noqa: E402
 
 C7N_VENV = os.environ.get("C7N_VENV", os.path.join(os.path.dirname(TARGET), "c7n-venv"))
@@ -61,18 +61,6 @@ def start_proxy(endpoint):
 def proxy_calls(url):
     import urllib.request
     return len(json.load(urllib.request.urlopen(url + "/_log")))
-
-
-def measure(cmd, env):
-    """(wall s, client CPU s, peak RSS MiB) of one process."""
-    start = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 2, 3):
-        sys.exit("failed (%d): %s\n%s" % (code, " ".join(cmd), p.stderr.read().decode()[-3000:]))
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
 def matched(out_dir):

@@ -91,14 +91,15 @@ def floor(endpoint, region):
 
 
 def measure(cmd, env):
+    """(wall s, client CPU s, peak RSS MiB) of one process; exit codes 0, 2 and 3 are runs."""
     start = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 2, 3):
-        sys.exit("failed (%d): %s\n%s" % (code, " ".join(cmd), p.stderr.read().decode()))
-    return wall, usage.ru_maxrss / 1024.0
+        sys.exit("failed (%d): %s\n%s" % (code, " ".join(cmd), p.stderr.read().decode()[-3000:]))
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
 def main():
@@ -119,7 +120,7 @@ def main():
             for i in range(3):
                 runs.append(measure([binary, "run", "--dryrun", "-r", region, "-s", os.path.join(out, str(i)), "policies/"], env))
             wall = statistics.median(r[0] for r in runs)
-            rss = max(r[1] for r in runs)
+            rss = max(r[2] for r in runs)
             stats = {}
             for p in os.listdir(os.path.join(out, "0")):
                 m = json.load(open(os.path.join(out, "0", p, "metadata.json")))

@@ -39,11 +39,7 @@ fn matched<'a>(s: &'a Summary, policy: &str) -> Vec<&'a str> {
 }
 
 async fn create_bucket(region: &str, bucket: &str) -> aws_sdk_s3::Client {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_string()))
-        .load()
-        .await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+    let s3 = common::s3_client(region).await;
     s3.create_bucket()
         .bucket(bucket)
         .create_bucket_configuration(

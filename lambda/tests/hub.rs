@@ -21,11 +21,7 @@ const SECOND: &str = "100000000012";
 const MISCONFIGURED: &str = "100000000013";
 
 async fn s3() -> aws_sdk_s3::Client {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .load()
-        .await;
-    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
+    common::s3_client(REGION).await
 }
 
 async fn get(s3: &aws_sdk_s3::Client, key: &str) -> Value {

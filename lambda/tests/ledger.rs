@@ -46,11 +46,7 @@ fn event(id: &str) -> Value {
 
 /// An S3 client on this process's credentials (the test account's).
 async fn s3() -> aws_sdk_s3::Client {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .load()
-        .await;
-    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
+    common::s3_client(REGION).await
 }
 
 fn snapshots() -> usize {

@@ -8,7 +8,7 @@ use crate::live::helper;
 use crate::util::{custodian_env, read_json, StandIn};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const NOW: &str = "2026-11-23T15:00:00Z";
@@ -18,6 +18,19 @@ const REGION: &str = "eu-west-3";
 fn proxy(rules: &Value) -> StandIn {
     let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").expect("run ./scripts/test.sh, which starts moto");
     StandIn::start("fault_proxy.py", &[&moto, &rules.to_string()])
+}
+
+/// `custodian run` of the shipped policies as `role`, outputs in `out`, a dry run or real.
+fn run_args(role: &str, out: &std::path::Path, dry_run: bool) -> Vec<String> {
+    let mut args: Vec<String> = ["run", "-r", REGION, "--assume", role, "--now", NOW, "-s"]
+        .map(String::from)
+        .to_vec();
+    args.push(out.to_str().unwrap().to_string());
+    if dry_run {
+        args.push("--dryrun".into());
+    }
+    args.push("policies/".into());
+    args
 }
 
 fn mutating(op: &str) -> bool {
@@ -71,22 +84,7 @@ fn under_a_realistic_fault_mix_every_match_is_acted_on_and_nothing_else() {
     let moto = std::env::var("CUSTODIAN_MOTO_ENDPOINT").unwrap();
     // The plan, straight to moto: what a real run must do.
     let dry = tempfile::tempdir().unwrap();
-    let out = custodian_env(
-        [
-            "run",
-            "--dryrun",
-            "-r",
-            REGION,
-            "--assume",
-            &role,
-            "--now",
-            NOW,
-            "-s",
-            dry.path().to_str().unwrap(),
-            "policies/",
-        ],
-        &[("AWS_ENDPOINT_URL", moto.as_str())],
-    );
+    let out = custodian_env(run_args(&role, dry.path(), true), &[("AWS_ENDPOINT_URL", moto.as_str())]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let (expected, _) = planned(dry.path());
     let ops: BTreeSet<&str> = expected.iter().map(|(op, _)| op.as_str()).collect();
@@ -116,21 +114,7 @@ fn under_a_realistic_fault_mix_every_match_is_acted_on_and_nothing_else() {
     let proxy = proxy(&json!({"script": script}));
     let real = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let out = custodian_env(
-        [
-            "run",
-            "-r",
-            REGION,
-            "--assume",
-            &role,
-            "--now",
-            NOW,
-            "-s",
-            real.path().to_str().unwrap(),
-            "policies/",
-        ],
-        &[("AWS_ENDPOINT_URL", proxy.url.as_str())],
-    );
+    let out = custodian_env(run_args(&role, real.path(), false), &[("AWS_ENDPOINT_URL", proxy.url.as_str())]);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(60), "the run took {took:?}");
     let log: Vec<Value> = serde_json::from_value(proxy.get_json("/_log")).unwrap();
@@ -194,30 +178,9 @@ fn a_run_killed_at_random_points_then_run_again_completes_the_work() {
     let proxy = proxy(&json!({"seed": 5, "rules": {"*": {"latency": [0.3, 0.2]}}}));
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
-    let args = [
-        "run",
-        "-r",
-        REGION,
-        "--assume",
-        &role,
-        "--now",
-        NOW,
-        "-s",
-        out_dir.to_str().unwrap(),
-        "policies/",
-    ];
+    let args = run_args(&role, &out_dir, false);
     for delay_ms in [400u64, 1300, 2600, 4200] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_custodian"))
-            .args(args)
-            .current_dir(crate::util::root())
-            .env("AWS_ENDPOINT_URL", &proxy.url)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_REGION")
+        let mut child = crate::util::command(&args, &[("AWS_ENDPOINT_URL", proxy.url.as_str())])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -236,7 +199,7 @@ fn a_run_killed_at_random_points_then_run_again_completes_the_work() {
             }
         }
     }
-    let out = custodian_env(args, &[("AWS_ENDPOINT_URL", moto.as_str())]);
+    let out = custodian_env(&args, &[("AWS_ENDPOINT_URL", moto.as_str())]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     // The work is done, and nothing is in a state the policies do not ask for.
     let state = helper("state.py", &[REGION, account]);

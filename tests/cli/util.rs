@@ -25,16 +25,16 @@ where
     custodian_env(args, &[])
 }
 
-/// Runs `custodian ARGS` with extra environment variables (e.g. `AWS_ENDPOINT_URL` for moto).
-pub fn custodian_env<I, S>(args: I, env: &[(&str, &str)]) -> Output
+/// `custodian ARGS` in the repository root, never with real credentials, configuration or
+/// endpoints (fake keys, no files, no instance metadata), plus `env`; not started.
+pub fn command<I, S>(args: I, env: &[(&str, &str)]) -> Command
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let out = Command::new(env!("CARGO_BIN_EXE_custodian"))
-        .args(args)
+    let mut c = Command::new(env!("CARGO_BIN_EXE_custodian"));
+    c.args(args)
         .current_dir(root())
-        // Never real credentials, config or endpoints: fake keys, no files, no instance metadata.
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_REGION")
         .env_remove("AWS_DEFAULT_REGION")
@@ -45,9 +45,17 @@ where
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .envs(env.iter().copied())
-        .output()
-        .expect("the custodian binary runs");
+        .envs(env.iter().copied());
+    c
+}
+
+/// Runs `custodian ARGS` with extra environment variables (e.g. `AWS_ENDPOINT_URL` for moto).
+pub fn custodian_env<I, S>(args: I, env: &[(&str, &str)]) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = command(args, env).output().expect("the custodian binary runs");
     let o = Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

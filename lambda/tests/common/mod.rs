@@ -176,3 +176,12 @@ impl SlackStandIn {
         self.bodies.lock().unwrap().clone()
     }
 }
+
+/// An S3 client in `region` on this process's credentials, path-style (moto on loopback).
+pub async fn s3_client(region: &str) -> aws_sdk_s3::Client {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .load()
+        .await;
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
+}

@@ -138,8 +138,9 @@ pub fn run(spec: &OrgRunSpec, connector: &dyn Connector) -> Vec<JobOutcome> {
         run_job(spec, account, region, provider.as_ref())
     });
     outcomes.extend(ran);
-    let order = |o: &JobOutcome| spec.accounts.iter().position(|a| a.name == o.account).unwrap_or(usize::MAX);
-    outcomes.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.region.cmp(&b.region)));
+    // Account then region order (names are unique in an accounts file).
+    let index: std::collections::HashMap<&str, usize> = spec.accounts.iter().enumerate().map(|(i, a)| (a.name.as_str(), i)).collect();
+    outcomes.sort_by_cached_key(|o| (index.get(o.account.as_str()).copied().unwrap_or(usize::MAX), o.region.clone()));
     outcomes
 }
 
