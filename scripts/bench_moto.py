@@ -4,6 +4,8 @@
 For each size: seeds a fresh region, then measures
   - moto's floor: the time moto takes to answer just the describe pages (raw HTTP, no SDK);
   - `custodian run --dryrun` of the shipped policies (release build): wall time, peak RSS, API calls.
+  - the same run with every describe page one reservation (500 instances), through the test
+    proxy: the peak RSS beyond the largest page, per instance, is the slope between sizes.
 Prints the figures and the ratio to the floor.
 
   scripts/bench_moto.py [SIZE...]      (default 1000 5000)
@@ -107,6 +109,10 @@ def main():
     subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT, check=True, env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
     binary = os.path.join(TARGET, "release", "custodian")
     moto, endpoint = start_moto()
+    pager = subprocess.Popen([PY, os.path.join(ROOT, "tests/moto/fault_proxy.py"), endpoint,
+                              json.dumps({"page_size": {"DescribeInstances": 1}})], stdout=subprocess.PIPE, text=True)
+    paged_endpoint = "http://127.0.0.1:%s" % pager.stdout.readline().strip()
+    paged = []
     try:
         regions = ["eu-west-2", "eu-west-3", "eu-north-1", "ap-south-1"]
         for size, region in zip(sizes, regions):
@@ -128,7 +134,15 @@ def main():
                     stats[api] = n  # shared fetches: the same count in every policy of the kind
             print("%5d instances: custodian %.2f s (peak RSS %.0f MiB), moto floor %.2f s (%d pages): ratio %.2f; describe calls %s"
                   % (size, wall, rss, f, floors[0][1], wall / f, json.dumps(stats, sort_keys=True)))
+            env["AWS_ENDPOINT_URL"] = paged_endpoint
+            rss = max(measure([binary, "run", "--dryrun", "-r", region, "-s", os.path.join(out, "paged%d" % i), "policies/"], env)[2]
+                      for i in range(3))
+            paged.append((size, rss))
+            print("%5d instances in pages of 500: peak RSS %.1f MiB" % (size, rss))
+        for (a, ra), (b, rb) in zip(paged, paged[1:]):
+            print("peak RSS beyond the largest page, %d -> %d instances: %.2f KiB per instance" % (a, b, (rb - ra) * 1024 / (b - a)))
     finally:
+        pager.terminate()
         moto.terminate()
 
 

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{fixture, id, moto, seed, state};
+use common::{fixture, helper, id, moto, seed, state, StandIn};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -211,4 +211,152 @@ fn an_invalid_policy_fails_the_init_through_the_runtime_api() {
         api.calls().iter().all(|c| c["kind"] != "next"),
         "no invocation is taken after a failed init"
     );
+}
+
+/// The ids each forwarded call of `op` named, from the fault proxy's log.
+fn forwarded(proxy: &StandIn, op: &str) -> Vec<Vec<String>> {
+    proxy
+        .get_json("/_log")
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["op"] == op && e["forwarded"] == true)
+        .map(|e| {
+            e["ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn an_invocation_cut_short_by_its_deadline_names_what_it_did_not_reach_and_its_retry_runs_only_that() {
+    const REGION: &str = "us-east-2";
+    const ACCOUNT: &str = "100000000042";
+    const BUCKET: &str = "custodian-deadline-runs";
+    let (endpoint, _) = moto();
+    let creds = helper("assume.py", &[ACCOUNT]);
+    let key = |k: &str| creds[k].as_str().unwrap().to_string();
+    let ids = helper("seed.py", &[REGION, ACCOUNT]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new(REGION))
+            .endpoint_url(&endpoint)
+            .http_client(custodian_aws::clients::https_client())
+            .force_path_style(true)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                key("AccessKeyId"),
+                key("SecretAccessKey"),
+                Some(key("SessionToken")),
+                None,
+                "test",
+            ))
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+            .create_bucket()
+            .bucket(BUCKET)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    // The first policy's snapshots take 6 s to answer: the 5 s deadline (1 s reserve) passes
+    // while it acts, so the second policy is not started.
+    let proxy = StandIn::start(
+        "fault_proxy.py",
+        &[
+            &endpoint,
+            &json!({"rules": {"CreateSnapshots": {"latency": [1.0, 6.0]}}}).to_string(),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.yml");
+    std::fs::write(
+        &file,
+        "policies:
+  - name: snapshot-gpus
+    resource: aws.ec2
+    mode: {type: periodic, schedule: rate(1 hour)}
+    filters: [{InstanceType: p3.2xlarge}, {State.Name: running}]
+    actions: [snapshot]
+  - name: mark-untagged
+    resource: aws.ec2
+    mode: {type: periodic, schedule: rate(1 hour)}
+    filters: [{InstanceType: m5.large}, {tag:maid_status: absent}]
+    actions: [{type: mark-for-op, op: stop, days: 4}]
+",
+    )
+    .unwrap();
+    let event = json!({"version": "0", "id": "evt-deadline", "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": ACCOUNT, "time": "2026-11-23T15:00:00Z", "region": REGION,
+        "resources": [format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/r")],
+        "detail": {"policies": ["snapshot-gpus", "mark-untagged"]}});
+    // Lambda retries a failed asynchronous invocation with the same event.
+    let api = RuntimeApi::start(json!([{"payload": event, "deadline_ms": 5000}, {"payload": event}]));
+    let mut function = start_function(
+        &api,
+        &[
+            ("AWS_REGION", REGION),
+            ("AWS_ENDPOINT_URL", proxy.url.as_str()),
+            ("AWS_ACCESS_KEY_ID", &key("AccessKeyId")),
+            ("AWS_SECRET_ACCESS_KEY", &key("SecretAccessKey")),
+            ("AWS_SESSION_TOKEN", &key("SessionToken")),
+            ("CUSTODIAN_POLICIES", file.to_str().unwrap()),
+            ("CUSTODIAN_OUTPUT_BUCKET", BUCKET),
+            ("CUSTODIAN_DEADLINE_RESERVE_MS", "1000"),
+        ],
+    );
+    let answers = api.answers(2, &mut function);
+    stop(function);
+
+    // 1: a retryable error naming exactly the policy it did not reach.
+    assert_eq!(answers[0]["kind"], "error", "{answers:?}");
+    assert_eq!(answers[0]["body"]["errorType"], "Custodian.Retryable");
+    let message = answers[0]["body"]["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("not reached before the deadline: mark-untagged@{REGION}; summary: ")),
+        "{message}"
+    );
+    let first: Value = serde_json::from_str(message.split_once("; summary: ").unwrap().1).unwrap();
+    assert_eq!(first["not_reached"], json!([format!("mark-untagged@{REGION}")]));
+    let statuses: Vec<(&str, &str)> = first["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, [("snapshot-gpus", "ok"), ("mark-untagged", "not-reached")]);
+
+    // 2: the retry runs only what was left, and says why it skipped the rest.
+    assert_eq!(answers[1]["kind"], "response", "{answers:?}");
+    let second = &answers[1]["body"];
+    let ran: Vec<&str> = second["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(ran, ["mark-untagged"]);
+    assert_eq!(
+        second["skipped"],
+        json!([{"name": "snapshot-gpus", "reason": "already run for this event by request request-1"}])
+    );
+
+    // On the wire: the GPU instance snapshotted once, the untagged one marked once, by the retry.
+    assert_eq!(
+        forwarded(&proxy, "CreateSnapshots"),
+        vec![vec![id(&ids, "gpu_forbidden").to_string()]]
+    );
+    let marks = forwarded(&proxy, "CreateTags");
+    assert_eq!(marks.len(), 1, "{marks:?}");
+    assert!(marks[0].contains(&id(&ids, "untagged").to_string()), "{marks:?}");
 }

@@ -24,6 +24,9 @@ retry sends the same body), its n-th attempt gets the n-th fault of the operatio
 
   {"script": {"StopInstances": ["reset_after", "throttle"], "*": ["503"]}}
 
+"page_size": {"DescribeInstances": 50} sends moto that page size (`MaxResults`, RDS's
+`MaxRecords`) instead of the client's, so a benchmark sees many pages without a huge estate.
+
 "deny_assume": [ROLE_ARN, ...] answers AssumeRole of those roles as STS does when the caller
 may not assume them (403 AccessDenied), never forwarded.
 
@@ -48,12 +51,13 @@ config = json.loads(sys.argv[2])
 rules = config.get("rules", {})
 deny_assume = set(config.get("deny_assume", []))
 script = config.get("script", {})
+page_size = config.get("page_size", {})
 attempts = {}
 rng = random.Random(config.get("seed", 1))
 lock = threading.Lock()
 log = []
 
-ID_KEYS = re.compile(r"^(InstanceId|SpotInstanceRequestId|ResourceId|DBInstanceIdentifier|ResourceName)(\.\d+)?$")
+ID_KEYS = re.compile(r"^(InstanceSpecification\.)?(InstanceId|SpotInstanceRequestId|ResourceId|DBInstanceIdentifier|ResourceName)(\.\d+)?$")
 
 THROTTLE_EC2 = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
                 '<Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
@@ -102,6 +106,13 @@ def draw(op, body):
     return None, held
 
 
+def resize_page(form, size):
+    """The request's form with its page size replaced by `size`."""
+    key = "MaxRecords" if "MaxRecords" in form else "MaxResults"
+    fields = [(k, v) for k, vs in form.items() for v in vs if k != key] + [(key, str(size))]
+    return urllib.parse.urlencode(fields).encode()
+
+
 class Proxy(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -147,6 +158,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             return self.reply(int(fault), {"Content-Type": "text/plain"}, b"fault-proxy: injected")
         if fault == "reset_before":
             return self.reset()
+        if op in page_size:
+            body = resize_page(form, page_size[op])
         status, headers, data = self.forward(body)
         entry["forwarded"] = True
         entry["status"] = status

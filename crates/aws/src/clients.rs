@@ -18,6 +18,28 @@ pub fn retry_config() -> aws_config::retry::RetryConfig {
         .with_max_backoff(std::time::Duration::from_secs(10))
 }
 
+/// The HTTPS client every SDK client shares: hyper with rustls on ring (no aws-lc), one
+/// connection pool per process.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    static CLIENT: std::sync::OnceLock<aws_smithy_runtime_api::client::http::SharedHttpClient> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                .build_https()
+        })
+        .clone()
+}
+
+/// The SDK configuration loader every call site starts from: the standard credential chain
+/// and region, [`https_client`], [`retry_config`].
+pub fn sdk_loader() -> aws_config::ConfigLoader {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
+        .retry_config(retry_config())
+}
+
 /// Per-region SDK clients.
 #[derive(Clone)]
 pub struct Clients {

@@ -7,7 +7,7 @@
 
 use crate::provider::AwsProvider;
 use aws_config::sts::AssumeRoleProvider;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_runtime_api::client::http::{
     http_client_fn, HttpClient, HttpConnector, HttpConnectorFuture, SharedHttpClient, SharedHttpConnector,
@@ -143,7 +143,7 @@ fn aws_error_in(e: &(dyn std::error::Error + 'static)) -> Option<(String, String
 
 /// The caller's configuration: a home region is needed for STS (us-east-1 when none is set).
 async fn load(profile: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(crate::clients::retry_config());
+    let mut loader = crate::clients::sdk_loader();
     if let Some(p) = profile {
         loader = loader.profile_name(p);
     }

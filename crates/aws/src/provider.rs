@@ -4,7 +4,7 @@
 
 use crate::clients::{failure, AwsFailure, Clients};
 use crate::{apply, kinds};
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use custodian_core::action::notify::message::region_of;
 use custodian_core::action::request::{Operation, Request};
 use custodian_core::provider::{FetchError, Fetched, IdOutcome, Loaded, MetricsLoaded, Provider};
@@ -62,7 +62,7 @@ impl AwsProvider {
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         let config = runtime.block_on(async {
-            let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(crate::clients::retry_config());
+            let mut loader = crate::clients::sdk_loader();
             if let Some(p) = &options.profile {
                 loader = loader.profile_name(p);
             }
@@ -77,9 +77,7 @@ impl AwsProvider {
                     .configure(&config)
                     .build()
                     .await;
-                let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                    .retry_config(crate::clients::retry_config())
-                    .credentials_provider(provider);
+                let mut loader = crate::clients::sdk_loader().credentials_provider(provider);
                 if let Some(r) = fixed.or_else(|| config.region().map(|r| r.to_string())) {
                     loader = loader.region(Region::new(r));
                 }

@@ -1,7 +1,7 @@
 //! `-s s3://bucket/prefix`: a run's outputs written locally first, then uploaded under a
 //! time-partitioned key per run, as the Lambda writes them: `PREFIX/YYYY/MM/DD/HH/RUN-ID/...`.
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::Region;
 use std::path::Path;
 
 /// `s3://bucket/prefix` split into the bucket and the prefix (no trailing `/`); `None` if it
@@ -52,7 +52,7 @@ pub fn upload_dir(url: &str, dir: &Path, started: jiff::Timestamp, run_id: &str,
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = crate::clients::sdk_loader();
         if let Some(p) = profile {
             loader = loader.profile_name(p);
         }

@@ -7,6 +7,11 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Once;
 
+#[path = "../../../tests/support/stand_in.rs"]
+mod stand_in;
+#[allow(unused_imports)]
+pub use stand_in::StandIn;
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -179,7 +184,7 @@ impl SlackStandIn {
 
 /// An S3 client in `region` on this process's credentials, path-style (moto on loopback).
 pub async fn s3_client(region: &str) -> aws_sdk_s3::Client {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let sdk = custodian_aws::clients::sdk_loader()
         .region(aws_config::Region::new(region.to_string()))
         .load()
         .await;
