@@ -1,7 +1,9 @@
 //! Command-line interface: one module per subcommand, and the documented exit codes.
 
+pub mod about;
 pub mod deploy;
 pub mod kubernetes;
+pub mod logging;
 pub mod org;
 pub mod plan;
 pub mod report;
@@ -37,6 +39,9 @@ pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+    /// Logs and progress (every command).
+    #[command(flatten)]
+    pub log: logging::LogArgs,
 }
 
 /// Subcommands.
@@ -64,12 +69,20 @@ pub enum Command {
     Org(org::OrgArgs),
     /// Write the Kubernetes manifests (a Kustomize base: CronJobs, ConfigMap, validate hook).
     Kubernetes(kubernetes::KubernetesArgs),
+    /// Print the version, the git revision it was built from and the price tables' dates.
+    Version,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(about::CompletionsArgs),
+    /// Print the manual page (roff) of custodian or of one of its commands.
+    Man(about::ManArgs),
 }
 
 /// Runs a parsed command line and returns its exit code.
 pub fn main(cli: Cli) -> ExitCode {
+    logging::init(&cli.log);
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked: log lines from other threads go to stderr too.
+    let mut err = logging::CommandStderr::new(&cli.log);
     match cli.command {
         Command::Run(a) => run::run(a, &mut out, &mut err),
         Command::Validate(a) => validate::validate(a, &mut out, &mut err),
@@ -82,6 +95,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Lambda(a) => deploy::lambda(a, &mut out, &mut err),
         Command::Org(a) => org::org(a, &mut out, &mut err),
         Command::Kubernetes(a) => kubernetes::kubernetes(a, &mut out, &mut err),
+        Command::Version => about::version(&mut out),
+        Command::Completions(a) => about::completions(a, &mut out),
+        Command::Man(a) => about::man(a, &mut out, &mut err),
     }
 }
 

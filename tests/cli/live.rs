@@ -9,6 +9,11 @@ use std::process::Command;
 
 const NOW: &str = "2026-11-23T15:00:00Z";
 
+/// moto's endpoint and the Python that has boto3.
+pub(crate) fn moto_endpoint() -> (String, String) {
+    moto()
+}
+
 fn moto() -> (String, String) {
     let endpoint = std::env::var("CUSTODIAN_MOTO_ENDPOINT")
         .expect("CUSTODIAN_MOTO_ENDPOINT is unset: run the tests with ./scripts/test.sh, which starts moto");

@@ -10,6 +10,7 @@ mod image;
 mod invalid_policies;
 mod kubernetes;
 mod live;
+mod logging;
 mod offhours;
 mod org;
 mod plan;

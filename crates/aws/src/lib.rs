@@ -1,6 +1,7 @@
 //! custodian-aws: fetch resources and apply actions with the AWS SDK for Rust.
 
 pub mod apply;
+pub mod call_log;
 pub mod clients;
 pub mod json;
 pub mod kinds;

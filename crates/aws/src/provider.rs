@@ -49,7 +49,7 @@ pub struct AwsProvider {
     config: SdkConfig,
     regions: Vec<String>,
     clients: Mutex<HashMap<String, Clients>>,
-    account: Mutex<Option<Option<String>>>,
+    account: crate::call_log::AccountCell,
 }
 
 impl AwsProvider {
@@ -105,7 +105,7 @@ impl AwsProvider {
             config,
             regions: Vec::new(),
             clients: Mutex::new(HashMap::new()),
-            account: Mutex::new(account_id.map(Some)),
+            account: std::sync::Arc::new(Mutex::new(account_id.map(Some))),
         };
         provider.regions = provider.resolve_regions(regions)?;
         Ok(provider)
@@ -154,6 +154,7 @@ impl AwsProvider {
                         $sdk::Client::from_conf(
                             $sdk::config::Builder::from(&self.config)
                                 .region(Region::new(region.to_string()))
+                                .interceptor(crate::call_log::CallLog::new(self.account.clone()))
                                 .build(),
                         )
                     };
@@ -173,6 +174,7 @@ impl AwsProvider {
                         aws_sdk_s3::config::Builder::from(&self.config)
                             .region(Region::new(region.to_string()))
                             .force_path_style(self.config.endpoint_url().is_some())
+                            .interceptor(crate::call_log::CallLog::new(self.account.clone()))
                             .build(),
                     ),
                 }
@@ -299,7 +301,11 @@ impl Provider for AwsProvider {
     fn account_id(&self) -> Option<String> {
         let mut cached = self.account.lock().expect("account lock");
         if cached.is_none() {
-            let sts = aws_sdk_sts::Client::new(&self.config);
+            let sts = aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&self.config)
+                    .interceptor(crate::call_log::CallLog::new(self.account.clone()))
+                    .build(),
+            );
             *cached = Some(
                 self.runtime
                     .block_on(sts.get_caller_identity().send())

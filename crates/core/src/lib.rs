@@ -12,6 +12,7 @@ pub mod input;
 pub mod org;
 pub mod policy;
 pub mod pricing;
+pub mod progress;
 pub mod provider;
 pub mod report;
 pub mod resource;

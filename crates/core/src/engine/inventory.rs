@@ -37,17 +37,30 @@ impl<'p> Inventory<'p> {
         let fields: HashMap<ResourceKind, FieldSet> = kinds.iter().map(|k| (*k, fields_read(policies, *k))).collect();
         let queries: HashMap<ResourceKind, Query> = kinds.iter().map(|k| (*k, shared_query(policies, *k))).collect();
         let jobs: Vec<(String, ResourceKind)> = regions.iter().flat_map(|r| kinds.iter().map(move |k| (r.clone(), *k))).collect();
+        let stage = crate::progress::Stage::begin("fetch", jobs.len());
         let results = parallel_map_n(&jobs, provider.concurrency(), |(region, kind)| {
             let start = Instant::now();
             if deadline.reached() {
+                stage.step(&format!("{} in {region}: not reached", kind.spec().name));
                 return (Err(FetchError::NotReached), Duration::ZERO);
             }
             let r = match (fields.get(kind), queries.get(kind)) {
                 (Some(f), Some(q)) => provider.fetch(region, *kind, f, q),
                 _ => Err(FetchError::Other(format!("no field set for {}", kind.spec().name))),
             };
-            (r, start.elapsed())
+            let took = start.elapsed();
+            stage.step(&match &r {
+                Ok(f) => format!(
+                    "{} in {region}: {} resources in {:.1} s",
+                    kind.spec().name,
+                    f.resources.len(),
+                    took.as_secs_f64()
+                ),
+                Err(e) => format!("{} in {region}: failed: {e}", kind.spec().name),
+            });
+            (r, took)
         });
+        stage.end();
         Inventory {
             fetched: jobs.into_iter().zip(results).collect(),
             queries,

@@ -226,6 +226,7 @@ impl<'a> RunSpec<'a> {
 pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRun<'a>> {
     let now = spec.clock.now();
     let kinds: BTreeSet<ResourceKind> = spec.policies.iter().map(|p| p.kind).collect();
+    let stage = crate::progress::Stage::begin("policies", spec.policies.len() * spec.regions.len());
     let per_region = parallel_map(spec.regions, |region| {
         let mut effects = Effects::default();
         let mut by_id: Option<HashMap<&str, &Value>> = None;
@@ -234,6 +235,7 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRu
             if spec.deadline.reached() {
                 let mut run = PolicyRun::new(policy, region);
                 run.status = Status::NotReached(NOT_REACHED.into());
+                stage.step(&format!("{}@{region}: not reached", policy.name));
                 runs.push(run);
                 continue;
             }
@@ -282,11 +284,26 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRu
                     RunMode::Plan => {}
                 }
             }
+            stage.step(&milestone(&run, region));
             runs.push(run);
         }
         runs
     });
+    stage.end();
     per_region.into_iter().flatten().collect()
+}
+
+/// One policy run's milestone: what it matched, and what its actions did.
+fn milestone(run: &PolicyRun, region: &str) -> String {
+    let mut text = format!("{}@{region}: {} matched", run.policy.name, run.matched.len());
+    for (action, outcomes) in run.policy.actions.iter().zip(&run.outcomes) {
+        let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
+        text.push_str(&format!(", {} applied to {}", action.name().as_str(), outcomes.len() - failed));
+        if failed > 0 {
+            text.push_str(&format!(" ({failed} failed)"));
+        }
+    }
+    text
 }
 
 fn evaluate_one<'a>(

@@ -130,13 +130,23 @@ pub fn run(spec: &OrgRunSpec, connector: &dyn Connector) -> Vec<JobOutcome> {
             }
         }
     }
+    let stage = crate::progress::Stage::begin("accounts", jobs.len());
     let ran = parallel_map_n(&jobs, concurrency, |(i, region)| {
         let account = &spec.accounts[*i];
         let Ok(provider) = &connected[*i].0 else {
             unreachable!("jobs are listed for connected accounts only")
         };
-        run_job(spec, account, region, provider.as_ref())
+        let outcome = run_job(spec, account, region, provider.as_ref());
+        let matched: usize = outcome.policies.iter().map(|p| p.matched).sum();
+        stage.step(&format!(
+            "{}/{region}: {}, {matched} matched in {:.1} s",
+            account.name,
+            outcome.status.word(),
+            outcome.seconds
+        ));
+        outcome
     });
+    stage.end();
     outcomes.extend(ran);
     // Account then region order (names are unique in an accounts file).
     let index: std::collections::HashMap<&str, usize> = spec.accounts.iter().enumerate().map(|(i, a)| (a.name.as_str(), i)).collect();

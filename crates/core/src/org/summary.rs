@@ -18,6 +18,17 @@ pub enum JobStatus {
     Failed(String),
 }
 
+impl JobStatus {
+    /// `ok`, `policy-failed` or `failed`, as in the JSON summary.
+    pub fn word(&self) -> &'static str {
+        match self {
+            JobStatus::Ok => "ok",
+            JobStatus::PolicyFailed(_) => "policy-failed",
+            JobStatus::Failed(_) => "failed",
+        }
+    }
+}
+
 /// One policy in one account and region.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyRow {
