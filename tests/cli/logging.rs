@@ -234,3 +234,32 @@ fn completions_man_page_and_version() {
         v.stdout
     );
 }
+
+#[test]
+fn progress_bars_on_a_terminal_and_none_under_ci() {
+    // `script` (util-linux) gives the command a pseudo-terminal and records what it drew.
+    let dir = tempfile::tempdir().unwrap();
+    let on_tty = |ci: bool| {
+        let record = dir.path().join(format!("tty-{ci}.out"));
+        let command = format!(
+            "{} run policies/ --snapshot examples/account --dryrun -s {}",
+            env!("CARGO_BIN_EXE_custodian"),
+            dir.path().join("out").display()
+        );
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &command, record.to_str().unwrap()])
+            .current_dir(crate::util::root())
+            .env_remove("CI")
+            .stdout(std::process::Stdio::null());
+        if ci {
+            c.env("CI", "true");
+        }
+        assert!(c.status().expect("script (util-linux) runs").success());
+        std::fs::read_to_string(&record).unwrap()
+    };
+    let drawn = on_tty(false);
+    assert!(drawn.contains("fetch [") && drawn.contains("/6"), "a bar per stage: {drawn:?}");
+    assert!(drawn.contains("policies ["), "{drawn:?}");
+    let ci = on_tty(true);
+    assert!(!ci.contains("fetch [") && !ci.contains('\u{1b}'), "nothing animated under CI: {ci:?}");
+}
