@@ -257,17 +257,7 @@ fn an_invocation_cut_short_by_its_deadline_names_what_it_did_not_reach_and_its_r
                 "test",
             ))
             .build();
-        aws_sdk_s3::Client::from_conf(conf)
-            .create_bucket()
-            .bucket(BUCKET)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        common::create_bucket(&aws_sdk_s3::Client::from_conf(conf), BUCKET, REGION).await;
     });
     // The first policy's snapshots take 6 s to answer: the 5 s deadline (1 s reserve) passes
     // while it acts, so the second policy is not started.

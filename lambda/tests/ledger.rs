@@ -80,19 +80,7 @@ fn duplicates_overlaps_and_retries_of_one_event_never_double_its_actions() {
     let file = dir.path().join("p.yml");
     std::fs::write(&file, POLICIES).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async {
-        s3().await
-            .create_bucket()
-            .bucket(BUCKET)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    rt.block_on(async { common::create_bucket(&s3().await, BUCKET, REGION).await });
     let handler = setup(&Config {
         policies_path: Some(file),
         output_bucket: Some(BUCKET.into()),

@@ -261,5 +261,8 @@ fn progress_bars_on_a_terminal_and_none_under_ci() {
     assert!(drawn.contains("fetch [") && drawn.contains("/6"), "a bar per stage: {drawn:?}");
     assert!(drawn.contains("policies ["), "{drawn:?}");
     let ci = on_tty(true);
-    assert!(!ci.contains("fetch [") && !ci.contains('\u{1b}'), "nothing animated under CI: {ci:?}");
+    assert!(
+        !ci.contains("fetch [") && !ci.contains('\u{1b}'),
+        "nothing animated under CI: {ci:?}"
+    );
 }

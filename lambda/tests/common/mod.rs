@@ -190,3 +190,17 @@ pub async fn s3_client(region: &str) -> aws_sdk_s3::Client {
         .await;
     aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
 }
+
+/// Creates `bucket` in `region` with `s3`.
+pub async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) {
+    s3.create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
