@@ -40,16 +40,7 @@ fn matched<'a>(s: &'a Summary, policy: &str) -> Vec<&'a str> {
 
 async fn create_bucket(region: &str, bucket: &str) -> aws_sdk_s3::Client {
     let s3 = common::s3_client(region).await;
-    s3.create_bucket()
-        .bucket(bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    common::create_bucket(&s3, bucket, region).await;
     s3
 }
 

@@ -137,16 +137,21 @@ fn no_secret_at_debug_in_every_crate_either() {
 fn quiet_prints_only_errors() {
     let dir = tempfile::tempdir().unwrap();
     let s = dir.path().join("out");
-    let ok = custodian([
-        "-q",
-        "run",
-        "policies/",
-        "--snapshot",
-        "examples/account",
-        "--dryrun",
-        "-s",
-        s.to_str().unwrap(),
-    ]);
+    // The shipped policies over the example snapshot, a dry run, with `flags`.
+    let shipped = |flags: &[&str]| {
+        let mut args = vec![
+            "run",
+            "policies/",
+            "--snapshot",
+            "examples/account",
+            "--dryrun",
+            "-s",
+            s.to_str().unwrap(),
+        ];
+        args.extend_from_slice(flags);
+        custodian(args)
+    };
+    let ok = shipped(&["-q"]);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert_eq!(ok.stderr, "", "nothing but errors");
     assert!(ok.stdout.contains("ec2-required-tags-mark"), "the summary is still printed");
@@ -154,16 +159,7 @@ fn quiet_prints_only_errors() {
     assert_eq!(bad.code, 1);
     assert!(bad.stderr.contains("unknown filter"), "errors still show: {}", bad.stderr);
     // Milestones are info: -v shows them as plain lines, the default does not.
-    let v = custodian([
-        "run",
-        "policies/",
-        "--snapshot",
-        "examples/account",
-        "--dryrun",
-        "-s",
-        s.to_str().unwrap(),
-        "-v",
-    ]);
+    let v = shipped(&["-v"]);
     assert!(
         v.stderr.lines().any(|l| l.contains("INFO") && l.contains("fetch: ")),
         "{}",
@@ -176,15 +172,7 @@ fn quiet_prints_only_errors() {
         "{}",
         v.stderr
     );
-    let quiet_default = custodian([
-        "run",
-        "policies/",
-        "--snapshot",
-        "examples/account",
-        "--dryrun",
-        "-s",
-        s.to_str().unwrap(),
-    ]);
+    let quiet_default = shipped(&[]);
     assert!(!quiet_default.stderr.contains("INFO"), "{}", quiet_default.stderr);
 }
 
