@@ -1,6 +1,6 @@
 //! `aws.ec2`: every page of `DescribeInstances`, as the AWS CLI prints it.
 
-use crate::cli_xml::{field, next_child, write_object, Field, Shape};
+use crate::cli_xml::{field, next_child, write_value, Field, Shape};
 use crate::clients::{failure, AwsFailure, Clients, EC2_PAGE};
 use crate::json::{tags, CompactList, Obj};
 use crate::page_capture::{CapturePages, PageMapper};
@@ -59,21 +59,16 @@ impl PageMapper for ReservationPages {
         if root.name != "DescribeInstancesResponse" {
             return Err("not a DescribeInstancesResponse".into());
         }
-        let (mut items, mut token) = (String::with_capacity(body.len() / 2), None);
+        let (mut items, mut token) = (String::new(), None);
         while let Some(tag) = next_child(&mut r, root)? {
             match tag.name {
                 "nextToken" => token = Some(r.text(tag)?.into_owned()),
                 "reservationSet" => {
-                    while let Some(item) = next_child(&mut r, tag)? {
-                        if item.name != "item" {
-                            r.skip(item)?;
-                            continue;
-                        }
-                        if !items.is_empty() {
-                            items.push(',');
-                        }
-                        write_object(&mut r, item, RESERVATION, &mut items, 2)?;
-                    }
+                    // The list's items without its brackets; a second list replaces the first,
+                    // as the SDK's builder keeps the last.
+                    let mut list = String::with_capacity(body.len() / 2);
+                    write_value(&mut r, tag, &Shape::List(&Shape::Obj(RESERVATION)), &mut list, 1)?;
+                    items = list[1..list.len() - 1].to_string();
                 }
                 _ => r.skip(tag)?,
             }
