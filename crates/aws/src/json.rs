@@ -154,9 +154,9 @@ pub fn tags<T>(items: &Option<Vec<T>>, kv: impl Fn(&T) -> (Option<&str>, Option<
     })
 }
 
-/// A describe response written as compact JSON text while its pages arrive
-/// (`{"Reservations":[...]}`): each item's document is serialized as soon as it is mapped, so
-/// neither the SDK's page structs nor a tree of every document outlive their page.
+/// A describe page written as compact JSON text (`{"Reservations":[...]}`): each item's
+/// document is serialized as soon as it is mapped, so neither the SDK's page structs nor a tree
+/// of its documents outlive the page.
 pub struct CompactList {
     text: String,
     empty: bool,
@@ -181,21 +181,10 @@ impl CompactList {
         self.text.push_str(&serde_json::to_string(item).unwrap_or_else(|_| "null".into()));
     }
 
-    /// Appends items already written as compact JSON text, comma-separated (none when empty).
-    pub fn push_text(&mut self, items: &str) {
-        if items.is_empty() {
-            return;
-        }
-        if !self.empty {
-            self.text.push(',');
-        }
-        self.empty = false;
-        self.text.push_str(items);
-    }
-
-    /// The response's text.
+    /// The page's text, its buffer no larger than the text (it is kept as long as its documents).
     pub fn finish(mut self) -> String {
         self.text.push_str("]}");
+        self.text.shrink_to_fit();
         self.text
     }
 }

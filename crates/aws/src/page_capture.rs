@@ -3,8 +3,8 @@
 //!
 //! [`CapturePages`] is an interceptor for one operation: before each call it puts its own
 //! response deserializer in the call's configuration, where the orchestrator looks it up. That
-//! deserializer hands a successful body to a [`PageMapper`] (compact JSON text for the page's
-//! items, and an output carrying only the next page's token) and keeps the text for the caller
+//! deserializer hands a successful body to a [`PageMapper`] (the page as the AWS CLI's compact
+//! JSON, and an output carrying only the next page's token) and keeps the text for the caller
 //! to [`CapturePages::take_page`]. Everything else goes to the SDK's own deserializer, unchanged:
 //! error answers (so retries and error codes are the SDK's), and any body the mapper refuses;
 //! then no page is kept, and the caller maps the SDK's typed output instead.
@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 /// Maps one operation's successful page.
 pub trait PageMapper: Send + Sync + fmt::Debug + 'static {
-    /// The page's items as compact JSON text, comma-separated (no brackets), and the
+    /// The page as the AWS CLI prints it, compact JSON (`{"Reservations":[...]}`), and the
     /// operation's output holding only what pagination reads; an error when the body is not
     /// what the mapper reads (the SDK's deserializer gets it then).
     fn map_body(&self, body: &[u8]) -> Result<(String, Output), BoxError>;

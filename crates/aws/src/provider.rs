@@ -11,7 +11,7 @@ use custodian_core::provider::{FetchError, Fetched, IdOutcome, Loaded, MetricsLo
 use custodian_core::resource::details::MetricQuery;
 use custodian_core::resource::query::Query;
 use custodian_core::resource::related::Related;
-use custodian_core::resource::{parse_compact, parse_describe, FieldSet, ResourceKind};
+use custodian_core::resource::{parse_compact, parse_describe, Envelope, FieldSet, ResourceKind};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -195,16 +195,26 @@ impl AwsProvider {
 
     /// One describe response, every page, as the AWS CLI prints it; and the calls made.
     pub fn describe(&self, region: &str, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
-        let (text, calls) = self.describe_query(region, kind, &Query::default())?;
-        let value = serde_json::from_str(&text).map_err(|e| AwsFailure {
-            code: "Unknown".into(),
-            message: e.to_string(),
-        })?;
-        Ok((value, calls))
+        let pages = self.describe_query(region, kind, &Query::default())?;
+        let key = match kind.spec().envelope {
+            Envelope::Reservations => "Reservations",
+            Envelope::List(key) => key,
+        };
+        let mut items = Vec::new();
+        for page in &pages {
+            let mut page: Value = serde_json::from_str(page).map_err(|e| AwsFailure {
+                code: "Unknown".into(),
+                message: e.to_string(),
+            })?;
+            if let Some(Value::Array(list)) = page.get_mut(key).map(Value::take) {
+                items.extend(list);
+            }
+        }
+        Ok((serde_json::json!({ key: items }), pages.len() as u64))
     }
 
-    /// The describe response's compact text, with the query's filters sent with the call.
-    fn describe_query(&self, region: &str, kind: ResourceKind, query: &Query) -> Result<(String, u64), AwsFailure> {
+    /// The describe call's pages as compact text, with the query's filters sent with the call.
+    fn describe_query(&self, region: &str, kind: ResourceKind, query: &Query) -> Result<Vec<String>, AwsFailure> {
         let c = self.clients(region);
         self.runtime.block_on(kinds::describe(&c, kind, query))
     }
@@ -220,12 +230,17 @@ impl Provider for AwsProvider {
     }
 
     fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet, query: &Query) -> Result<Fetched, FetchError> {
-        // Already compact: each resource is a range of this text, as snapshots are.
+        // Already compact: each resource is a range of its page's text, as snapshots are, so
+        // a page's buffer is all that is kept of it besides the views.
         let op = kinds::operation_name(kind);
-        let (text, calls) = self
+        let pages = self
             .describe_query(region, kind, query)
             .map_err(|f| FetchError::Other(format!("{op} in {region}: {}: {}", f.code, f.message)))?;
-        let resources = parse_compact(kind, &std::sync::Arc::new(text), fields).map_err(|e| FetchError::Other(format!("{op}: {e}")))?;
+        let calls = pages.len() as u64;
+        let mut resources = Vec::new();
+        for page in pages {
+            resources.extend(parse_compact(kind, &std::sync::Arc::new(page), fields).map_err(|e| FetchError::Other(format!("{op}: {e}")))?);
+        }
         Ok(Fetched {
             resources,
             api_calls: vec![(op, calls)],

@@ -80,21 +80,20 @@ async fn describe_follows_every_page_at_the_largest_page_size() {
         });
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&page1, &page2]);
     let c = clients(ec2, rds_client(&[]));
-    let (doc, calls) = describe_kind(&c, ResourceKind::Ec2, &Default::default()).await.unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
-    assert_eq!(calls, 2);
+    let pages = describe_kind(&c, ResourceKind::Ec2, &Default::default()).await.unwrap();
+    assert_eq!(pages.len(), 2, "one text per page");
     assert_eq!(page1.num_calls() + page2.num_calls(), 2);
-    let ids: Vec<&str> = doc["Reservations"]
-        .as_array()
-        .unwrap()
+    let docs: Vec<serde_json::Value> = pages.iter().map(|p| serde_json::from_str(p).unwrap()).collect();
+    let reservations: Vec<&serde_json::Value> = docs.iter().flat_map(|d| d["Reservations"].as_array().unwrap()).collect();
+    let ids: Vec<&str> = reservations
         .iter()
         .flat_map(|r| r["Instances"].as_array().unwrap())
         .map(|i| i["InstanceId"].as_str().unwrap())
         .collect();
     assert_eq!(ids, vec!["i-1", "i-2", "i-3"]);
-    assert_eq!(doc["Reservations"][1]["ReservationId"], "r-2");
+    assert_eq!(reservations[1]["ReservationId"], "r-2");
     assert_eq!(
-        doc["Reservations"][0]["Instances"][0]["State"],
+        reservations[0]["Instances"][0]["State"],
         serde_json::json!({"Code": 16, "Name": "running"})
     );
 }
@@ -113,10 +112,10 @@ async fn throttling_is_retried_until_success() {
         })
         .build();
     let c = clients(mock_client!(aws_sdk_ec2, []), rds_client(&[&throttled]));
-    let (doc, calls) = describe_kind(&c, ResourceKind::Rds, &Default::default()).await.unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let pages = describe_kind(&c, ResourceKind::Rds, &Default::default()).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&pages[0]).unwrap();
     assert_eq!(throttled.num_calls(), 3, "two throttled attempts, then success");
-    assert_eq!(calls, 1, "one page");
+    assert_eq!(pages.len(), 1, "one page");
     assert_eq!(doc["DBInstances"][0]["DBInstanceIdentifier"], "db-1");
 }
 
@@ -182,9 +181,9 @@ async fn a_query_is_sent_as_the_describe_calls_filters() {
                 .build()
         });
     let c = clients(mock_client!(aws_sdk_ec2, [&filtered]), rds_client(&[]));
-    let (doc, calls) = describe_kind(&c, ResourceKind::Ec2, &query).await.unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
-    assert_eq!((calls, filtered.num_calls()), (1, 1));
+    let pages = describe_kind(&c, ResourceKind::Ec2, &query).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&pages[0]).unwrap();
+    assert_eq!((pages.len(), filtered.num_calls()), (1, 1));
     assert_eq!(doc["Reservations"][0]["Instances"][0]["InstanceId"], "i-1");
 }
 

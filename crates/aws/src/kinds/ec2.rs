@@ -12,18 +12,16 @@ use aws_smithy_runtime_api::client::interceptors::context::Output;
 use custodian_core::resource::query::Query;
 use serde_json::{json, Value};
 
-/// Every page of `DescribeInstances` with the query's `Filters`; and the pages fetched. Each
-/// page's body is mapped straight into the CLI's JSON ([`RESERVATION`], [`ReservationPages`]):
+/// Every page of `DescribeInstances` with the query's `Filters`, each as the AWS CLI prints it.
+/// Each page's body is mapped straight into the CLI's JSON ([`RESERVATION`], [`ReservationPages`]):
 /// the SDK's structs for the page are never built.
-pub async fn describe(c: &Clients, query: &Query) -> Result<(String, u64), AwsFailure> {
+pub async fn describe(c: &Clients, query: &Query) -> Result<Vec<String>, AwsFailure> {
     let filters = super::sdk_filters(query, |name, values| {
         Filter::builder().name(name).set_values(Some(values.to_vec())).build()
     });
     let capture = CapturePages::new(ReservationPages, DescribeInstances::new());
-    let mut out = CompactList::new("Reservations");
-    let (mut calls, mut token) = (0u64, None::<String>);
+    let (mut pages, mut token) = (Vec::new(), None::<String>);
     loop {
-        calls += 1;
         let page = c
             .ec2
             .describe_instances()
@@ -35,17 +33,18 @@ pub async fn describe(c: &Clients, query: &Query) -> Result<(String, u64), AwsFa
             .send()
             .await
             .map_err(|e| failure(&e))?;
-        match capture.take_page() {
-            Some(items) => out.push_text(&items),
-            None => page.reservations().iter().for_each(|r| out.push(&reservation(r))),
-        }
+        pages.push(capture.take_page().unwrap_or_else(|| {
+            let mut out = CompactList::new("Reservations");
+            page.reservations().iter().for_each(|r| out.push(&reservation(r)));
+            out.finish()
+        }));
         // As the SDK's paginator: the last page has no token (or an empty one, or the same again).
         match page.next_token {
             Some(next) if !next.is_empty() && token.as_ref() != Some(&next) => token = Some(next),
             _ => break,
         }
     }
-    Ok((out.finish(), calls))
+    Ok(pages)
 }
 
 /// Maps a `DescribeInstances` page's XML: its reservations, and its next token.
@@ -59,22 +58,28 @@ impl PageMapper for ReservationPages {
         if root.name != "DescribeInstancesResponse" {
             return Err("not a DescribeInstancesResponse".into());
         }
-        let (mut items, mut token) = (String::new(), None);
+        const START: &str = "{\"Reservations\":";
+        let (mut page, mut token) = (String::new(), None);
         while let Some(tag) = next_child(&mut r, root)? {
             match tag.name {
                 "nextToken" => token = Some(r.text(tag)?.into_owned()),
                 "reservationSet" => {
-                    // The list's items without its brackets; a second list replaces the first,
-                    // as the SDK's builder keeps the last.
-                    let mut list = String::with_capacity(body.len() / 2);
-                    write_value(&mut r, tag, &Shape::List(&Shape::Obj(RESERVATION)), &mut list, 1)?;
-                    items = list[1..list.len() - 1].to_string();
+                    // A second list replaces the first, as the SDK's builder keeps the last.
+                    page = String::with_capacity(body.len() / 2);
+                    page.push_str(START);
+                    write_value(&mut r, tag, &Shape::List(&Shape::Obj(RESERVATION)), &mut page, 1)?;
+                    page.push('}');
                 }
                 _ => r.skip(tag)?,
             }
         }
+        if page.is_empty() {
+            page = format!("{START}[]}}");
+        }
+        // The page's text is kept as long as its documents: no spare capacity.
+        page.shrink_to_fit();
         let output = DescribeInstancesOutput::builder().set_next_token(token).build();
-        Ok((items, Output::erase(output)))
+        Ok((page, Output::erase(output)))
     }
 }
 
@@ -537,7 +542,8 @@ mod tests {
         xml + "</DescribeInstancesResponse>"
     }
 
-    /// The page as the SDK's own deserializer reads it, mapped by [`reservation`].
+    /// The page as the SDK's own deserializer reads it, mapped by [`reservation`]: its
+    /// reservations, comma-separated, and its token.
     fn through_the_sdk(xml: &str) -> (String, Option<String>) {
         let layer = DescribeInstances::new().config().unwrap();
         let sdk = layer.load::<SharedResponseDeserializer>().unwrap();
@@ -559,20 +565,20 @@ mod tests {
 
     #[test]
     fn a_page_read_from_its_xml_is_the_sdk_mapping() {
-        let parse = |items: &str| serde_json::from_str::<serde_json::Value>(&format!("[{items}]")).unwrap();
+        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
         for (reservations, token) in [(0, None), (1, Some("tok-1")), (3, None)] {
             let xml = page(reservations, token);
-            let (items, output) = ReservationPages.map_body(xml.as_bytes()).unwrap();
+            let (text, output) = ReservationPages.map_body(xml.as_bytes()).unwrap();
             let output = output.downcast_ref::<DescribeInstancesOutput>().unwrap();
             let (expected, expected_token) = through_the_sdk(&xml);
-            assert_eq!(parse(&items), parse(&expected));
+            assert_eq!(parse(&text), parse(&format!("{{\"Reservations\":[{expected}]}}")));
+            assert_eq!(text.len(), text.capacity(), "no spare capacity is kept");
             assert_eq!(output.next_token, expected_token);
             assert_eq!(output.next_token.as_deref(), token);
         }
         // Every member of every table is in the sample, and so in the mapping.
-        let doc: serde_json::Value =
-            serde_json::from_str(&format!("[{}]", ReservationPages.map_body(page(1, None).as_bytes()).unwrap().0)).unwrap();
-        let instance = &doc[0]["Instances"][1];
+        let doc = parse(&ReservationPages.map_body(page(1, None).as_bytes()).unwrap().0);
+        let instance = &doc["Reservations"][0]["Instances"][1];
         assert_eq!(instance.as_object().unwrap().len(), INSTANCE.len());
         assert_eq!(
             instance["NetworkInterfaces"][0]["Attachment"].as_object().unwrap().len(),

@@ -10,9 +10,9 @@ use custodian_core::resource::query::Query;
 use custodian_core::resource::ResourceKind;
 use serde_json::Value;
 
-/// Every page of one kind's describe call with `query` as its `Filters`, as the AWS CLI prints
-/// it (compact JSON text, written page by page); and the pages fetched.
-pub async fn describe(c: &Clients, kind: ResourceKind, query: &Query) -> Result<(String, u64), AwsFailure> {
+/// Every page of one kind's describe call with `query` as its `Filters`, each as the AWS CLI
+/// prints it (compact JSON text, `{"Reservations":[...]}`); one text per call made.
+pub async fn describe(c: &Clients, kind: ResourceKind, query: &Query) -> Result<Vec<String>, AwsFailure> {
     match kind {
         ResourceKind::Ec2 => ec2::describe(c, query).await,
         ResourceKind::Rds => rds::describe(c, query).await,

@@ -6,9 +6,8 @@ use aws_sdk_rds::types::{DbInstance, Filter};
 use custodian_core::resource::query::Query;
 use serde_json::{json, Value};
 
-/// Every page of `DescribeDBInstances` with the query's `Filters`; and the pages fetched.
-pub async fn describe(c: &Clients, query: &Query) -> Result<(String, u64), AwsFailure> {
-    let mut calls = 0u64;
+/// Every page of `DescribeDBInstances` with the query's `Filters`, each page as the AWS CLI prints it.
+pub async fn describe(c: &Clients, query: &Query) -> Result<Vec<String>, AwsFailure> {
     let filters = super::sdk_filters(query, |name, values| {
         Filter::builder().name(name).set_values(Some(values.to_vec())).build()
     });
@@ -19,13 +18,14 @@ pub async fn describe(c: &Clients, query: &Query) -> Result<(String, u64), AwsFa
         .max_records(RDS_PAGE)
         .into_paginator()
         .send();
-    let mut out = CompactList::new("DBInstances");
+    let mut out = Vec::new();
     while let Some(page) = pages.next().await {
-        calls += 1;
         let page = page.map_err(|e| failure(&e))?;
-        page.db_instances().iter().for_each(|d| out.push(&db_instance(d)));
+        let mut list = CompactList::new("DBInstances");
+        page.db_instances().iter().for_each(|d| list.push(&db_instance(d)));
+        out.push(list.finish());
     }
-    Ok((out.finish(), calls))
+    Ok(out)
 }
 
 /// `DescribeDBInstances` for each identifier (the API takes one); those that no longer exist

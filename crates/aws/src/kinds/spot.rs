@@ -6,22 +6,22 @@ use crate::json::{tags, CompactList, Obj};
 use aws_sdk_ec2::types::SpotInstanceRequest;
 use serde_json::{json, Value};
 
-/// Every page of `DescribeSpotInstanceRequests`; and the pages fetched.
-pub async fn describe(c: &Clients) -> Result<(String, u64), AwsFailure> {
-    let mut calls = 0u64;
+/// Every page of `DescribeSpotInstanceRequests`, each page as the AWS CLI prints it.
+pub async fn describe(c: &Clients) -> Result<Vec<String>, AwsFailure> {
     let mut pages = c
         .ec2
         .describe_spot_instance_requests()
         .max_results(EC2_PAGE)
         .into_paginator()
         .send();
-    let mut out = CompactList::new("SpotInstanceRequests");
+    let mut out = Vec::new();
     while let Some(page) = pages.next().await {
-        calls += 1;
         let page = page.map_err(|e| failure(&e))?;
-        page.spot_instance_requests().iter().for_each(|r| out.push(&spot_request(r)));
+        let mut list = CompactList::new("SpotInstanceRequests");
+        page.spot_instance_requests().iter().for_each(|r| list.push(&spot_request(r)));
+        out.push(list.finish());
     }
-    Ok((out.finish(), calls))
+    Ok(out)
 }
 
 /// `DescribeSpotInstanceRequests` for `ids` only; unknown ids are left out.

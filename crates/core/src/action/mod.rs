@@ -241,6 +241,11 @@ pub trait Behaviour {
         &[]
     }
 
+    /// Top-level keys it reads only in part, and which part (see [`crate::resource::Outline`]).
+    fn outlines(&self) -> &'static [(&'static str, &'static crate::resource::Outline)] {
+        &[]
+    }
+
     /// Keys it reads that depend on the policy (computed tag values' expressions);
     /// [`crate::resource::document::ALL_FIELDS`] for the whole document.
     fn read_keys(&self, _out: &mut std::collections::BTreeSet<String>) {}

@@ -99,8 +99,8 @@ impl Behaviour for Stop {
         permissions_except((DEF.permissions)(kind), &unused)
     }
 
-    fn reads(&self) -> &'static [&'static str] {
-        &["BlockDeviceMappings"]
+    fn outlines(&self) -> &'static [(&'static str, &'static crate::resource::Outline)] {
+        &[("BlockDeviceMappings", &crate::resource::ROOT_DEVICE)]
     }
 }
 

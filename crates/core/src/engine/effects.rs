@@ -3,16 +3,48 @@
 use crate::action::plan::Change;
 use crate::action::request::Request;
 use crate::provider::IdOutcome;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// What applied (or, in a dry run, planned) actions changed in this run: each affected
-/// resource's document as the next describe would show it, and which policies' actions changed
-/// it. Filters never read it (they see the fetched state); planning does, to skip actions that
-/// earlier policies made moot.
+/// What applied (or, in a dry run, planned) actions changed in this run: for each affected
+/// resource, the top-level keys of its document that the next describe would show changed, and
+/// which policies' actions changed it. Filters never read it (they see the fetched state);
+/// planning does, to skip actions that earlier policies made moot.
+///
+/// Only the changed keys are kept, each as compact JSON text (a tag list, a state): a policy
+/// that tags every instance of a large account adds a few hundred bytes per instance, not a
+/// copy of every document. Planning rebuilds a changed document when it needs one
+/// ([`Effects::current`]).
 #[derive(Debug, Default)]
 pub struct Effects {
-    patched: HashMap<String, (Value, Vec<Change>)>,
+    patched: HashMap<String, Patch>,
+}
+
+/// One resource's changes.
+#[derive(Debug, Default)]
+struct Patch {
+    /// Changed top-level keys and their new values as compact JSON (`None`: the key is gone).
+    keys: Vec<(String, Option<Box<str>>)>,
+    /// The actions that changed it, oldest first.
+    changes: Vec<Change>,
+}
+
+impl Patch {
+    /// `base` with these changes.
+    fn apply(&self, base: &Value) -> Value {
+        let mut doc = match base {
+            Value::Object(m) => m.clone(),
+            _ => Map::new(),
+        };
+        for (k, v) in &self.keys {
+            match v {
+                // The text was written from a Value by `record`.
+                Some(text) => doc.insert(k.clone(), serde_json::from_str(text).unwrap_or(Value::Null)),
+                None => doc.remove(k),
+            };
+        }
+        Value::Object(doc)
+    }
 }
 
 impl Effects {
@@ -20,23 +52,102 @@ impl Effects {
     /// finds a resource's fetched view by id.
     pub fn record<'v>(&mut self, request: &Request, outcomes: &[IdOutcome], change: &Change, base: impl Fn(&str) -> Option<&'v Value>) {
         for o in outcomes.iter().filter(|o| o.error.is_none()) {
-            let (view, changes) = match self.patched.get_mut(&o.id) {
-                Some(entry) => entry,
-                None => match base(&o.id) {
-                    Some(v) => self.patched.entry(o.id.clone()).or_insert_with(|| (v.clone(), Vec::new())),
-                    None => continue,
-                },
+            let Some(fetched @ Value::Object(fetched_map)) = base(&o.id) else {
+                continue;
             };
-            let Value::Object(m) = view else { continue };
-            request.operation.effect(m);
-            if changes.last() != Some(change) {
-                changes.push(change.clone());
+            let patch = self.patched.entry(o.id.clone()).or_default();
+            let Value::Object(mut doc) = patch.apply(fetched) else { continue };
+            request.operation.effect(&mut doc);
+            // Keep what differs from the fetched view (earlier changes included: `doc` has them).
+            patch.keys.clear();
+            for (k, v) in &doc {
+                if fetched_map.get(k) != Some(v) {
+                    patch.keys.push((k.clone(), Some(v.to_string().into_boxed_str())));
+                }
             }
+            for k in fetched_map.keys().filter(|k| !doc.contains_key(*k)) {
+                patch.keys.push((k.clone(), None));
+            }
+            if patch.changes.last() != Some(change) {
+                patch.changes.push(change.clone());
+            }
+            // Kept for the rest of the run, once per changed resource: no spare capacity.
+            patch.keys.shrink_to_fit();
+            patch.changes.shrink_to_fit();
         }
     }
 
-    /// The resource's document with recorded effects, and what changed it; `None` when nothing did.
-    pub fn get(&self, id: &str) -> Option<(&Value, &[Change])> {
-        self.patched.get(id).map(|(v, c)| (v, c.as_slice()))
+    /// The resource's document (its fetched view, `fetched`) with recorded effects, and what
+    /// changed it; `None` when nothing did.
+    pub fn current(&self, id: &str, fetched: &Value) -> Option<(Value, &[Change])> {
+        self.patched.get(id).map(|p| (p.apply(fetched), p.changes.as_slice()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::request::Operation;
+    use serde_json::json;
+
+    fn request(operation: Operation, ids: &[&str]) -> Request {
+        Request {
+            operation,
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn only_changed_keys_are_kept_and_documents_are_rebuilt_with_them() {
+        let views: HashMap<&str, Value> = [
+            (
+                "i-1",
+                json!({"InstanceId": "i-1", "State": {"Name": "running"}, "Tags": [{"Key": "a", "Value": "1"}]}),
+            ),
+            ("i-2", json!({"InstanceId": "i-2", "State": {"Name": "running"}})),
+        ]
+        .into_iter()
+        .collect();
+        let mut effects = Effects::default();
+        let tag = Change {
+            policy: "mark".into(),
+            action: "tag",
+        };
+        let stop = Change {
+            policy: "enforce".into(),
+            action: "stop",
+        };
+        let tags = request(
+            Operation::Ec2CreateTags {
+                tags: vec![("b".into(), "2".into())],
+            },
+            &["i-1", "i-2", "i-gone"],
+        );
+        let outcomes: Vec<IdOutcome> = tags.ids.iter().map(|id| IdOutcome::applied(id)).collect();
+        effects.record(&tags, &outcomes, &tag, |id| views.get(id));
+        let stopped = request(
+            Operation::Ec2StopInstances {
+                hibernate: false,
+                force: false,
+            },
+            &["i-1"],
+        );
+        effects.record(&stopped, &[IdOutcome::applied("i-1")], &stop, |id| views.get(id));
+
+        let (doc, changes) = effects.current("i-1", &views["i-1"]).unwrap();
+        assert_eq!(
+            doc,
+            json!({"InstanceId": "i-1", "State": {"Code": 64, "Name": "stopping"}, "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]})
+        );
+        assert_eq!(changes, [tag.clone(), stop]);
+        let kept: Vec<&str> = effects.patched["i-1"].keys.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(kept, ["State", "Tags"], "unchanged keys are not copied");
+        let (doc, changes) = effects.current("i-2", &views["i-2"]).unwrap();
+        assert_eq!(doc["Tags"], json!([{"Key": "b", "Value": "2"}]));
+        assert_eq!(changes, [tag]);
+        assert!(
+            effects.current("i-gone", &json!({})).is_none(),
+            "ids without a fetched view are not recorded"
+        );
     }
 }

@@ -319,6 +319,7 @@ fn shared_query(policies: &[Policy], kind: ResourceKind) -> Query {
 /// The top-level keys the policies of `kind` read.
 pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
     let mut keys = BTreeSet::new();
+    let mut outlines = Vec::new();
     for p in policies.iter().filter(|p| p.kind == kind) {
         for f in &p.filters {
             f.read_fields(kind, &mut keys);
@@ -327,7 +328,8 @@ pub fn fields_read(policies: &[Policy], kind: ResourceKind) -> FieldSet {
         for a in &p.actions {
             keys.extend(a.behaviour().reads().iter().map(|k| k.to_string()));
             a.behaviour().read_keys(&mut keys);
+            outlines.extend(a.behaviour().outlines().iter().copied());
         }
     }
-    FieldSet::for_kind(kind, keys)
+    FieldSet::with_outlines(kind, keys, outlines)
 }

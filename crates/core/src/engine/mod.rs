@@ -444,10 +444,17 @@ fn evaluate_one<'a>(
         details: Some(&details),
         ..EvalContext::new(policy.kind, now)
     };
+    // Changed documents are rebuilt for this policy only, then dropped.
+    let changed: Vec<Option<(Value, &[Change])>> = run
+        .matched
+        .iter()
+        .map(|r| effects.current(resource_id(policy.kind, &r.view), &r.view))
+        .collect();
     let candidates: Vec<Candidate> = run
         .matched
         .iter()
-        .map(|r| match effects.get(resource_id(policy.kind, &r.view)) {
+        .zip(&changed)
+        .map(|(r, c)| match c {
             None => Candidate::fresh(&r.view),
             Some((current, changes)) => Candidate {
                 fetched: &r.view,

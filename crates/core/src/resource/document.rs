@@ -8,7 +8,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -73,9 +73,21 @@ impl Resource {
 /// A filter's request for every top-level key (an expression reading the whole document).
 pub const ALL_FIELDS: &str = "*";
 
-/// The top-level keys to keep in each resource's view; `None` keeps everything.
+/// How much of a value a view keeps.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outline {
+    /// All of it.
+    Whole,
+    /// Of an object, or of each object in a list, only these keys, each in outline; other
+    /// values whole. `Keys(&[])` keeps only that the object is there (as `{}`).
+    Keys(&'static [(&'static str, Outline)]),
+}
+
+/// The top-level keys to keep in each resource's view, each whole or in outline (a reader
+/// that needs only part of a large value, such as the stop action reading which root device
+/// a `BlockDeviceMappings` list names); `None` keeps everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldSet(pub Option<BTreeSet<String>>);
+pub struct FieldSet(Option<BTreeMap<String, &'static Outline>>);
 
 impl FieldSet {
     /// Keeps every key.
@@ -83,20 +95,46 @@ impl FieldSet {
         FieldSet(None)
     }
 
-    /// Keeps the kind's core keys (ids, states, the fields planning reads) plus `extra`;
+    /// Keeps the kind's core keys (ids, states, the fields planning reads) plus `extra`, whole;
     /// everything when `extra` holds [`ALL_FIELDS`].
     pub fn for_kind(kind: ResourceKind, extra: impl IntoIterator<Item = String>) -> FieldSet {
-        let mut keys: BTreeSet<String> = kind.spec().core_fields.iter().map(|s| s.to_string()).collect();
-        keys.extend(extra);
-        if keys.contains(ALL_FIELDS) {
+        Self::with_outlines(kind, extra, [])
+    }
+
+    /// [`FieldSet::for_kind`], and `outlines`: keys kept only in outline unless another
+    /// reader needs them whole (two different outlines of a key keep it whole).
+    pub fn with_outlines(
+        kind: ResourceKind,
+        extra: impl IntoIterator<Item = String>,
+        outlines: impl IntoIterator<Item = (&'static str, &'static Outline)>,
+    ) -> FieldSet {
+        let mut whole: BTreeSet<String> = kind.spec().core_fields.iter().map(|s| s.to_string()).collect();
+        whole.extend(extra);
+        if whole.contains(ALL_FIELDS) {
             return FieldSet::all();
         }
+        let mut keys: BTreeMap<String, &'static Outline> = BTreeMap::new();
+        for (key, outline) in outlines {
+            let kept = keys.entry(key.to_string()).or_insert(outline);
+            if *kept != outline {
+                *kept = &Outline::Whole;
+            }
+        }
+        keys.extend(whole.into_iter().map(|k| (k, &Outline::Whole)));
         FieldSet(Some(keys))
     }
 
-    /// Whether the view keeps `key`.
+    /// Whether the view keeps `key` (whole or in outline).
     pub fn keeps(&self, key: &str) -> bool {
-        self.0.as_ref().is_none_or(|k| k.contains(key))
+        self.outline(key).is_some()
+    }
+
+    /// How much of `key` the view keeps; `None`: nothing.
+    pub fn outline(&self, key: &str) -> Option<&'static Outline> {
+        match &self.0 {
+            None => Some(&Outline::Whole),
+            Some(keys) => keys.get(key).copied(),
+        }
     }
 }
 
@@ -190,9 +228,16 @@ fn resource(
     let raw = &buffer[range.clone()];
     let id_field = kind.spec().id_field;
     let mirror = kind.spec().tag_mirror;
-    let mut keep = |k: &str| fields.keeps(k) || k == id_field || added.iter().any(|(a, _)| *a == k) || mirror == Some(k);
+    let keep = |k: &str| {
+        let extra = k == id_field || added.iter().any(|(a, _)| *a == k) || mirror == Some(k);
+        if extra {
+            Some(&Outline::Whole)
+        } else {
+            fields.outline(k)
+        }
+    };
     let mut de = serde_json::Deserializer::from_str(raw);
-    let mut view = PrunedObject { keep: &mut keep }.deserialize(&mut de)?;
+    let mut view = PrunedObject { keep }.deserialize(&mut de)?;
     match view.get(id_field) {
         Some(Value::String(_)) => {}
         _ => return Err(shape(&format!("a resource lacks its string '{id_field}'"))),
@@ -238,19 +283,20 @@ fn resource(
     })
 }
 
-/// Deserializes a JSON object keeping only the keys `keep` accepts; the rest are skipped unparsed.
-struct PrunedObject<'k, F: FnMut(&str) -> bool> {
-    keep: &'k mut F,
+/// Deserializes a JSON object keeping only the keys `keep` gives an outline for, each in its
+/// outline; the rest are skipped unparsed.
+struct PrunedObject<F: Fn(&str) -> Option<&'static Outline>> {
+    keep: F,
 }
 
-impl<'de, F: FnMut(&str) -> bool> DeserializeSeed<'de> for PrunedObject<'_, F> {
+impl<'de, F: Fn(&str) -> Option<&'static Outline>> DeserializeSeed<'de> for PrunedObject<F> {
     type Value = Map<String, Value>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, F: FnMut(&str) -> bool> Visitor<'de> for PrunedObject<'_, F> {
+impl<'de, F: Fn(&str) -> Option<&'static Outline>> Visitor<'de> for PrunedObject<F> {
     type Value = Map<String, Value>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a resource object")
@@ -258,13 +304,72 @@ impl<'de, F: FnMut(&str) -> bool> Visitor<'de> for PrunedObject<'_, F> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if (self.keep)(&key) {
-                out.insert(key.into_owned(), map.next_value::<Value>()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            match (self.keep)(&key) {
+                Some(Outline::Whole) => {
+                    out.insert(key.into_owned(), map.next_value::<Value>()?);
+                }
+                Some(Outline::Keys(keys)) => {
+                    out.insert(key.into_owned(), map.next_value_seed(InOutline(keys))?);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(out)
+    }
+}
+
+/// A value in outline: of an object (or of each object in a list) only the listed keys.
+struct InOutline(&'static [(&'static str, Outline)]);
+
+impl InOutline {
+    fn keep(&self, key: &str) -> Option<&'static Outline> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, o)| o)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for InOutline {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for InOutline {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        let keys = self.0;
+        let keep = move |k: &str| InOutline(keys).keep(k);
+        PrunedObject { keep }.visit_map(map).map(Value::Object)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(InOutline(self.0))? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
 }
 
@@ -433,6 +538,49 @@ mod tests {
                 assert_eq!(&a.view[k], v, "{k}");
             }
         }
+    }
+
+    #[test]
+    fn outlines_keep_only_the_keys_they_name_and_whole_wins() {
+        static ROOT: Outline = Outline::Keys(&[("DeviceName", Outline::Whole), ("Ebs", Outline::Keys(&[]))]);
+        let text = r#"{"Reservations": [{"Instances": [{"InstanceId": "i-1", "BlockDeviceMappings": [
+            {"DeviceName": "/dev/xvda", "Ebs": {"VolumeId": "v-1", "Status": "attached"}}, {"DeviceName": "/dev/sdb", "NoDevice": ""}, 7
+        ], "Monitoring": {"State": "disabled"}}]}]}"#;
+        let outlined = FieldSet::with_outlines(ResourceKind::Ec2, [], [("BlockDeviceMappings", &ROOT)]);
+        let r = &parse_describe(ResourceKind::Ec2, text, &outlined).unwrap()[0];
+        assert_eq!(
+            r.view["BlockDeviceMappings"],
+            json!([{"DeviceName": "/dev/xvda", "Ebs": {}}, {"DeviceName": "/dev/sdb"}, 7])
+        );
+        assert!(r.view.get("Monitoring").is_none());
+        assert_eq!(crate::resource::is_ephemeral(&r.view), crate::resource::is_ephemeral(&r.document()));
+        assert_eq!(
+            r.document()["BlockDeviceMappings"][0]["Ebs"]["VolumeId"],
+            "v-1",
+            "the document is whole"
+        );
+        let whole = FieldSet::with_outlines(
+            ResourceKind::Ec2,
+            ["BlockDeviceMappings".to_string()],
+            [("BlockDeviceMappings", &ROOT)],
+        );
+        let r = &parse_describe(ResourceKind::Ec2, text, &whole).unwrap()[0];
+        assert_eq!(
+            r.view["BlockDeviceMappings"],
+            r.document()["BlockDeviceMappings"],
+            "a whole reader wins"
+        );
+        static OTHER: Outline = Outline::Keys(&[("DeviceName", Outline::Whole)]);
+        let two = FieldSet::with_outlines(
+            ResourceKind::Ec2,
+            [],
+            [("BlockDeviceMappings", &ROOT), ("BlockDeviceMappings", &OTHER)],
+        );
+        assert_eq!(
+            two.outline("BlockDeviceMappings"),
+            Some(&Outline::Whole),
+            "two outlines keep it whole"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod path;
 pub mod query;
 pub mod related;
 
-pub use document::{parse_compact, parse_describe, FieldSet, Minifier, RawDocument, Resource};
+pub use document::{parse_compact, parse_describe, FieldSet, Minifier, Outline, RawDocument, Resource};
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -171,6 +171,10 @@ pub fn string_list(list: Option<&Value>) -> Vec<String> {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ShapeError(pub String);
+
+/// What [`is_ephemeral`] reads of `BlockDeviceMappings`: each mapping's device name and
+/// whether it has `Ebs` (a view keeps no more of the list for it).
+pub const ROOT_DEVICE: Outline = Outline::Keys(&[("DeviceName", Outline::Whole), ("Ebs", Outline::Keys(&[]))]);
 
 /// Whether an EC2 instance's root device is instance store, c7n's
 /// `EphemeralInstanceFilter.is_ephemeral` (`c7n/resources/ec2.py`): the first mapping named
