@@ -163,6 +163,7 @@ pub fn parse_compact(kind: ResourceKind, text: &Arc<String>, fields: &FieldSet) 
         let start = raw.get().as_ptr() as usize - base;
         start..start + raw.get().len()
     };
+    let kept = KeptKeys::new(kind, fields);
     match kind.spec().envelope {
         Envelope::Reservations => {
             #[derive(Deserialize)]
@@ -192,7 +193,7 @@ pub fn parse_compact(kind: ResourceKind, text: &Arc<String>, fields: &FieldSet) 
                     if let Some(owner) = &r.owner_id {
                         added.push(("OwnerId", Value::String(owner.clone())));
                     }
-                    out.push(resource(kind, text, range_of(raw), fields, added)?);
+                    out.push(resource(kind, text, range_of(raw), fields, &kept, added)?);
                 }
             }
             Ok(out)
@@ -203,7 +204,7 @@ pub fn parse_compact(kind: ResourceKind, text: &Arc<String>, fields: &FieldSet) 
             let items: Vec<&RawValue> = serde_json::from_str(list.get())?;
             items
                 .into_iter()
-                .map(|raw| resource(kind, text, range_of(raw), fields, Vec::new()))
+                .map(|raw| resource(kind, text, range_of(raw), fields, &kept, Vec::new()))
                 .collect()
         }
     }
@@ -223,21 +224,13 @@ fn resource(
     buffer: &Arc<String>,
     range: Range<usize>,
     fields: &FieldSet,
+    kept: &KeptKeys,
     added: Vec<(&str, Value)>,
 ) -> Result<Resource, serde_json::Error> {
     let raw = &buffer[range.clone()];
     let id_field = kind.spec().id_field;
     let mirror = kind.spec().tag_mirror;
-    let keep = |k: &str| {
-        let extra = k == id_field || added.iter().any(|(a, _)| *a == k) || mirror == Some(k);
-        if extra {
-            Some(&Outline::Whole)
-        } else {
-            fields.outline(k)
-        }
-    };
-    let mut de = serde_json::Deserializer::from_str(raw);
-    let mut view = PrunedObject { keep }.deserialize(&mut de)?;
+    let mut view = pruned_members(raw, |k| kept.get(k))?;
     match view.get(id_field) {
         Some(Value::String(_)) => {}
         _ => return Err(shape(&format!("a resource lacks its string '{id_field}'"))),
@@ -281,6 +274,162 @@ fn resource(
             prefix,
         },
     })
+}
+
+/// The members of `object` (JSON text already validated: a `RawValue`'s) that `keep` gives an
+/// outline for, each parsed in its outline. The other members, most of a document, are
+/// stepped over by matching brackets outside strings, without being parsed or validated a
+/// second time.
+fn pruned_members(object: &str, keep: impl Fn(&str) -> Option<&'static Outline>) -> Result<Map<String, Value>, serde_json::Error> {
+    let b = object.as_bytes();
+    let mut out = Map::new();
+    let mut i = skip_space(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return Err(shape("a resource is not a JSON object"));
+    }
+    i = skip_space(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Ok(out);
+    }
+    loop {
+        let key_end = string_end(b, i)?;
+        let quoted = &object[i..key_end];
+        let key: std::borrow::Cow<str> = if quoted.contains('\\') {
+            std::borrow::Cow::Owned(serde_json::from_str(quoted)?)
+        } else {
+            std::borrow::Cow::Borrowed(&quoted[1..quoted.len() - 1])
+        };
+        i = skip_space(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return Err(malformed());
+        }
+        let start = skip_space(b, i + 1);
+        let end = value_end(b, start)?;
+        match keep(&key) {
+            Some(Outline::Whole) => {
+                out.insert(key.into_owned(), serde_json::from_str(&object[start..end])?);
+            }
+            Some(Outline::Keys(keys)) => {
+                let mut de = serde_json::Deserializer::from_str(&object[start..end]);
+                out.insert(key.into_owned(), InOutline(keys).deserialize(&mut de)?);
+            }
+            None => {}
+        }
+        i = skip_space(b, end);
+        match b.get(i) {
+            Some(b',') => i = skip_space(b, i + 1),
+            Some(b'}') => return Ok(out),
+            _ => return Err(malformed()),
+        }
+    }
+}
+
+fn malformed() -> serde_json::Error {
+    shape("a resource is not well-formed JSON")
+}
+
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+/// The index after the string whose opening quote is at `i`.
+fn string_end(b: &[u8], i: usize) -> Result<usize, serde_json::Error> {
+    if b.get(i) != Some(&b'"') {
+        return Err(malformed());
+    }
+    // Byte by byte: a document's strings are short, shorter than `memchr`'s set-up pays for.
+    let mut j = i + 1;
+    while let Some(&c) = b.get(j) {
+        match c {
+            b'"' => return Ok(j + 1),
+            // The next byte is escaped.
+            b'\\' => j += 2,
+            _ => j += 1,
+        }
+    }
+    Err(malformed())
+}
+
+/// The index after the value that starts at `i`.
+fn value_end(b: &[u8], i: usize) -> Result<usize, serde_json::Error> {
+    match b.get(i) {
+        Some(b'"') => string_end(b, i),
+        Some(b'{' | b'[') => {
+            let (mut depth, mut j) = (0usize, i);
+            while let Some(&c) = b.get(j) {
+                match c {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            Err(malformed())
+        }
+        Some(_) => {
+            let mut j = i;
+            while b
+                .get(j)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
+            {
+                j += 1;
+            }
+            Ok(j)
+        }
+        None => Err(malformed()),
+    }
+}
+
+/// The top-level keys a view reads from a document, for the check made on every member: the
+/// field set's keys plus the id, the added keys and the mirrored tag list (all whole), in a
+/// short list compared length first.
+struct KeptKeys<'f> {
+    all: bool,
+    keys: Vec<(&'f str, &'static Outline)>,
+}
+
+impl<'f> KeptKeys<'f> {
+    fn new(kind: ResourceKind, fields: &'f FieldSet) -> KeptKeys<'f> {
+        let spec = kind.spec();
+        let mut keys: Vec<(&'f str, &'static Outline)> = Vec::new();
+        let added: &[&'static str] = match spec.envelope {
+            Envelope::Reservations => &["ReservationId", "OwnerId"],
+            Envelope::List(_) => &[],
+        };
+        let whole = std::iter::once(spec.id_field).chain(added.iter().copied()).chain(spec.tag_mirror);
+        keys.extend(whole.map(|k| (k, &Outline::Whole)));
+        if let Some(set) = &fields.0 {
+            keys.extend(
+                set.iter()
+                    .filter(|(k, _)| !keys.iter().any(|(w, _)| w == k))
+                    .map(|(k, o)| (k.as_str(), *o))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        KeptKeys {
+            all: fields.0.is_none(),
+            keys,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'static Outline> {
+        if self.all {
+            return Some(&Outline::Whole);
+        }
+        self.keys.iter().find(|(k, _)| k.len() == key.len() && *k == key).map(|(_, o)| *o)
+    }
 }
 
 /// Deserializes a JSON object keeping only the keys `keep` gives an outline for, each in its
@@ -581,6 +730,19 @@ mod tests {
             Some(&Outline::Whole),
             "two outlines keep it whole"
         );
+    }
+
+    #[test]
+    fn members_are_stepped_over_exactly() {
+        let object = r#"{ "a\"b" : "x}\\", "n":-1.5e3,"l":[{"k":"]"},[],"\"{"], "o":{}, "t":true ,"z":null}"#;
+        let all = pruned_members(object, |_| Some(&Outline::Whole)).unwrap();
+        assert_eq!(Value::Object(all), serde_json::from_str::<Value>(object).unwrap());
+        let some = pruned_members(object, |k| (k == "t" || k == "a\"b").then_some(&Outline::Whole)).unwrap();
+        assert_eq!(Value::Object(some), json!({"a\"b": "x}\\", "t": true}));
+        assert_eq!(pruned_members("{}", |_| None).unwrap().len(), 0);
+        for bad in ["[]", "{\"a\" 1}", "{\"a\":1", "{\"a\":\"1}", "{\"a\":[1}"] {
+            assert!(pruned_members(bad, |_| Some(&Outline::Whole)).is_err(), "{bad}");
+        }
     }
 
     #[test]
