@@ -4,11 +4,13 @@
 pub mod details;
 pub mod document;
 pub mod kinds;
+pub mod minify;
 pub mod path;
 pub mod query;
 pub mod related;
 
-pub use document::{parse_compact, parse_describe, FieldSet, Minifier, Outline, RawDocument, Resource};
+pub use document::{parse_compact, parse_describe, FieldSet, Outline, RawDocument, Resource};
+pub use minify::{minify, Minifier};
 
 use jiff::Timestamp;
 use serde_json::Value;
