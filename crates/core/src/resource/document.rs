@@ -23,8 +23,9 @@ pub struct Resource {
     pub raw: RawDocument,
 }
 
-/// A document's compact JSON: a range of a shared buffer (the whole describe response), after
-/// an optional prefix of added keys (`{"ReservationId":"r-1",`), so no document is copied.
+/// A document's compact JSON: a range of a shared buffer (a describe file, or one page of a
+/// live describe call), after an optional prefix of added keys (`{"ReservationId":"r-1",`), so
+/// no document is copied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawDocument {
     buffer: Arc<String>,
