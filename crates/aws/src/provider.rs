@@ -11,7 +11,7 @@ use custodian_core::provider::{FetchError, Fetched, IdOutcome, Loaded, MetricsLo
 use custodian_core::resource::details::MetricQuery;
 use custodian_core::resource::query::Query;
 use custodian_core::resource::related::Related;
-use custodian_core::resource::{parse_compact, parse_describe, Envelope, FieldSet, ResourceKind};
+use custodian_core::resource::{parse_page, Envelope, FieldSet, ResourceKind};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -195,14 +195,15 @@ impl AwsProvider {
 
     /// One describe response, every page, as the AWS CLI prints it; and the calls made.
     pub fn describe(&self, region: &str, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
-        let pages = self.describe_query(region, kind, &Query::default())?;
         let key = match kind.spec().envelope {
             Envelope::Reservations => "Reservations",
             Envelope::List(key) => key,
         };
+        let pages = self.describe_query(region, kind, &Query::default(), |page| serde_json::from_str::<Value>(&page))?;
+        let calls = pages.len() as u64;
         let mut items = Vec::new();
-        for page in &pages {
-            let mut page: Value = serde_json::from_str(page).map_err(|e| AwsFailure {
+        for page in pages {
+            let mut page = page.map_err(|e| AwsFailure {
                 code: "Unknown".into(),
                 message: e.to_string(),
             })?;
@@ -210,13 +211,20 @@ impl AwsProvider {
                 items.extend(list);
             }
         }
-        Ok((serde_json::json!({ key: items }), pages.len() as u64))
+        Ok((serde_json::json!({ key: items }), calls))
     }
 
-    /// The describe call's pages as compact text, with the query's filters sent with the call.
-    fn describe_query(&self, region: &str, kind: ResourceKind, query: &Query) -> Result<Vec<String>, AwsFailure> {
+    /// The describe call's pages as compact text, each handed to `each` as it arrives, with the
+    /// query's filters sent with the call.
+    fn describe_query<T>(
+        &self,
+        region: &str,
+        kind: ResourceKind,
+        query: &Query,
+        each: impl FnMut(String) -> T,
+    ) -> Result<Vec<T>, AwsFailure> {
         let c = self.clients(region);
-        self.runtime.block_on(kinds::describe(&c, kind, query))
+        self.runtime.block_on(kinds::describe(&c, kind, query, each))
     }
 }
 
@@ -230,16 +238,16 @@ impl Provider for AwsProvider {
     }
 
     fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet, query: &Query) -> Result<Fetched, FetchError> {
-        // Already compact: each resource is a range of its page's text, as snapshots are, so
-        // a page's buffer is all that is kept of it besides the views.
+        // Already compact: each page is parsed into views and compressed as it arrives, as
+        // snapshots are, so its text is all that is kept of it besides the views.
         let op = kinds::operation_name(kind);
         let pages = self
-            .describe_query(region, kind, query)
+            .describe_query(region, kind, query, |page| parse_page(kind, &page, fields))
             .map_err(|f| FetchError::Other(format!("{op} in {region}: {}: {}", f.code, f.message)))?;
         let calls = pages.len() as u64;
         let mut resources = Vec::new();
         for page in pages {
-            resources.extend(parse_compact(kind, &std::sync::Arc::new(page), fields).map_err(|e| FetchError::Other(format!("{op}: {e}")))?);
+            resources.extend(page.map_err(|e| FetchError::Other(format!("{op}: {e}")))?);
         }
         Ok(Fetched {
             resources,
@@ -357,7 +365,8 @@ fn shape(region: &str, kind: ResourceKind, fields: &FieldSet, described: Result<
     let op = kinds::operation_name(kind);
     let (response, calls) = described.map_err(|f| FetchError::Other(format!("{op} in {region}: {}: {}", f.code, f.message)))?;
     let text = serde_json::to_string(&response).map_err(|e| FetchError::Other(e.to_string()))?;
-    let resources = parse_describe(kind, &text, fields).map_err(|e| FetchError::Other(format!("{op}: {e}")))?;
+    // Written by serde_json: compact and well-formed.
+    let resources = parse_page(kind, &text, fields).map_err(|e| FetchError::Other(format!("{op}: {e}")))?;
     Ok(Fetched {
         resources,
         api_calls: vec![(op, calls)],

@@ -80,7 +80,7 @@ async fn describe_follows_every_page_at_the_largest_page_size() {
         });
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&page1, &page2]);
     let c = clients(ec2, rds_client(&[]));
-    let pages = describe_kind(&c, ResourceKind::Ec2, &Default::default()).await.unwrap();
+    let pages = describe_kind(&c, ResourceKind::Ec2, &Default::default(), |p| p).await.unwrap();
     assert_eq!(pages.len(), 2, "one text per page");
     assert_eq!(page1.num_calls() + page2.num_calls(), 2);
     let docs: Vec<serde_json::Value> = pages.iter().map(|p| serde_json::from_str(p).unwrap()).collect();
@@ -112,7 +112,7 @@ async fn throttling_is_retried_until_success() {
         })
         .build();
     let c = clients(mock_client!(aws_sdk_ec2, []), rds_client(&[&throttled]));
-    let pages = describe_kind(&c, ResourceKind::Rds, &Default::default()).await.unwrap();
+    let pages = describe_kind(&c, ResourceKind::Rds, &Default::default(), |p| p).await.unwrap();
     let doc: serde_json::Value = serde_json::from_str(&pages[0]).unwrap();
     assert_eq!(throttled.num_calls(), 3, "two throttled attempts, then success");
     assert_eq!(pages.len(), 1, "one page");
@@ -124,7 +124,7 @@ async fn errors_that_persist_carry_the_aws_error_code() {
     let denied = mock!(aws_sdk_rds::Client::describe_db_instances)
         .then_error(|| DescribeDBInstancesError::generic(ErrorMetadata::builder().code("AccessDenied").message("no").build()));
     let c = clients(mock_client!(aws_sdk_ec2, []), rds_client(&[&denied]));
-    let f = describe_kind(&c, ResourceKind::Rds, &Default::default()).await.unwrap_err();
+    let f = describe_kind(&c, ResourceKind::Rds, &Default::default(), |p| p).await.unwrap_err();
     assert_eq!(f.code, "AccessDenied");
 }
 
@@ -181,7 +181,7 @@ async fn a_query_is_sent_as_the_describe_calls_filters() {
                 .build()
         });
     let c = clients(mock_client!(aws_sdk_ec2, [&filtered]), rds_client(&[]));
-    let pages = describe_kind(&c, ResourceKind::Ec2, &query).await.unwrap();
+    let pages = describe_kind(&c, ResourceKind::Ec2, &query, |p| p).await.unwrap();
     let doc: serde_json::Value = serde_json::from_str(&pages[0]).unwrap();
     assert_eq!((pages.len(), filtered.num_calls()), (1, 1));
     assert_eq!(doc["Reservations"][0]["Instances"][0]["InstanceId"], "i-1");

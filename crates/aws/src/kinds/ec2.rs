@@ -12,10 +12,11 @@ use aws_smithy_runtime_api::client::interceptors::context::Output;
 use custodian_core::resource::query::Query;
 use serde_json::{json, Value};
 
-/// Every page of `DescribeInstances` with the query's `Filters`, each as the AWS CLI prints it.
+/// Every page of `DescribeInstances` with the query's `Filters`, each as the AWS CLI prints it,
+/// handed to `each` as it arrives.
 /// Each page's body is mapped straight into the CLI's JSON ([`RESERVATION`], [`ReservationPages`]):
 /// the SDK's structs for the page are never built.
-pub async fn describe(c: &Clients, query: &Query) -> Result<Vec<String>, AwsFailure> {
+pub async fn describe<T>(c: &Clients, query: &Query, mut each: impl FnMut(String) -> T) -> Result<Vec<T>, AwsFailure> {
     let filters = super::sdk_filters(query, |name, values| {
         Filter::builder().name(name).set_values(Some(values.to_vec())).build()
     });
@@ -33,11 +34,11 @@ pub async fn describe(c: &Clients, query: &Query) -> Result<Vec<String>, AwsFail
             .send()
             .await
             .map_err(|e| failure(&e))?;
-        pages.push(capture.take_page().unwrap_or_else(|| {
+        pages.push(each(capture.take_page().unwrap_or_else(|| {
             let mut out = CompactList::new("Reservations");
             page.reservations().iter().for_each(|r| out.push(&reservation(r)));
             out.finish()
-        }));
+        })));
         // As the SDK's paginator: the last page has no token (or an empty one, or the same again).
         match page.next_token {
             Some(next) if !next.is_empty() && token.as_ref() != Some(&next) => token = Some(next),

@@ -11,13 +11,14 @@ use custodian_core::resource::ResourceKind;
 use serde_json::Value;
 
 /// Every page of one kind's describe call with `query` as its `Filters`, each as the AWS CLI
-/// prints it (compact JSON text, `{"Reservations":[...]}`); one text per call made.
-pub async fn describe(c: &Clients, kind: ResourceKind, query: &Query) -> Result<Vec<String>, AwsFailure> {
+/// prints it (compact JSON text, `{"Reservations":[...]}`), handed to `each` as it arrives (so
+/// only one page's text is held at a time); what `each` made of them, one per call made.
+pub async fn describe<T>(c: &Clients, kind: ResourceKind, query: &Query, each: impl FnMut(String) -> T) -> Result<Vec<T>, AwsFailure> {
     match kind {
-        ResourceKind::Ec2 => ec2::describe(c, query).await,
-        ResourceKind::Rds => rds::describe(c, query).await,
+        ResourceKind::Ec2 => ec2::describe(c, query, each).await,
+        ResourceKind::Rds => rds::describe(c, query, each).await,
         // Validation refuses `query` on spot requests.
-        ResourceKind::SpotRequest => spot::describe(c).await,
+        ResourceKind::SpotRequest => spot::describe(c, each).await,
     }
 }
 

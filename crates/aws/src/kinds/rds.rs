@@ -6,8 +6,9 @@ use aws_sdk_rds::types::{DbInstance, Filter};
 use custodian_core::resource::query::Query;
 use serde_json::{json, Value};
 
-/// Every page of `DescribeDBInstances` with the query's `Filters`, each page as the AWS CLI prints it.
-pub async fn describe(c: &Clients, query: &Query) -> Result<Vec<String>, AwsFailure> {
+/// Every page of `DescribeDBInstances` with the query's `Filters`, each page as the AWS CLI prints it,
+/// handed to `each` as it arrives.
+pub async fn describe<T>(c: &Clients, query: &Query, mut each: impl FnMut(String) -> T) -> Result<Vec<T>, AwsFailure> {
     let filters = super::sdk_filters(query, |name, values| {
         Filter::builder().name(name).set_values(Some(values.to_vec())).build()
     });
@@ -23,7 +24,7 @@ pub async fn describe(c: &Clients, query: &Query) -> Result<Vec<String>, AwsFail
         let page = page.map_err(|e| failure(&e))?;
         let mut list = CompactList::new("DBInstances");
         page.db_instances().iter().for_each(|d| list.push(&db_instance(d)));
-        out.push(list.finish());
+        out.push(each(list.finish()));
     }
     Ok(out)
 }

@@ -6,8 +6,9 @@ use crate::json::{tags, CompactList, Obj};
 use aws_sdk_ec2::types::SpotInstanceRequest;
 use serde_json::{json, Value};
 
-/// Every page of `DescribeSpotInstanceRequests`, each page as the AWS CLI prints it.
-pub async fn describe(c: &Clients) -> Result<Vec<String>, AwsFailure> {
+/// Every page of `DescribeSpotInstanceRequests`, each page as the AWS CLI prints it,
+/// handed to `each` as it arrives.
+pub async fn describe<T>(c: &Clients, mut each: impl FnMut(String) -> T) -> Result<Vec<T>, AwsFailure> {
     let mut pages = c
         .ec2
         .describe_spot_instance_requests()
@@ -19,7 +20,7 @@ pub async fn describe(c: &Clients) -> Result<Vec<String>, AwsFailure> {
         let page = page.map_err(|e| failure(&e))?;
         let mut list = CompactList::new("SpotInstanceRequests");
         page.spot_instance_requests().iter().for_each(|r| list.push(&spot_request(r)));
-        out.push(list.finish());
+        out.push(each(list.finish()));
     }
     Ok(out)
 }

@@ -36,6 +36,12 @@ impl Patch {
             Value::Object(m) => m.clone(),
             _ => Map::new(),
         };
+        self.apply_to(&mut doc);
+        Value::Object(doc)
+    }
+
+    /// Writes these changes into `doc`.
+    fn apply_to(&self, doc: &mut Map<String, Value>) {
         for (k, v) in &self.keys {
             match v {
                 // The text was written from a Value by `record`.
@@ -43,7 +49,6 @@ impl Patch {
                 None => doc.remove(k),
             };
         }
-        Value::Object(doc)
     }
 }
 
@@ -51,22 +56,36 @@ impl Effects {
     /// Records the effect of `request` on the ids it applied to, made by `change`; `base`
     /// finds a resource's fetched view by id.
     pub fn record<'v>(&mut self, request: &Request, outcomes: &[IdOutcome], change: &Change, base: impl Fn(&str) -> Option<&'v Value>) {
+        let reads = request.operation.effect_reads();
         for o in outcomes.iter().filter(|o| o.error.is_none()) {
-            let Some(fetched @ Value::Object(fetched_map)) = base(&o.id) else {
+            let Some(Value::Object(fetched)) = base(&o.id) else {
                 continue;
             };
             let patch = self.patched.entry(o.id.clone()).or_default();
-            let Value::Object(mut doc) = patch.apply(fetched) else { continue };
+            // Only the keys the effect reads and the earlier changes, not the whole view: the
+            // effect writes every other key it touches whole.
+            let mut doc: Map<String, Value> = reads
+                .iter()
+                .filter_map(|k| fetched.get(*k).map(|v| (k.to_string(), v.clone())))
+                .collect();
+            patch.apply_to(&mut doc);
+            let considered: Vec<String> = reads
+                .iter()
+                .map(|k| k.to_string())
+                .chain(patch.keys.iter().map(|(k, _)| k.clone()))
+                .collect();
             request.operation.effect(&mut doc);
             // Keep what differs from the fetched view (earlier changes included: `doc` has them).
             patch.keys.clear();
             for (k, v) in &doc {
-                if fetched_map.get(k) != Some(v) {
+                if fetched.get(k) != Some(v) {
                     patch.keys.push((k.clone(), Some(v.to_string().into_boxed_str())));
                 }
             }
-            for k in fetched_map.keys().filter(|k| !doc.contains_key(*k)) {
-                patch.keys.push((k.clone(), None));
+            for k in considered {
+                if !doc.contains_key(&k) && fetched.contains_key(&k) && !patch.keys.iter().any(|(p, _)| *p == k) {
+                    patch.keys.push((k, None));
+                }
             }
             if patch.changes.last() != Some(change) {
                 patch.changes.push(change.clone());
@@ -140,7 +159,8 @@ mod tests {
             json!({"InstanceId": "i-1", "State": {"Code": 64, "Name": "stopping"}, "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]})
         );
         assert_eq!(changes, [tag.clone(), stop]);
-        let kept: Vec<&str> = effects.patched["i-1"].keys.iter().map(|(k, _)| k.as_str()).collect();
+        let mut kept: Vec<&str> = effects.patched["i-1"].keys.iter().map(|(k, _)| k.as_str()).collect();
+        kept.sort_unstable();
         assert_eq!(kept, ["State", "Tags"], "unchanged keys are not copied");
         let (doc, changes) = effects.current("i-2", &views["i-2"]).unwrap();
         assert_eq!(doc["Tags"], json!([{"Key": "b", "Value": "2"}]));

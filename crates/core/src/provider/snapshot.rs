@@ -11,11 +11,10 @@ use crate::resource::{parse_compact, FieldSet, Minifier, ResourceKind};
 use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Reads a JSON file without its insignificant whitespace, in chunks, so the pretty-printed
 /// file is never held in memory whole.
-fn read_compact(path: &Path) -> std::io::Result<Arc<String>> {
+fn read_compact(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let size = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
     // Capacity for the whole file: pages never written are never resident, and nothing is reallocated.
@@ -29,8 +28,7 @@ fn read_compact(path: &Path) -> std::io::Result<Arc<String>> {
         }
         m.feed(&chunk[..n], &mut out);
     }
-    let text = String::from_utf8(out).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))?;
-    Ok(Arc::new(text))
+    String::from_utf8(out).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
 }
 
 /// A recorded account: one subdirectory per region.

@@ -96,9 +96,10 @@ fn write_documents(path: &Path, docs: &[&crate::resource::Resource]) -> std::io:
         w.write_all(b"[")?;
         for (i, r) in docs.iter().enumerate() {
             w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-            let (prefix, body) = r.raw.pieces();
-            w.write_all(prefix.as_bytes())?;
-            w.write_all(body.as_bytes())?;
+            r.raw.with_pieces(|prefix, body| {
+                w.write_all(prefix.as_bytes())?;
+                w.write_all(body.as_bytes())
+            })?;
         }
         w.write_all(if docs.is_empty() { b"]\n" } else { b"\n]\n" })
     })

@@ -3,11 +3,11 @@
 //! holding only the top-level keys the policies read (what filters and planning evaluate).
 //! This keeps a 50,000-instance account in a few hundred MB instead of several GB.
 
+use super::chunk::{chunked, Chunk};
 use super::minify::minify;
+use super::scan::{self, shape};
 use super::{Envelope, ResourceKind, ShapeError};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -23,44 +23,49 @@ pub struct Resource {
     pub raw: RawDocument,
 }
 
-/// A document's compact JSON: a range of a shared buffer (a describe file, or one page of a
-/// live describe call), after an optional prefix of added keys (`{"ReservationId":"r-1",`), so
-/// no document is copied.
-#[derive(Debug, Clone, PartialEq)]
+/// A document's compact JSON: a range of a compressed chunk of its describe file or live page
+/// ([`Chunk`]), after an optional prefix of added keys (`{"ReservationId":"r-1",`).
+#[derive(Debug, Clone)]
 pub struct RawDocument {
-    buffer: Arc<String>,
+    chunk: Arc<Chunk>,
     range: Range<usize>,
     prefix: Option<Box<str>>,
 }
 
 impl RawDocument {
-    /// The document's text in one or two pieces; their concatenation is the JSON object.
-    pub fn pieces(&self) -> (&str, &str) {
-        let body = &self.buffer[self.range.clone()];
+    /// Calls `f` with the document's text in two pieces (the first often empty); their
+    /// concatenation is the JSON object.
+    pub fn with_pieces<R>(&self, f: impl FnOnce(&str, &str) -> R) -> R {
+        let text = self.chunk.text();
+        let body = &text[self.range.clone()];
         match &self.prefix {
             // The prefix ends the opening brace's keys; the body continues after its own '{'.
-            Some(p) => (p, &body[1..]),
-            None => ("", body),
+            Some(p) => f(p, &body[1..]),
+            None => f("", body),
         }
     }
 
     /// The document as one string.
     pub fn text(&self) -> String {
-        let (a, b) = self.pieces();
-        format!("{a}{b}")
+        self.with_pieces(|a, b| format!("{a}{b}"))
+    }
+}
+
+impl PartialEq for RawDocument {
+    fn eq(&self, other: &RawDocument) -> bool {
+        self.text() == other.text()
     }
 }
 
 impl Resource {
     /// A resource whose view is the whole document.
     pub fn from_document(doc: Value) -> Resource {
-        let text = Arc::new(serde_json::to_string(&doc).expect("a JSON value serializes"));
-        let range = 0..text.len();
+        let text = serde_json::to_string(&doc).expect("a JSON value serializes");
         Resource {
             view: doc,
             raw: RawDocument {
-                buffer: text,
-                range,
+                range: 0..text.len(),
+                chunk: Arc::new(Chunk::new(&text)),
                 prefix: None,
             },
         }
@@ -144,8 +149,7 @@ impl FieldSet {
 /// of `Reservations` with `ReservationId` (and `OwnerId`) copied in, RDS instances with `TagList`
 /// mirrored as `Tags`, spot requests as returned.
 pub fn parse_describe(kind: ResourceKind, text: &str, fields: &FieldSet) -> Result<Vec<Resource>, serde_json::Error> {
-    let compact = Arc::new(minify(text));
-    parse_compact(kind, &compact, fields).map_err(|e| match e.classify() {
+    parse_compact(kind, &minify(text), fields).map_err(|e| match e.classify() {
         // Positions in the compact text mean nothing to the user: find the error in the original.
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => locate_syntax_error(text).unwrap_or(e),
         _ => e,
@@ -157,82 +161,166 @@ pub fn locate_syntax_error(original: &str) -> Option<serde_json::Error> {
     serde_json::from_str::<IgnoredAny>(original).err()
 }
 
-/// [`parse_describe`] on a buffer without insignificant whitespace (see [`super::Minifier`]); every
-/// resource's raw document points into `text`.
-pub fn parse_compact(kind: ResourceKind, text: &Arc<String>, fields: &FieldSet) -> Result<Vec<Resource>, serde_json::Error> {
-    let base = text.as_ptr() as usize;
-    let range_of = |raw: &RawValue| {
-        let start = raw.get().as_ptr() as usize - base;
-        start..start + raw.get().len()
-    };
-    let kept = KeptKeys::new(kind, fields);
-    match kind.spec().envelope {
-        Envelope::Reservations => {
-            #[derive(Deserialize)]
-            #[serde(rename_all = "PascalCase")]
-            struct Response<'a> {
-                #[serde(borrow)]
-                reservations: Option<Vec<Reservation<'a>>>,
-            }
-            #[derive(Deserialize)]
-            #[serde(rename_all = "PascalCase")]
-            struct Reservation<'a> {
-                reservation_id: Option<String>,
-                owner_id: Option<String>,
-                #[serde(borrow)]
-                instances: Option<Vec<&'a RawValue>>,
-            }
-            let response: Response = serde_json::from_str(text.as_ref())?;
-            let reservations = response.reservations.ok_or_else(|| missing("Reservations", kind))?;
-            let mut out = Vec::new();
-            for r in reservations {
-                let instances = r.instances.ok_or_else(|| shape("a reservation lacks its 'Instances' list"))?;
-                for raw in instances {
-                    let mut added = Vec::new();
-                    if let Some(id) = &r.reservation_id {
-                        added.push(("ReservationId", Value::String(id.clone())));
-                    }
-                    if let Some(owner) = &r.owner_id {
-                        added.push(("OwnerId", Value::String(owner.clone())));
-                    }
-                    out.push(resource(kind, text, range_of(raw), fields, &kept, added)?);
-                }
-            }
-            Ok(out)
-        }
-        Envelope::List(list_key) => {
-            let response: std::collections::HashMap<String, &RawValue> = serde_json::from_str(text.as_ref())?;
-            let list = response.get(list_key).ok_or_else(|| missing(list_key, kind))?;
-            let items: Vec<&RawValue> = serde_json::from_str(list.get())?;
-            items
-                .into_iter()
-                .map(|raw| resource(kind, text, range_of(raw), fields, &kept, Vec::new()))
-                .collect()
-        }
-    }
+/// [`parse_describe`] on a buffer without insignificant whitespace (see [`super::Minifier`]),
+/// validated first; the resources' raw documents are `text` compressed, in chunks.
+pub fn parse_compact(kind: ResourceKind, text: &str, fields: &FieldSet) -> Result<Vec<Resource>, serde_json::Error> {
+    serde_json::from_str::<IgnoredAny>(text)?;
+    parse_page(kind, text, fields)
 }
 
-fn shape(msg: &str) -> serde_json::Error {
-    serde::de::Error::custom(msg)
+/// [`parse_compact`] on text this program wrote (a live describe page), so known to be
+/// well-formed JSON: it is not validated a second time.
+pub fn parse_page(kind: ResourceKind, text: &str, fields: &FieldSet) -> Result<Vec<Resource>, serde_json::Error> {
+    let parsed = parse_views(kind, text, fields)?;
+    let ranges: Vec<Range<usize>> = parsed.iter().map(|p| p.range.clone()).collect();
+    Ok(parsed
+        .into_iter()
+        .zip(chunked(text, &ranges))
+        .map(|(p, (chunk, range))| Resource {
+            view: p.view,
+            raw: RawDocument {
+                chunk,
+                range,
+                prefix: p.prefix,
+            },
+        })
+        .collect())
+}
+
+/// A resource's view, its document's range of the text, and the prefix of added keys.
+struct Parsed {
+    view: Value,
+    range: Range<usize>,
+    prefix: Option<Box<str>>,
+}
+
+/// The views of the documents in well-formed `text`, one scan of it: the envelope's lists are
+/// walked by the bracket scanner and each document's kept members parsed.
+fn parse_views(kind: ResourceKind, text: &str, fields: &FieldSet) -> Result<Vec<Parsed>, serde_json::Error> {
+    let kept = KeptKeys::new(kind, fields);
+    let b = text.as_bytes();
+    let envelope = kind.spec().envelope;
+    let list_key = match envelope {
+        Envelope::Reservations => "Reservations",
+        Envelope::List(key) => key,
+    };
+    let mut found: Option<Vec<Parsed>> = None;
+    let end = scan::members(text, scan::skip_space(b, 0), "the response", |key, at| {
+        if key != list_key || scan::is_null(b, at) {
+            return scan::value_end(b, at);
+        }
+        // A list sent twice: the last one, as a JSON object's reader keeps it.
+        let mut out = Vec::new();
+        let end = scan::items(text, at, &format!("'{list_key}'"), |item| match envelope {
+            Envelope::Reservations => reservation(kind, text, item, fields, &kept, &mut out),
+            Envelope::List(_) => {
+                let (view, range) = view_at(text, item, |k| kept.get(k))?;
+                let end = range.end;
+                out.push(finish(kind, text, view, range, fields, Vec::new())?);
+                Ok(end)
+            }
+        })?;
+        found = Some(out);
+        Ok(end)
+    })?;
+    if scan::skip_space(b, end) != b.len() {
+        return Err(shape("text after the response"));
+    }
+    found.ok_or_else(|| missing(list_key, kind))
+}
+
+/// The instances of the reservation at `at`, with its `ReservationId` and `OwnerId` added,
+/// pushed to `out`; where the reservation ends.
+fn reservation(
+    kind: ResourceKind,
+    text: &str,
+    at: usize,
+    fields: &FieldSet,
+    kept: &KeptKeys,
+    out: &mut Vec<Parsed>,
+) -> Result<usize, serde_json::Error> {
+    let b = text.as_bytes();
+    let (mut id, mut owner, mut instances) = (None::<String>, None::<String>, None);
+    let end = scan::members(text, at, "a reservation", |key, at| {
+        let end = match &*key {
+            "ReservationId" | "OwnerId" => {
+                let end = scan::value_end(b, at)?;
+                let value: Option<String> = serde_json::from_str(&text[at..end])?;
+                *(if key == "OwnerId" { &mut owner } else { &mut id }) = value;
+                end
+            }
+            "Instances" if !scan::is_null(b, at) => {
+                let mut list = Vec::new();
+                let end = scan::items(text, at, "a reservation's 'Instances'", |item| {
+                    let (view, range) = view_at(text, item, |k| kept.get(k))?;
+                    let end = range.end;
+                    list.push((view, range));
+                    Ok(end)
+                })?;
+                instances = Some(list);
+                end
+            }
+            _ => scan::value_end(b, at)?,
+        };
+        Ok(end)
+    })?;
+    let instances = instances.ok_or_else(|| shape("a reservation lacks its 'Instances' list"))?;
+    for (view, range) in instances {
+        let mut added = Vec::new();
+        if let Some(id) = &id {
+            added.push(("ReservationId", Value::String(id.clone())));
+        }
+        if let Some(owner) = &owner {
+            added.push(("OwnerId", Value::String(owner.clone())));
+        }
+        out.push(finish(kind, text, view, range, fields, added)?);
+    }
+    Ok(end)
 }
 
 fn missing(key: &str, kind: ResourceKind) -> serde_json::Error {
     shape(&format!("missing '{key}' (is this the output of {}?)", kind.spec().describe_api))
 }
 
-/// Builds one resource from its raw JSON object, adding `added` keys unless already present.
-fn resource(
+/// The kept members of the document at `at`, each parsed in its outline (the others, most of
+/// a document, stepped over), and the document's range.
+fn view_at(
+    text: &str,
+    at: usize,
+    keep: impl Fn(&str) -> Option<&'static Outline>,
+) -> Result<(Map<String, Value>, Range<usize>), serde_json::Error> {
+    let b = text.as_bytes();
+    let mut view = Map::new();
+    let end = scan::members(text, at, "a resource", |key, start| {
+        let end = scan::value_end(b, start)?;
+        match keep(&key) {
+            Some(Outline::Whole) => {
+                view.insert(key.into_owned(), serde_json::from_str(&text[start..end])?);
+            }
+            Some(Outline::Keys(keys)) => {
+                let mut de = serde_json::Deserializer::from_str(&text[start..end]);
+                view.insert(key.into_owned(), InOutline(keys).deserialize(&mut de)?);
+            }
+            None => {}
+        }
+        Ok(end)
+    })?;
+    Ok((view, at..end))
+}
+
+/// Completes one resource's view (its id checked, `added` keys unless already present, the
+/// mirrored tag list) and the prefix its raw document needs for the keys it lacks.
+fn finish(
     kind: ResourceKind,
-    buffer: &Arc<String>,
+    text: &str,
+    mut view: Map<String, Value>,
     range: Range<usize>,
     fields: &FieldSet,
-    kept: &KeptKeys,
     added: Vec<(&str, Value)>,
-) -> Result<Resource, serde_json::Error> {
-    let raw = &buffer[range.clone()];
+) -> Result<Parsed, serde_json::Error> {
+    let raw = &text[range.clone()];
     let id_field = kind.spec().id_field;
     let mirror = kind.spec().tag_mirror;
-    let mut view = pruned_members(raw, |k| kept.get(k))?;
     match view.get(id_field) {
         Some(Value::String(_)) => {}
         _ => return Err(shape(&format!("a resource lacks its string '{id_field}'"))),
@@ -268,130 +356,11 @@ fn resource(
     if let Some(mirror) = mirror.filter(|m| !fields.keeps(m)) {
         view.remove(mirror);
     }
-    Ok(Resource {
+    Ok(Parsed {
         view: Value::Object(view),
-        raw: RawDocument {
-            buffer: buffer.clone(),
-            range,
-            prefix,
-        },
+        range,
+        prefix,
     })
-}
-
-/// The members of `object` (JSON text already validated: a `RawValue`'s) that `keep` gives an
-/// outline for, each parsed in its outline. The other members, most of a document, are
-/// stepped over by matching brackets outside strings, without being parsed or validated a
-/// second time.
-fn pruned_members(object: &str, keep: impl Fn(&str) -> Option<&'static Outline>) -> Result<Map<String, Value>, serde_json::Error> {
-    let b = object.as_bytes();
-    let mut out = Map::new();
-    let mut i = skip_space(b, 0);
-    if b.get(i) != Some(&b'{') {
-        return Err(shape("a resource is not a JSON object"));
-    }
-    i = skip_space(b, i + 1);
-    if b.get(i) == Some(&b'}') {
-        return Ok(out);
-    }
-    loop {
-        let key_end = string_end(b, i)?;
-        let quoted = &object[i..key_end];
-        let key: std::borrow::Cow<str> = if quoted.contains('\\') {
-            std::borrow::Cow::Owned(serde_json::from_str(quoted)?)
-        } else {
-            std::borrow::Cow::Borrowed(&quoted[1..quoted.len() - 1])
-        };
-        i = skip_space(b, key_end);
-        if b.get(i) != Some(&b':') {
-            return Err(malformed());
-        }
-        let start = skip_space(b, i + 1);
-        let end = value_end(b, start)?;
-        match keep(&key) {
-            Some(Outline::Whole) => {
-                out.insert(key.into_owned(), serde_json::from_str(&object[start..end])?);
-            }
-            Some(Outline::Keys(keys)) => {
-                let mut de = serde_json::Deserializer::from_str(&object[start..end]);
-                out.insert(key.into_owned(), InOutline(keys).deserialize(&mut de)?);
-            }
-            None => {}
-        }
-        i = skip_space(b, end);
-        match b.get(i) {
-            Some(b',') => i = skip_space(b, i + 1),
-            Some(b'}') => return Ok(out),
-            _ => return Err(malformed()),
-        }
-    }
-}
-
-fn malformed() -> serde_json::Error {
-    shape("a resource is not well-formed JSON")
-}
-
-fn skip_space(b: &[u8], mut i: usize) -> usize {
-    while matches!(b.get(i), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-        i += 1;
-    }
-    i
-}
-
-/// The index after the string whose opening quote is at `i`.
-fn string_end(b: &[u8], i: usize) -> Result<usize, serde_json::Error> {
-    if b.get(i) != Some(&b'"') {
-        return Err(malformed());
-    }
-    // Byte by byte: a document's strings are short, shorter than `memchr`'s set-up pays for.
-    let mut j = i + 1;
-    while let Some(&c) = b.get(j) {
-        match c {
-            b'"' => return Ok(j + 1),
-            // The next byte is escaped.
-            b'\\' => j += 2,
-            _ => j += 1,
-        }
-    }
-    Err(malformed())
-}
-
-/// The index after the value that starts at `i`.
-fn value_end(b: &[u8], i: usize) -> Result<usize, serde_json::Error> {
-    match b.get(i) {
-        Some(b'"') => string_end(b, i),
-        Some(b'{' | b'[') => {
-            let (mut depth, mut j) = (0usize, i);
-            while let Some(&c) = b.get(j) {
-                match c {
-                    b'"' => {
-                        j = string_end(b, j)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Ok(j + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            Err(malformed())
-        }
-        Some(_) => {
-            let mut j = i;
-            while b
-                .get(j)
-                .is_some_and(|c| !matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
-            {
-                j += 1;
-            }
-            Ok(j)
-        }
-        None => Err(malformed()),
-    }
 }
 
 /// The top-level keys a view reads from a document, for the check made on every member: the
@@ -564,6 +533,36 @@ mod tests {
     }
 
     #[test]
+    fn a_page_this_program_wrote_reads_as_a_validated_one() {
+        // As the page writer orders a reservation: its ids after its instances.
+        let text = r#"{"Reservations":[{"Groups":[],"Instances":[{"InstanceId":"i-1","Tags":[{"Key":"a","Value":"1"}]},{"InstanceId":"i-2"}],"OwnerId":"111","ReservationId":"r-1"},{"Instances":[],"ReservationId":"r-2"},{"Instances":[{"InstanceId":"i-3"}],"OwnerId":null}],"NextToken":null}"#;
+        let fields = FieldSet::for_kind(ResourceKind::Ec2, ["ReservationId".to_string(), "Tags".to_string()]);
+        let page = parse_page(ResourceKind::Ec2, text, &fields).unwrap();
+        assert_eq!(page, parse_compact(ResourceKind::Ec2, text, &fields).unwrap());
+        let docs: Vec<Value> = page.iter().map(Resource::document).collect();
+        assert_eq!(
+            docs,
+            [
+                json!({"ReservationId": "r-1", "OwnerId": "111", "InstanceId": "i-1", "Tags": [{"Key": "a", "Value": "1"}]}),
+                json!({"ReservationId": "r-1", "OwnerId": "111", "InstanceId": "i-2"}),
+                json!({"InstanceId": "i-3"}),
+            ]
+        );
+        assert_eq!(page[1].view, json!({"InstanceId": "i-2", "ReservationId": "r-1"}));
+        for (bad, says) in [
+            (r#"{"Reservations":{}}"#, "'Reservations' is not a list"),
+            (r#"{"Reservations":[[]]}"#, "a reservation is not a JSON object"),
+            (r#"{"Reservations":[{"Instances":[1]}]}"#, "a resource is not a JSON object"),
+            (r#"{"Reservations":[{"ReservationId":"r"}]}"#, "lacks its 'Instances' list"),
+            (r#"{"Reservations":null}"#, "missing 'Reservations'"),
+            (r#"{"Reservations":[]}{}"#, "text after the response"),
+        ] {
+            let e = parse_page(ResourceKind::Ec2, bad, &fields).unwrap_err();
+            assert!(e.to_string().contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn rds_tag_list_is_mirrored_as_tags_in_both_forms() {
         let text = r#"{"DBInstances": [{"DBInstanceIdentifier": "db1", "TagList": [{"Key": "a", "Value": "b"}]}, {"DBInstanceIdentifier": "db2"}]}"#;
         let docs = parse_describe(
@@ -648,13 +647,14 @@ mod tests {
     #[test]
     fn members_are_stepped_over_exactly() {
         let object = r#"{ "a\"b" : "x}\\", "n":-1.5e3,"l":[{"k":"]"},[],"\"{"], "o":{}, "t":true ,"z":null}"#;
-        let all = pruned_members(object, |_| Some(&Outline::Whole)).unwrap();
+        let (all, range) = view_at(object, 0, |_| Some(&Outline::Whole)).unwrap();
         assert_eq!(Value::Object(all), serde_json::from_str::<Value>(object).unwrap());
-        let some = pruned_members(object, |k| (k == "t" || k == "a\"b").then_some(&Outline::Whole)).unwrap();
+        assert_eq!(range, 0..object.len());
+        let (some, _) = view_at(object, 0, |k| (k == "t" || k == "a\"b").then_some(&Outline::Whole)).unwrap();
         assert_eq!(Value::Object(some), json!({"a\"b": "x}\\", "t": true}));
-        assert_eq!(pruned_members("{}", |_| None).unwrap().len(), 0);
+        assert_eq!(view_at("{}", 0, |_| None).unwrap().0.len(), 0);
         for bad in ["[]", "{\"a\" 1}", "{\"a\":1", "{\"a\":\"1}", "{\"a\":[1}"] {
-            assert!(pruned_members(bad, |_| Some(&Outline::Whole)).is_err(), "{bad}");
+            assert!(view_at(bad, 0, |_| Some(&Outline::Whole)).is_err(), "{bad}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! Resource kinds: the [`KINDS`] table (one module per kind under [`kinds`]), and resource
 //! documents in AWS's own shape.
 
+pub mod chunk;
 pub mod details;
 pub mod document;
 pub mod kinds;
@@ -8,8 +9,9 @@ pub mod minify;
 pub mod path;
 pub mod query;
 pub mod related;
+pub mod scan;
 
-pub use document::{parse_compact, parse_describe, FieldSet, Outline, RawDocument, Resource};
+pub use document::{parse_compact, parse_describe, parse_page, FieldSet, Outline, RawDocument, Resource};
 pub use minify::{minify, Minifier};
 
 use jiff::Timestamp;
