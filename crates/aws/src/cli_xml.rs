@@ -9,7 +9,7 @@
 //! them. A page mapped here is the same JSON value the SDK's structs and [`crate::json::Obj`]
 //! give (tested in `kinds::ec2`); what this reader refuses, the SDK's decoder reads instead.
 
-use crate::xml_reader::{Reader, Refused, Start};
+use crate::xml_reader::{same, unescape, Reader, Refused, Start};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::primitive::Parse;
 use aws_smithy_types::DateTime;
@@ -56,7 +56,18 @@ pub fn write_value<'a>(r: &mut Reader<'a>, start: Start<'a>, shape: &Shape, out:
         return Err(Refused("nested too deep"));
     }
     match shape {
-        Shape::Str => write_str(out, &r.text(start)?),
+        Shape::Str => {
+            let span = r.text_span(start)?;
+            if span.references {
+                write_str(out, &unescape(span.raw)?);
+            } else if span.escapes {
+                write_str(out, span.raw);
+            } else {
+                out.push('"');
+                out.push_str(span.raw);
+                out.push('"');
+            }
+        }
         Shape::Int => {
             let n = i32::parse_smithy_primitive(&r.text(start)?).map_err(|_| Refused("not an integer"))?;
             out.push_str(itoa::Buffer::new().format(n));
@@ -75,7 +86,7 @@ pub fn write_value<'a>(r: &mut Reader<'a>, start: Start<'a>, shape: &Shape, out:
         Shape::List(item) => {
             out.push('[');
             let mut first = true;
-            while let Some(child) = next_child(r, start)? {
+            while let Some((child, _)) = next_child_expecting(r, start, "item")? {
                 if child.name != "item" {
                     r.skip(child)?;
                     continue;
@@ -101,8 +112,9 @@ pub fn write_object<'a>(r: &mut Reader<'a>, start: Start<'a>, fields: &[Field], 
     // Where to look first: the member after the last one found (the XML's order is the
     // model's, the same for every element).
     let mut hint = 0;
-    while let Some(child) = next_child(r, start)? {
-        let Some(at) = find(fields, child.name, hint) else {
+    while let Some((child, expected)) = next_child_expecting(r, start, fields.get(hint).map_or("", |f| f.xml))? {
+        let found = if expected { Some(hint) } else { find(fields, child.name, hint) };
+        let Some(at) = found else {
             r.skip(child)?;
             continue;
         };
@@ -123,14 +135,23 @@ pub fn write_object<'a>(r: &mut Reader<'a>, start: Start<'a>, fields: &[Field], 
     Ok(())
 }
 
+/// [`next_child`] when the child is most likely `<expected>`, and whether it is.
+fn next_child_expecting<'a>(r: &mut Reader<'a>, start: Start<'a>, expected: &str) -> Result<Option<(Start<'a>, bool)>, Refused> {
+    if start.empty {
+        return Ok(None);
+    }
+    if expected.is_empty() {
+        return Ok(r.next_child(start.name)?.map(|child| (child, false)));
+    }
+    r.next_child_expecting(start.name, expected)
+}
+
 /// The member named `xml`, searched from `hint` on, then from the start.
 fn find(fields: &[Field], xml: &str, hint: usize) -> Option<usize> {
     let hint = hint.min(fields.len());
     let (tail, head) = (&fields[hint..], &fields[..hint]);
-    tail.iter()
-        .position(|f| f.xml == xml)
-        .map(|at| at + hint)
-        .or_else(|| head.iter().position(|f| f.xml == xml))
+    let is = |f: &Field| same(f.xml.as_bytes(), xml.as_bytes());
+    tail.iter().position(is).map(|at| at + hint).or_else(|| head.iter().position(is))
 }
 
 /// The next child of the element `start` opened; none for an empty element.

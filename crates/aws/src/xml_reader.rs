@@ -62,9 +62,13 @@ impl<'a> Reader<'a> {
     /// The next child element of the element `parent` (whose start tag was read and was not
     /// empty); `None` after reading `parent`'s end tag. Text between children is skipped.
     pub fn next_child(&mut self, parent: &str) -> Result<Option<Start<'a>>, Refused> {
-        let lt = memchr::memchr(b'<', &self.bytes()[self.at..]).ok_or(Refused("unterminated element"))?;
-        self.at += lt;
-        match self.bytes().get(self.at + 1) {
+        let bytes = self.bytes();
+        // AWS sends no whitespace between elements: the next '<' is usually right here.
+        if bytes.get(self.at) != Some(&b'<') {
+            let lt = memchr::memchr(b'<', &bytes[self.at..]).ok_or(Refused("unterminated element"))?;
+            self.at += lt;
+        }
+        match bytes.get(self.at + 1) {
             Some(b'/') => {
                 self.end_tag(parent)?;
                 Ok(None)
@@ -74,20 +78,65 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// [`Reader::next_child`], when the child is most likely `<expected>` (a structure's members
+    /// come in the model's order): that start tag is compared whole, not scanned byte by byte.
+    /// Whether the child is the one expected, as well.
+    pub fn next_child_expecting(&mut self, parent: &str, expected: &str) -> Result<Option<(Start<'a>, bool)>, Refused> {
+        let bytes = self.bytes();
+        let (from, to) = (self.at + 1, self.at + 1 + expected.len());
+        if bytes.get(self.at) == Some(&b'<') && bytes.get(to) == Some(&b'>') && same(&bytes[from..to], expected.as_bytes()) {
+            self.at = to + 1;
+            let name = &self.text[from..to];
+            return Ok(Some((Start { name, empty: false }, true)));
+        }
+        Ok(self.next_child(parent)?.map(|start| (start, false)))
+    }
+
     /// The text of an element whose start tag was just read, up to and including its end tag;
     /// references resolved. An element holding another element is refused.
     pub fn text(&mut self, start: Start<'a>) -> Result<Cow<'a, str>, Refused> {
-        if start.empty {
-            return Ok(Cow::Borrowed(""));
+        let span = self.text_span(start)?;
+        if span.references {
+            unescape(span.raw)
+        } else {
+            Ok(Cow::Borrowed(span.raw))
         }
-        let lt = memchr::memchr(b'<', &self.bytes()[self.at..]).ok_or(Refused("unterminated element"))?;
-        let raw = &self.text[self.at..self.at + lt];
-        self.at += lt;
-        if self.bytes().get(self.at + 1) != Some(&b'/') {
+    }
+
+    /// [`Reader::text`] unresolved: the raw text up to the end tag (read too), in one pass that
+    /// also tells whether it holds a reference, or a byte JSON must escape.
+    pub fn text_span(&mut self, start: Start<'a>) -> Result<Span<'a>, Refused> {
+        if start.empty {
+            return Ok(Span::default());
+        }
+        let bytes = self.bytes();
+        let from = self.at;
+        let mut at = from;
+        let mut seen = 0u8;
+        loop {
+            match bytes.get(at) {
+                None => return Err(Refused("unterminated element")),
+                Some(&c) => {
+                    let class = TEXT_CLASS[c as usize];
+                    if class == LT {
+                        break;
+                    }
+                    seen |= class;
+                    at += 1;
+                }
+            }
+        }
+        let raw = &self.text[from..at];
+        self.at = at;
+        if bytes.get(at + 1) != Some(&b'/') {
             return Err(Refused("an element where text was expected"));
         }
         self.end_tag(start.name)?;
-        unescape(raw)
+        Ok(Span {
+            raw,
+            references: seen & AMP != 0,
+            escapes: seen & ESCAPE != 0,
+        })
     }
 
     /// Skips the rest of an element whose start tag was just read, whatever it holds.
@@ -112,11 +161,11 @@ impl<'a> Reader<'a> {
         let bytes = self.bytes();
         let from = self.at + 1;
         let mut at = from;
-        while at < bytes.len() {
-            match bytes[at] {
-                b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n' => break,
-                b':' | b'!' | b'?' | b'<' => return Err(Refused("a prefixed name, or markup other than an element")),
-                _ => at += 1,
+        while let Some(&c) = bytes.get(at) {
+            match NAME_CLASS[c as usize] {
+                NAME_BYTE => at += 1,
+                NAME_END => break,
+                _ => return Err(Refused("a prefixed name, or markup other than an element")),
             }
         }
         let name = &self.text[from..at];
@@ -144,16 +193,94 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads `</name>` at the cursor (which is on the `<`).
+    /// Reads `</name>` at the cursor (which is on the `<`); XML's whitespace may precede the `>`.
     fn end_tag(&mut self, name: &str) -> Result<(), Refused> {
-        let rest = &self.text[self.at + 2..];
-        let after = rest.strip_prefix(name).ok_or(Refused("mismatched end tag"))?;
-        let trimmed = after.trim_start();
-        if !trimmed.starts_with('>') {
+        let bytes = self.bytes();
+        let from = self.at + 2;
+        let mut at = from + name.len();
+        match bytes.get(from..at) {
+            Some(sent) if same(sent, name.as_bytes()) => {}
+            _ => return Err(Refused("mismatched end tag")),
+        }
+        while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            at += 1;
+        }
+        if bytes.get(at) != Some(&b'>') {
             return Err(Refused("mismatched end tag"));
         }
-        self.at += 2 + name.len() + (after.len() - trimmed.len()) + 1;
+        self.at = at + 1;
         Ok(())
+    }
+}
+
+/// An element's raw text, and what it holds that a writer must treat specially.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span<'a> {
+    /// The text as sent, references unresolved.
+    pub raw: &'a str,
+    /// It holds `&`: a reference to resolve ([`unescape`]).
+    pub references: bool,
+    /// It holds a control character, `"` or `\\`, which a JSON string escapes.
+    pub escapes: bool,
+}
+
+/// [`NAME_CLASS`]: a byte of a name, the byte after it, a byte refused in a name.
+const NAME_BYTE: u8 = 0;
+const NAME_END: u8 = 1;
+const NAME_REFUSED: u8 = 2;
+
+/// What each byte is in an element name.
+const NAME_CLASS: [u8; 256] = {
+    let mut t = [NAME_BYTE; 256];
+    t[b'>' as usize] = NAME_END;
+    t[b'/' as usize] = NAME_END;
+    t[b' ' as usize] = NAME_END;
+    t[b'\t' as usize] = NAME_END;
+    t[b'\r' as usize] = NAME_END;
+    t[b'\n' as usize] = NAME_END;
+    t[b':' as usize] = NAME_REFUSED;
+    t[b'!' as usize] = NAME_REFUSED;
+    t[b'?' as usize] = NAME_REFUSED;
+    t[b'<' as usize] = NAME_REFUSED;
+    t
+};
+
+/// [`TEXT_CLASS`]: bits a text byte sets; `LT` ends the text.
+const AMP: u8 = 1;
+const ESCAPE: u8 = 2;
+const LT: u8 = 4;
+
+/// What each byte is in an element's text.
+const TEXT_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = ESCAPE;
+        b += 1;
+    }
+    t[b'"' as usize] = ESCAPE;
+    t[b'\\' as usize] = ESCAPE;
+    t[b'&' as usize] = AMP;
+    t[b'<' as usize] = LT;
+    t
+};
+
+/// Whether two byte strings of a name's length are equal: short names (most of them) are
+/// compared in two overlapping words, without a call to `memcmp`.
+#[inline]
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes"));
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
     }
 }
 
@@ -259,6 +386,65 @@ mod tests {
         let root = r.root().unwrap();
         let a = r.next_child(root.name).unwrap().unwrap();
         assert!(r.text(a).is_err());
+    }
+
+    #[test]
+    fn same_compares_names_of_every_length() {
+        let name = b"abcdefghijklmnopqrstuvwxyz";
+        for n in 0..=name.len() {
+            let a = &name[..n];
+            assert!(same(a, a));
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!same(a, &b), "{n} bytes, byte {i} differs");
+            }
+            if n > 0 {
+                assert!(!same(a, &name[..n - 1]) && !same(&name[..n - 1], a));
+            }
+        }
+    }
+
+    #[test]
+    fn text_spans_say_what_their_text_holds() {
+        let mut r = Reader::new(b"<R><a>plain</a><b>x &amp; y</b><c>say \"hi\"</c><d>tab\there</d><e/></R>").unwrap();
+        let root = r.root().unwrap();
+        let mut spans = Vec::new();
+        while let Some(child) = r.next_child(root.name).unwrap() {
+            let s = r.text_span(child).unwrap();
+            spans.push((s.raw.to_string(), s.references, s.escapes));
+        }
+        let expected = [
+            ("plain", false, false),
+            ("x &amp; y", true, false),
+            ("say \"hi\"", false, true),
+            ("tab\there", false, true),
+            ("", false, false),
+        ];
+        assert_eq!(spans, expected.map(|(t, a, e)| (t.to_string(), a, e)));
+        // Only XML's whitespace may precede an end tag's '>'.
+        assert!(outline("<R><a>1</a \t\r\n></R>").is_ok());
+        assert!(outline("<R><a>1</a\u{a0}></R>").is_err());
+        assert!(outline("<R><a>1</ab></R>").is_err());
+    }
+
+    #[test]
+    fn an_expected_child_is_read_as_any_other() {
+        let xml = b"<R><a>1</a><ab>2</ab><a/><a x='1'>3</a><b>4</b></R>";
+        let mut r = Reader::new(xml).unwrap();
+        let root = r.root().unwrap();
+        let mut seen = Vec::new();
+        while let Some((child, expected)) = r.next_child_expecting(root.name, "a").unwrap() {
+            seen.push((child.name, child.empty, expected, r.text(child).unwrap().into_owned()));
+        }
+        let want = [
+            ("a", false, true, "1"),
+            ("ab", false, false, "2"),
+            ("a", true, false, ""),
+            ("a", false, false, "3"),
+            ("b", false, false, "4"),
+        ];
+        assert_eq!(seen, want.map(|(n, e, x, t)| (n, e, x, t.to_string())));
     }
 
     #[test]

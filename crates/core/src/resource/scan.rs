@@ -23,21 +23,62 @@ pub fn skip_space(b: &[u8], mut i: usize) -> usize {
 
 /// The index after the string whose opening quote is at `i`.
 pub fn string_end(b: &[u8], i: usize) -> Result<usize, serde_json::Error> {
+    string_span(b, i).map(|(end, _)| end)
+}
+
+/// [`string_end`], and whether the string holds an escape (`\`).
+fn string_span(b: &[u8], i: usize) -> Result<(usize, bool), serde_json::Error> {
     if b.get(i) != Some(&b'"') {
         return Err(malformed());
     }
-    // Byte by byte: a document's strings are short, shorter than `memchr`'s set-up pays for.
     let mut j = i + 1;
-    while let Some(&c) = b.get(j) {
-        match c {
-            b'"' => return Ok(j + 1),
+    let mut escaped = false;
+    loop {
+        // Eight bytes at a time while they hold neither a quote nor a backslash.
+        while let Some(word) = b.get(j..j + 8) {
+            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            let hits = zero_bytes(w ^ repeat(b'"')) | zero_bytes(w ^ repeat(b'\\'));
+            if hits != 0 {
+                // The lowest flagged byte is exact (only bytes above a zero byte can be flagged
+                // wrongly).
+                j += (hits.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
+        match b.get(j) {
+            Some(b'"') => return Ok((j + 1, escaped)),
             // The next byte is escaped.
-            b'\\' => j += 2,
-            _ => j += 1,
+            Some(b'\\') => {
+                escaped = true;
+                j += 2;
+            }
+            Some(_) => j += 1,
+            None => return Err(malformed()),
         }
     }
-    Err(malformed())
 }
+
+/// `byte` in each of a word's eight bytes.
+const fn repeat(byte: u8) -> u64 {
+    u64::from_le_bytes([byte; 8])
+}
+
+/// The high bit of each zero byte of `v` set, and of no byte below the lowest zero byte.
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(repeat(1)) & !v & repeat(0x80)
+}
+
+/// The bytes a container's scan stops at: quotes and brackets.
+const STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
 
 /// The index after the value that starts at `i`.
 pub fn value_end(b: &[u8], i: usize) -> Result<usize, serde_json::Error> {
@@ -45,24 +86,26 @@ pub fn value_end(b: &[u8], i: usize) -> Result<usize, serde_json::Error> {
         Some(b'"') => string_end(b, i),
         Some(b'{' | b'[') => {
             let (mut depth, mut j) = (0usize, i);
-            while let Some(&c) = b.get(j) {
-                match c {
-                    b'"' => {
+            loop {
+                while b.get(j).is_some_and(|&c| !STRUCTURAL[c as usize]) {
+                    j += 1;
+                }
+                match b.get(j) {
+                    None => return Err(malformed()),
+                    Some(b'"') => {
                         j = string_end(b, j)?;
                         continue;
                     }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
+                    Some(b'{' | b'[') => depth += 1,
+                    Some(_) => {
                         depth -= 1;
                         if depth == 0 {
                             return Ok(j + 1);
                         }
                     }
-                    _ => {}
                 }
                 j += 1;
             }
-            Err(malformed())
         }
         Some(_) => {
             let mut j = i;
@@ -104,9 +147,9 @@ pub fn members(
         return Ok(i + 1);
     }
     loop {
-        let key_end = string_end(b, i)?;
+        let (key_end, escaped) = string_span(b, i)?;
         let quoted = &text[i..key_end];
-        let key: Cow<str> = if quoted.contains('\\') {
+        let key: Cow<str> = if escaped {
             Cow::Owned(serde_json::from_str(quoted)?)
         } else {
             Cow::Borrowed(&quoted[1..quoted.len() - 1])
@@ -185,6 +228,27 @@ mod tests {
         .unwrap();
         assert_eq!((end, starts), (list.len(), vec![2, 7, 11]));
         assert!(is_null(b"null", 0) && !is_null(b"nul", 0));
+    }
+
+    #[test]
+    fn strings_end_at_their_closing_quote_at_any_length() {
+        for n in 0..40 {
+            // Plain, then an escaped quote at every position, then an escaped backslash.
+            let plain: String = "abcdé fghij".chars().cycle().take(n).collect();
+            let mut bodies = vec![plain.clone()];
+            for at in 0..=plain.chars().count() {
+                let (head, tail) = plain.split_at(plain.char_indices().nth(at).map_or(plain.len(), |(k, _)| k));
+                bodies.push(format!("{head}\\\"{tail}"));
+                bodies.push(format!("{head}\\\\{tail}"));
+            }
+            for body in bodies {
+                let text = format!("\"{body}\",1");
+                let end = string_end(text.as_bytes(), 0).unwrap();
+                assert_eq!(end, text.len() - 2, "{text:?}");
+                let _: String = serde_json::from_str(&text[..end]).unwrap();
+                assert!(string_end(&text.as_bytes()[..end - 1], 0).is_err(), "{text:?} unterminated");
+            }
+        }
     }
 
     #[test]
