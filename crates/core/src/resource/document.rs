@@ -216,7 +216,7 @@ fn parse_views(kind: ResourceKind, text: &str, fields: &FieldSet) -> Result<Vec<
             Envelope::List(_) => {
                 let (view, range) = view_at(text, item, |k| kept.get(k))?;
                 let end = range.end;
-                out.push(finish(kind, text, view, range, fields, Vec::new())?);
+                out.push(finish(kind, text, view, range, fields, &[])?);
                 Ok(end)
             }
         })?;
@@ -265,15 +265,12 @@ fn reservation(
         Ok(end)
     })?;
     let instances = instances.ok_or_else(|| shape("a reservation lacks its 'Instances' list"))?;
+    let added: Vec<(&str, &str)> = [("ReservationId", &id), ("OwnerId", &owner)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect();
     for (view, range) in instances {
-        let mut added = Vec::new();
-        if let Some(id) = &id {
-            added.push(("ReservationId", Value::String(id.clone())));
-        }
-        if let Some(owner) = &owner {
-            added.push(("OwnerId", Value::String(owner.clone())));
-        }
-        out.push(finish(kind, text, view, range, fields, added)?);
+        out.push(finish(kind, text, view, range, fields, &added)?);
     }
     Ok(end)
 }
@@ -308,15 +305,15 @@ fn view_at(
     Ok((view, at..end))
 }
 
-/// Completes one resource's view (its id checked, `added` keys unless already present, the
-/// mirrored tag list) and the prefix its raw document needs for the keys it lacks.
+/// Completes one resource's view (its id checked, `added` string keys unless already present,
+/// the mirrored tag list) and the prefix its raw document needs for the keys it lacks.
 fn finish(
     kind: ResourceKind,
     text: &str,
     mut view: Map<String, Value>,
     range: Range<usize>,
     fields: &FieldSet,
-    added: Vec<(&str, Value)>,
+    added: &[(&str, &str)],
 ) -> Result<Parsed, serde_json::Error> {
     let raw = &text[range.clone()];
     let id_field = kind.spec().id_field;
@@ -325,34 +322,35 @@ fn finish(
         Some(Value::String(_)) => {}
         _ => return Err(shape(&format!("a resource lacks its string '{id_field}'"))),
     }
-    let mut extra: Vec<(String, Value)> = added
-        .into_iter()
-        .filter(|(k, _)| !view.contains_key(*k))
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-    if let Some(mirror) = mirror.filter(|_| !view.contains_key("Tags")) {
-        extra.push(("Tags".into(), view.get(mirror).cloned().unwrap_or(Value::Array(Vec::new()))));
+    // The prefix is written as the keys are added: `{"k":v` and `,"k":v` for each.
+    let mut prefix: Vec<u8> = Vec::new();
+    let mut kept: Vec<(String, Value)> = Vec::new();
+    for (k, v) in added.iter().filter(|(k, _)| !view.contains_key(*k)) {
+        push_member(&mut prefix, k, v)?;
+        if fields.keeps(k) || *k == id_field {
+            kept.push((k.to_string(), Value::String(v.to_string())));
+        }
     }
-    let prefix = if extra.is_empty() {
+    if let Some(mirror) = mirror.filter(|_| !view.contains_key("Tags")) {
+        let tags = view.get(mirror).cloned().unwrap_or(Value::Array(Vec::new()));
+        push_member(&mut prefix, "Tags", &tags)?;
+        if fields.keeps("Tags") {
+            kept.push(("Tags".into(), tags));
+        }
+    }
+    let prefix = if prefix.is_empty() {
         None
     } else {
-        let mut p = String::from("{");
-        for (k, v) in &extra {
-            p.push_str(&serde_json::to_string(k)?);
-            p.push(':');
-            p.push_str(&serde_json::to_string(v)?);
-            p.push(',');
+        if raw != "{}" {
+            prefix.push(b',');
         }
-        if raw == "{}" {
-            p.pop();
-        }
-        Some(p.into_boxed_str())
+        Some(
+            String::from_utf8(prefix)
+                .map_err(|_| shape("a key or value that is not UTF-8"))?
+                .into_boxed_str(),
+        )
     };
-    for (k, v) in extra {
-        if fields.keeps(&k) || k == id_field {
-            view.insert(k, v);
-        }
-    }
+    view.extend(kept);
     if let Some(mirror) = mirror.filter(|m| !fields.keeps(m)) {
         view.remove(mirror);
     }
@@ -361,6 +359,14 @@ fn finish(
         range,
         prefix,
     })
+}
+
+/// Writes `"key":value` onto a prefix of added keys, after `{` or `,`.
+fn push_member(prefix: &mut Vec<u8>, key: &str, value: &impl serde::Serialize) -> Result<(), serde_json::Error> {
+    prefix.push(if prefix.is_empty() { b'{' } else { b',' });
+    serde_json::to_writer(&mut *prefix, key)?;
+    prefix.push(b':');
+    serde_json::to_writer(&mut *prefix, value)
 }
 
 /// The top-level keys a view reads from a document, for the check made on every member: the
