@@ -79,7 +79,10 @@ impl Effects {
             patch.keys.clear();
             for (k, v) in &doc {
                 if fetched.get(k) != Some(v) {
-                    patch.keys.push((k.clone(), Some(v.to_string().into_boxed_str())));
+                    patch.keys.push((
+                        k.clone(),
+                        Some(serde_json::to_string(v).expect("a JSON value serializes").into_boxed_str()),
+                    ));
                 }
             }
             for k in considered {

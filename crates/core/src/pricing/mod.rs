@@ -145,8 +145,10 @@ impl PriceTable {
                 1 + text.lines().position(|l| l == header).unwrap_or(0)
             ));
         }
+        let mut cells: Vec<&str> = Vec::with_capacity(columns.len() + 1);
         for (i, line) in lines {
-            let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
+            cells.clear();
+            cells.extend(line.split('\t').map(str::trim));
             if cells.len() != columns.len() {
                 return Err(format!("{name}:{}: expected {} tab-separated columns", i + 1, columns.len()));
             }
@@ -160,13 +162,17 @@ impl PriceTable {
                     ))
                 }
             };
-            let region = cells[0].to_string();
-            if ec2 {
-                self.ec2.entry(region).or_default().insert(cells[1].to_string(), price);
+            let (table, key) = if ec2 {
+                (&mut self.ec2, cells[1].to_string())
             } else {
-                let key = format!("{} {} {}", cells[1], cells[2], cells[3]);
-                self.rds.entry(region).or_default().insert(key, price);
-            }
+                (&mut self.rds, [cells[1], cells[2], cells[3]].join(" "))
+            };
+            // Rows come grouped by region: the region's key is allocated once.
+            let prices = match table.get_mut(cells[0]) {
+                Some(prices) => prices,
+                None => table.entry(cells[0].to_string()).or_default(),
+            };
+            prices.insert(key, price);
         }
         let source = format!("{name}{}", date.map(|d| format!(" (prices of {d})")).unwrap_or_default());
         let target = if ec2 { &mut self.ec2_source } else { &mut self.rds_source };
