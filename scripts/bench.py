@@ -10,7 +10,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_moto import run_measured  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/custodian/target"))
@@ -18,14 +20,8 @@ TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/custodi
 
 def measure(cmd):
     """Runs cmd; returns (wall seconds, peak RSS in MiB, exit code)."""
-    start = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 3):
-        sys.exit("failed (%d): %s\n%s" % (code, " ".join(cmd), p.stderr.read().decode()))
-    return wall, usage.ru_maxrss / 1024.0, code
+    wall, _, rss, code = run_measured(cmd, ok=(0, 3))
+    return wall, rss, code
 
 
 def main():

@@ -92,16 +92,36 @@ def floor(endpoint, region):
     return time.perf_counter() - t, pages
 
 
+GNU_TIME = "/usr/bin/time"
+
+
+def run_measured(cmd, env=None, ok=(0, 2, 3)):
+    """(wall s, client CPU s, peak RSS MiB, exit code) of one process.
+
+    The peak RSS comes from GNU time (Debian's `time`), which starts the process from its own
+    small address space: Linux keeps a process's RSS high-water mark across exec, so a process
+    started straight from this script would report at least this script's own peak (the describe
+    pages it read for moto's floor, say) as its own. CPU is user + system time of the process and
+    its children (GNU time's own share is about a millisecond)."""
+    if not os.access(GNU_TIME, os.X_OK):
+        sys.exit("%s is missing: install GNU time (Debian's package `time`)" % GNU_TIME)
+    with tempfile.NamedTemporaryFile(mode="r") as report:
+        start = time.perf_counter()
+        p = subprocess.Popen([GNU_TIME, "-f", "%M", "-o", report.name] + cmd, cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in ok:
+            sys.exit("failed (%d): %s\n%s" % (code, " ".join(cmd), p.stderr.read().decode()[-3000:]))
+        # A failing command's report starts with "Command exited with non-zero status N".
+        rss_kib = int(report.read().split()[-1])
+    return wall, usage.ru_utime + usage.ru_stime, rss_kib / 1024.0, code
+
+
 def measure(cmd, env):
     """(wall s, client CPU s, peak RSS MiB) of one process; exit codes 0, 2 and 3 are runs."""
-    start = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 2, 3):
-        sys.exit("failed (%d): %s\n%s" % (code, " ".join(cmd), p.stderr.read().decode()[-3000:]))
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+    return run_measured(cmd, env)[:3]
 
 
 def main():
@@ -135,10 +155,10 @@ def main():
             print("%5d instances: custodian %.2f s (peak RSS %.0f MiB), moto floor %.2f s (%d pages): ratio %.2f; describe calls %s"
                   % (size, wall, rss, f, floors[0][1], wall / f, json.dumps(stats, sort_keys=True)))
             env["AWS_ENDPOINT_URL"] = paged_endpoint
-            rss = max(measure([binary, "run", "--dryrun", "-r", region, "-s", os.path.join(out, "paged%d" % i), "policies/"], env)[2]
-                      for i in range(3))
-            paged.append((size, rss))
-            print("%5d instances in pages of 500: peak RSS %.1f MiB" % (size, rss))
+            runs = sorted(measure([binary, "run", "--dryrun", "-r", region, "-s", os.path.join(out, "paged%d" % i), "policies/"], env)[2]
+                          for i in range(5))
+            paged.append((size, runs[-1]))
+            print("%5d instances in pages of 500: peak RSS %.1f MiB (5 runs: %s)" % (size, runs[-1], " ".join("%.1f" % r for r in runs)))
         for (a, ra), (b, rb) in zip(paged, paged[1:]):
             print("peak RSS beyond the largest page, %d -> %d instances: %.2f KiB per instance" % (a, b, (rb - ra) * 1024 / (b - a)))
     finally:

@@ -245,9 +245,14 @@ impl Provider for AwsProvider {
             .describe_query(region, kind, query, |page| parse_page(kind, &page, fields))
             .map_err(|f| FetchError::Other(format!("{op} in {region}: {}: {}", f.code, f.message)))?;
         let calls = pages.len() as u64;
-        let mut resources = Vec::new();
+        let pages = pages
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| FetchError::Other(format!("{op}: {e}")))?;
+        // Kept for the whole run: one exact allocation, not a list grown by doubling.
+        let mut resources = Vec::with_capacity(pages.iter().map(Vec::len).sum());
         for page in pages {
-            resources.extend(page.map_err(|e| FetchError::Other(format!("{op}: {e}")))?);
+            resources.extend(page);
         }
         Ok(Fetched {
             resources,

@@ -292,7 +292,7 @@ fn view_at(
         let end = scan::value_end(b, start)?;
         match keep(&key) {
             Some(Outline::Whole) => {
-                view.insert(key.into_owned(), serde_json::from_str(&text[start..end])?);
+                view.insert(key.into_owned(), exact(serde_json::from_str(&text[start..end])?));
             }
             Some(Outline::Keys(keys)) => {
                 let mut de = serde_json::Deserializer::from_str(&text[start..end]);
@@ -432,7 +432,7 @@ impl<'de, F: Fn(&str) -> Option<&'static Outline>> Visitor<'de> for PrunedObject
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match (self.keep)(&key) {
                 Some(Outline::Whole) => {
-                    out.insert(key.into_owned(), map.next_value::<Value>()?);
+                    out.insert(key.into_owned(), exact(map.next_value::<Value>()?));
                 }
                 Some(Outline::Keys(keys)) => {
                     out.insert(key.into_owned(), map.next_value_seed(InOutline(keys))?);
@@ -444,6 +444,23 @@ impl<'de, F: Fn(&str) -> Option<&'static Outline>> Visitor<'de> for PrunedObject
         }
         Ok(out)
     }
+}
+
+/// `v` with every list in it at its exact length: a view is kept for the whole run, and a
+/// parsed list of one tag or one device mapping has room for four.
+fn exact(mut v: Value) -> Value {
+    fn shrink(v: &mut Value) {
+        match v {
+            Value::Array(items) => {
+                items.iter_mut().for_each(shrink);
+                items.shrink_to_fit();
+            }
+            Value::Object(m) => m.values_mut().for_each(shrink),
+            _ => {}
+        }
+    }
+    shrink(&mut v);
+    v
 }
 
 /// A value in outline: of an object (or of each object in a list) only the listed keys.
@@ -477,6 +494,7 @@ impl<'de> Visitor<'de> for InOutline {
         while let Some(v) = seq.next_element_seed(InOutline(self.0))? {
             out.push(v);
         }
+        out.shrink_to_fit();
         Ok(Value::Array(out))
     }
     fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
@@ -605,6 +623,26 @@ mod tests {
                 assert_eq!(&a.view[k], v, "{k}");
             }
         }
+    }
+
+    #[test]
+    fn lists_kept_in_a_view_have_no_spare_room() {
+        let text = r#"{"Reservations": [{"Instances": [{"InstanceId": "i-1",
+            "Tags": [{"Key": "a", "Value": "b"}], "SecurityGroups": [{"GroupId": "sg-1"}, {"GroupId": "sg-2"}],
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeId": "v-1"}}],
+            "NetworkInterfaces": [{"Ipv6Addresses": [{"Ipv6Address": "::1"}]}]}]}]}"#;
+        let fields = FieldSet::with_outlines(
+            ResourceKind::Ec2,
+            ["Tags".to_string(), "SecurityGroups".to_string(), "NetworkInterfaces".to_string()],
+            [("BlockDeviceMappings", &crate::resource::ROOT_DEVICE)],
+        );
+        let r = &parse_describe(ResourceKind::Ec2, text, &fields).unwrap()[0];
+        let room = |v: &Value| v.as_array().map(|a| (a.len(), a.capacity())).unwrap();
+        assert_eq!(room(&r.view["Tags"]), (1, 1));
+        assert_eq!(room(&r.view["SecurityGroups"]), (2, 2));
+        assert_eq!(room(&r.view["BlockDeviceMappings"]), (1, 1), "a list in outline");
+        assert_eq!(room(&r.view["NetworkInterfaces"][0]["Ipv6Addresses"]), (1, 1), "a nested list");
+        assert_eq!(r.view["NetworkInterfaces"], r.document()["NetworkInterfaces"]);
     }
 
     #[test]
