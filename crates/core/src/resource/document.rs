@@ -5,12 +5,13 @@
 
 use super::chunk::{chunked, Chunk};
 use super::minify::minify;
+use super::outline;
+pub use super::outline::Outline;
 use super::scan::{self, shape};
 use super::{Envelope, ResourceKind, ShapeError};
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -79,16 +80,6 @@ impl Resource {
 
 /// A filter's request for every top-level key (an expression reading the whole document).
 pub const ALL_FIELDS: &str = "*";
-
-/// How much of a value a view keeps.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outline {
-    /// All of it.
-    Whole,
-    /// Of an object, or of each object in a list, only these keys, each in outline; other
-    /// values whole. `Keys(&[])` keeps only that the object is there (as `{}`).
-    Keys(&'static [(&'static str, Outline)]),
-}
 
 /// The top-level keys to keep in each resource's view, each whole or in outline (a reader
 /// that needs only part of a large value, such as the stop action reading which root device
@@ -290,15 +281,8 @@ fn view_at(
     let mut view = Map::new();
     let end = scan::members(text, at, "a resource", |key, start| {
         let end = scan::value_end(b, start)?;
-        match keep(&key) {
-            Some(Outline::Whole) => {
-                view.insert(key.into_owned(), exact(serde_json::from_str(&text[start..end])?));
-            }
-            Some(Outline::Keys(keys)) => {
-                let mut de = serde_json::Deserializer::from_str(&text[start..end]);
-                view.insert(key.into_owned(), InOutline(keys).deserialize(&mut de)?);
-            }
-            None => {}
+        if let Some(outline) = keep(&key) {
+            view.insert(key.into_owned(), outline::parse(outline, &text[start..end])?);
         }
         Ok(end)
     })?;
@@ -406,114 +390,6 @@ impl<'f> KeptKeys<'f> {
             return Some(&Outline::Whole);
         }
         self.keys.iter().find(|(k, _)| k.len() == key.len() && *k == key).map(|(_, o)| *o)
-    }
-}
-
-/// Deserializes a JSON object keeping only the keys `keep` gives an outline for, each in its
-/// outline; the rest are skipped unparsed.
-struct PrunedObject<F: Fn(&str) -> Option<&'static Outline>> {
-    keep: F,
-}
-
-impl<'de, F: Fn(&str) -> Option<&'static Outline>> DeserializeSeed<'de> for PrunedObject<F> {
-    type Value = Map<String, Value>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de, F: Fn(&str) -> Option<&'static Outline>> Visitor<'de> for PrunedObject<F> {
-    type Value = Map<String, Value>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a resource object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match (self.keep)(&key) {
-                Some(Outline::Whole) => {
-                    out.insert(key.into_owned(), exact(map.next_value::<Value>()?));
-                }
-                Some(Outline::Keys(keys)) => {
-                    out.insert(key.into_owned(), map.next_value_seed(InOutline(keys))?);
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// `v` with every list in it at its exact length: a view is kept for the whole run, and a
-/// parsed list of one tag or one device mapping has room for four.
-fn exact(mut v: Value) -> Value {
-    fn shrink(v: &mut Value) {
-        match v {
-            Value::Array(items) => {
-                items.iter_mut().for_each(shrink);
-                items.shrink_to_fit();
-            }
-            Value::Object(m) => m.values_mut().for_each(shrink),
-            _ => {}
-        }
-    }
-    shrink(&mut v);
-    v
-}
-
-/// A value in outline: of an object (or of each object in a list) only the listed keys.
-struct InOutline(&'static [(&'static str, Outline)]);
-
-impl InOutline {
-    fn keep(&self, key: &str) -> Option<&'static Outline> {
-        self.0.iter().find(|(k, _)| *k == key).map(|(_, o)| o)
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for InOutline {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for InOutline {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        let keys = self.0;
-        let keep = move |k: &str| InOutline(keys).keep(k);
-        PrunedObject { keep }.visit_map(map).map(Value::Object)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(InOutline(self.0))? {
-            out.push(v);
-        }
-        out.shrink_to_fit();
-        Ok(Value::Array(out))
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod details;
 pub mod document;
 pub mod kinds;
 pub mod minify;
+pub mod outline;
 pub mod path;
 pub mod query;
 pub mod related;
