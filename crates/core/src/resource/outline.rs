@@ -29,17 +29,10 @@ struct PrunedObject<F: Fn(&str) -> Option<&'static Outline>> {
     keep: F,
 }
 
-impl<'de, F: Fn(&str) -> Option<&'static Outline>> DeserializeSeed<'de> for PrunedObject<F> {
-    type Value = Map<String, Value>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
 impl<'de, F: Fn(&str) -> Option<&'static Outline>> Visitor<'de> for PrunedObject<F> {
     type Value = Map<String, Value>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a resource object")
+        f.write_str("an object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Map::new();
