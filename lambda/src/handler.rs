@@ -25,7 +25,17 @@ pub struct Handler {
     reserve: Duration,
     scratch: PathBuf,
     report_only: bool,
+    account: std::sync::OnceLock<String>,
 }
+
+/// How far a time named by the payload may be from the system clock and still be a real
+/// run's clock: a scheduled event is delivered within minutes of its firing (and never later
+/// than `MaximumEventAgeInSeconds`, 15 minutes), an event within a few minutes of the call.
+/// Past that (a forged or replayed payload), real runs use the system clock; dry runs always
+/// honour the payload's time, so a recorded event replays exactly.
+pub const SCHEDULE_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+/// See [`SCHEDULE_CLOCK_SKEW`]: the same for events that event-mode policies react to.
+pub const EVENT_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
 impl Handler {
     /// A handler over validated periodic `policies`; `reserve` is kept back from the deadline
@@ -38,6 +48,7 @@ impl Handler {
             reserve,
             scratch: std::env::temp_dir().join("custodian"),
             report_only: false,
+            account: std::sync::OnceLock::new(),
         }
     }
 
@@ -59,7 +70,20 @@ impl Handler {
         let started = jiff::Timestamp::now();
         let mut invocation = event::parse(&event.payload).map_err(InvocationError::InvalidRequest)?;
         invocation.dry_run |= self.report_only;
+        let mut refused: Option<String> = None;
+        if let Trigger::Event(e) = &invocation.trigger {
+            // Only AWS's own events from this function's account are acted on: anyone allowed
+            // `events:PutEvents` can put a custom event of the same detail-type on the bus.
+            let own = self.own_account().await.map_err(|message| InvocationError::Retryable {
+                message,
+                summary: "null".into(),
+            })?;
+            if let Err(why) = e.authenticate(&own) {
+                refused = Some(format!("event refused, nothing done: {why}"));
+            }
+        }
         let (mut selected, scope) = match &invocation.trigger {
+            Trigger::Event(_) if refused.is_some() => (Vec::new(), None),
             Trigger::Event(e) => {
                 let routing = custodian_core::event::route(&self.policies, e).map_err(InvocationError::InvalidRequest)?;
                 let selected: Vec<Policy> = self
@@ -77,7 +101,7 @@ impl Handler {
             Trigger::Schedule { .. } | Trigger::Manual => (self.select(&invocation)?, None),
         };
         let deadline = self.deadline(&event.context);
-        let now = invocation.now.unwrap_or(started);
+        let (now, clock_note) = clock(&invocation, started);
         let request_id = match event.context.request_id.as_str() {
             "" => format!("local-{}", started.as_millisecond()),
             id => id.to_string(),
@@ -89,6 +113,16 @@ impl Handler {
             now = %now,
             "invocation started"
         );
+        if let Some(note) = &clock_note {
+            tracing::warn!(request_id = %request_id, "{note}");
+        }
+        if let Some(why) = refused {
+            tracing::warn!(request_id = %request_id, event = %truncate_event(&event.payload), "{why}");
+            let mut summary = summarize(&request_id, &invocation, &self.provider.regions(), now, &[], &[]);
+            summary.refused = Some(why);
+            summary.duration_ms = start.elapsed().as_millis() as u64;
+            return Ok(summary);
+        }
 
         // The run ledger: a duplicate or overlapping delivery of this event does nothing, a
         // retry after a deadline runs only what was left (real runs with an output bucket).
@@ -163,7 +197,7 @@ impl Handler {
                     (regions, inventory)
                 }
             };
-            let account = custodian_core::engine::account_for(provider.as_ref(), &selected, scope.as_ref());
+            let account = custodian_core::engine::account_for(provider.as_ref(), &selected);
             let spec = RunSpec {
                 policies: &selected,
                 regions: &regions,
@@ -254,10 +288,24 @@ impl Handler {
                 tracing::warn!(request_id = %request_id, error = %e, "cannot record the run in its ledger");
             }
         }
+        summary.clock = clock_note;
         summary.duration_ms = start.elapsed().as_millis() as u64;
         let text = serde_json::to_string(&summary).unwrap_or_default();
         tracing::info!(summary = %text, "invocation finished");
         outcome(summary, upload_error)
+    }
+
+    /// The function's own account, learned once from STS (`GetCallerIdentity` needs no
+    /// permission); an error when STS cannot say, and then no event is trusted.
+    async fn own_account(&self) -> Result<String, String> {
+        if let Some(a) = self.account.get() {
+            return Ok(a.clone());
+        }
+        let provider = Arc::clone(&self.provider);
+        match tokio::task::spawn_blocking(move || provider.account_id()).await.ok().flatten() {
+            Some(a) => Ok(self.account.get_or_init(|| a).clone()),
+            None => Err("cannot learn this function's account from STS (GetCallerIdentity): no event is trusted without it".into()),
+        }
     }
 
     /// The policies an invocation names (all when it names none); unknown names are an error
@@ -314,6 +362,40 @@ impl Handler {
         }
         let left = context.deadline().duration_since(SystemTime::now()).unwrap_or(Duration::ZERO);
         Deadline::at(Instant::now() + left.saturating_sub(self.reserve))
+    }
+}
+
+/// The run's clock: the time the payload names (a schedule's firing time, an event's time, a
+/// manual `now`) when the run is a dry run or that time is within the allowed skew of the
+/// system clock; otherwise the system clock, with a note saying why.
+pub fn clock(invocation: &Invocation, system: jiff::Timestamp) -> (jiff::Timestamp, Option<String>) {
+    let Some(named) = invocation.now else {
+        return (system, None);
+    };
+    let skew = match invocation.trigger {
+        Trigger::Event(_) => EVENT_CLOCK_SKEW,
+        Trigger::Schedule { .. } | Trigger::Manual => SCHEDULE_CLOCK_SKEW,
+    };
+    let apart = named.duration_since(system).unsigned_abs();
+    if invocation.dry_run || apart <= skew {
+        return (named, None);
+    }
+    (
+        system,
+        Some(format!(
+            "the payload's time {named} is {} minutes from the system clock (more than {}): a real run uses the system clock {system}",
+            apart.as_secs() / 60,
+            skew.as_secs() / 60
+        )),
+    )
+}
+
+/// The event, cut to a log line.
+fn truncate_event(payload: &Value) -> String {
+    let text = payload.to_string();
+    match text.char_indices().nth(2000) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text,
     }
 }
 

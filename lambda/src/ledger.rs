@@ -56,6 +56,11 @@ fn s3_error<E: aws_sdk_s3::error::ProvideErrorMetadata>(e: &aws_sdk_s3::error::S
         .or_else(|| e.raw_response().map(|r| r.status().as_u16().to_string()))
 }
 
+/// Whether S3's answer is a refusal of the caller's permissions.
+fn denied(code: Option<&str>) -> bool {
+    matches!(code, Some("AccessDenied" | "403"))
+}
+
 impl Ledger {
     /// The ledger of `event_id` under `prefix` in `bucket`.
     pub fn new(client: aws_sdk_s3::Client, bucket: &str, prefix: &str, event_id: &str) -> Ledger {
@@ -63,11 +68,8 @@ impl Ledger {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
             .collect();
-        let key = if prefix.is_empty() {
-            format!("ledger/{safe}.json")
-        } else {
-            format!("{prefix}/ledger/{safe}.json")
-        };
+        use custodian_core::deploy::template::{under_prefix, LEDGER_DIR};
+        let key = under_prefix(prefix, &format!("{LEDGER_DIR}/{safe}.json"));
         Ledger {
             client,
             bucket: bucket.to_string(),
@@ -89,6 +91,15 @@ impl Ledger {
                 Ok(Some((entry, etag)))
             }
             Err(e) if s3_error(&e).as_deref() == Some("NoSuchKey") || s3_error(&e).as_deref() == Some("404") => Ok(None),
+            Err(e) if denied(s3_error(&e).as_deref()) => Err(format!(
+                "GetObject {}: access denied: the function's role needs s3:GetObject on arn:aws:s3:::{}/{} and \
+                 s3:ListBucket on arn:aws:s3:::{} for the ledger's prefix (without it S3 answers a missing key with 403); \
+                 `custodian lambda template --output-bucket` grants both",
+                self.url(),
+                self.bucket,
+                self.key,
+                self.bucket
+            )),
             Err(e) => Err(format!("GetObject {}: {}", self.url(), aws_sdk_s3::error::DisplayErrorContext(&e))),
         }
     }
@@ -118,6 +129,12 @@ impl Ledger {
             {
                 Ok(None)
             }
+            Err(e) if denied(s3_error(&e).as_deref()) => Err(format!(
+                "PutObject {}: access denied: the function's role needs s3:PutObject on arn:aws:s3:::{}/{}",
+                self.url(),
+                self.bucket,
+                self.key
+            )),
             Err(e) => Err(format!("PutObject {}: {}", self.url(), aws_sdk_s3::error::DisplayErrorContext(&e))),
         }
     }

@@ -38,6 +38,12 @@ pub struct Summary {
     /// Where the outputs went (`s3://bucket/prefix/`), when an output bucket is configured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// Why an event was refused (not sent by AWS, or from another account): nothing ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+    /// Why the run's clock is the system clock and not the time the payload named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
     /// Wall time of the invocation, in milliseconds.
     pub duration_ms: u64,
 }
@@ -189,6 +195,8 @@ pub fn summarize(
         },
         policies,
         output: None,
+        refused: None,
+        clock: None,
         duration_ms: 0,
     }
 }

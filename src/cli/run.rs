@@ -103,7 +103,10 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         Some(s) => Inventory::fetch_event(provider.as_ref(), &regions[0], &policies, s, Deadline::none()),
         None => Inventory::fetch(provider.as_ref(), &regions, &policies, Deadline::none()),
     };
-    let account = crate::engine::account_for(provider.as_ref(), &policies, scope.as_ref());
+    // A recorded event's account names the account in messages only where nothing is sent
+    // (a snapshot); a provider that can act always resolves destinations in its own account.
+    let account = crate::engine::account_for(provider.as_ref(), &policies)
+        .or_else(|| scope.as_ref().filter(|_| !provider.can_act()).and_then(|s| s.event.account.clone()));
     let run_id = format!("run-{}", started.as_millisecond());
     let spec = RunSpec {
         policies: &policies,

@@ -107,8 +107,8 @@ fn template_has_one_rule_per_schedule_and_the_least_privilege_role() {
     assert_eq!(
         patterns,
         vec![
-            &json!({"detail": {"eventName": ["RequestSpotInstances"], "eventSource": ["ec2.amazonaws.com"]}, "detail-type": ["AWS API Call via CloudTrail"]}),
-            &json!({"detail-type": ["EC2 Spot Instance Request Fulfillment"], "source": ["aws.ec2"]}),
+            &json!({"account": [{"Ref": "AWS::AccountId"}], "detail": {"eventName": ["RequestSpotInstances"], "eventSource": ["ec2.amazonaws.com"]}, "detail-type": ["AWS API Call via CloudTrail"], "source": ["aws.ec2"]}),
+            &json!({"account": [{"Ref": "AWS::AccountId"}], "detail-type": ["EC2 Spot Instance Request Fulfillment"], "source": ["aws.ec2"]}),
         ]
     );
     let permissions = resources.values().filter(|r| r["Type"] == "AWS::Lambda::Permission").count();
@@ -120,7 +120,14 @@ fn template_has_one_rule_per_schedule_and_the_least_privilege_role() {
         role[1]["PolicyDocument"]["Statement"][0]["Action"],
         json!(["logs:CreateLogStream", "logs:PutLogEvents"])
     );
-    assert_eq!(role[2]["PolicyDocument"]["Statement"][0]["Action"], json!(["s3:PutObject"]));
+    // Outputs and the run ledger: write under the prefix, read and list only the ledger.
+    let s3: Vec<&Value> = role[2]["PolicyDocument"]["Statement"].as_array().unwrap().iter().collect();
+    let actions: Vec<&Value> = s3.iter().map(|s| &s["Action"]).collect();
+    assert_eq!(
+        actions,
+        [&json!(["s3:PutObject"]), &json!(["s3:GetObject"]), &json!(["s3:ListBucket"])]
+    );
+    assert!(s3[1]["Resource"]["Fn::Sub"].as_str().unwrap().ends_with("/ledger/*"), "{}", s3[1]);
     assert_eq!(role.as_array().unwrap().len(), 3, "nothing else is granted");
     let function = &resources["Function"]["Properties"];
     assert_eq!(function["FunctionName"], "custodian-prod");

@@ -334,12 +334,15 @@ impl Provider for AwsProvider {
                     .interceptor(crate::call_log::CallLog::new(self.account.clone()))
                     .build(),
             );
-            *cached = Some(
-                self.runtime
-                    .block_on(sts.get_caller_identity().send())
-                    .ok()
-                    .and_then(|o| o.account().map(str::to_string)),
-            );
+            // Only an answer is kept: a failure is asked again next time.
+            let found = self
+                .runtime
+                .block_on(sts.get_caller_identity().send())
+                .ok()
+                .and_then(|o| o.account().map(str::to_string));
+            if found.is_some() {
+                *cached = Some(found);
+            }
         }
         cached.clone().flatten()
     }

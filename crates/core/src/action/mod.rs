@@ -235,6 +235,11 @@ pub trait Behaviour {
     fn reports(&self) -> bool {
         false
     }
+    /// Whether it still acts on the resources an earlier action of the same policy failed on
+    /// (`notify` with `include-failed: true`); every other action leaves them alone.
+    fn after_failure(&self) -> bool {
+        false
+    }
     /// The top-level document keys it reads (beyond the kind's core fields), which each
     /// resource's view must keep.
     fn reads(&self) -> &'static [&'static str] {

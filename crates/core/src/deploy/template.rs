@@ -110,14 +110,7 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
     ];
     let mut environment = Map::new();
     if let Some(bucket) = &options.output_bucket {
-        role_policies.push(json!({"PolicyName": "custodian-output", "PolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Action": ["s3:PutObject"],
-                "Resource": {"Fn::Sub": format!("arn:${{AWS::Partition}}:s3:::{bucket}/{}/*", options.output_prefix)},
-            }],
-        }}));
+        role_policies.push(json!({"PolicyName": "custodian-output", "PolicyDocument": output_grant(bucket, &options.output_prefix)}));
         environment.insert("CUSTODIAN_OUTPUT_BUCKET".into(), json!(bucket));
         environment.insert("CUSTODIAN_OUTPUT_PREFIX".into(), json!(options.output_prefix));
     }
@@ -221,7 +214,9 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
     for (i, (pattern, members)) in event_patterns(&periodic).into_iter().enumerate() {
         let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
         let rule = format!("Event{}Rule", i + 1);
-        let pattern: Value = serde_json::from_str(&pattern).unwrap_or(Value::Null);
+        let mut pattern: Value = serde_json::from_str(&pattern).unwrap_or(Value::Null);
+        // Events of this account only (the handler checks it too).
+        pattern["account"] = json!([{"Ref": "AWS::AccountId"}]);
         resources.insert(
             rule.clone(),
             json!({
@@ -250,6 +245,60 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
             "RoleArn": {"Description": "Its least-privilege role", "Value": {"Fn::GetAtt": ["FunctionRole", "Arn"]}},
         },
     }))
+}
+
+/// The folder of the run ledger under the output prefix (`PREFIX/ledger/EVENT-ID.json`).
+pub const LEDGER_DIR: &str = "ledger";
+
+/// `PREFIX/rest`, or `rest` when the prefix is empty.
+pub fn under_prefix(prefix: &str, rest: &str) -> String {
+    let prefix = prefix.trim_matches('/');
+    if prefix.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{prefix}/{rest}")
+    }
+}
+
+/// Text for `Fn::Sub` taken literally: `${` becomes `${!` (CloudFormation's escape), so a
+/// bucket or prefix can never name a parameter or attribute.
+pub fn sub_literal(text: &str) -> String {
+    text.replace("${", "${!")
+}
+
+/// The function's grant on its output bucket, exactly what the outputs and the run ledger
+/// (`lambda/src/ledger.rs`) call: `s3:PutObject` under the prefix (outputs, and the ledger's
+/// conditional writes), `s3:GetObject` on the ledger's objects only, and `s3:ListBucket`
+/// limited to the ledger's keys, because S3 answers a missing key with 403, not 404, to a
+/// caller that may not list the bucket, and the ledger reads an object that does not exist
+/// yet on every first delivery.
+pub fn output_grant(bucket: &str, prefix: &str) -> Value {
+    let (bucket, prefix) = (sub_literal(bucket), sub_literal(prefix));
+    let ledger = under_prefix(&prefix, LEDGER_DIR);
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteOutputsAndLedger",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": {"Fn::Sub": format!("arn:${{AWS::Partition}}:s3:::{bucket}/{}", under_prefix(&prefix, "*"))},
+            },
+            {
+                "Sid": "ReadLedger",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": {"Fn::Sub": format!("arn:${{AWS::Partition}}:s3:::{bucket}/{ledger}/*")},
+            },
+            {
+                "Sid": "ListLedgerKeysOnly",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": {"Fn::Sub": format!("arn:${{AWS::Partition}}:s3:::{bucket}")},
+                "Condition": {"StringLike": {"s3:prefix": [format!("{ledger}/*")]}},
+            },
+        ],
+    })
 }
 
 /// EventBridge's permission to invoke the function from `rule`.
@@ -355,9 +404,35 @@ mod tests {
             .as_array()
             .unwrap()
             .contains(&json!("ec2:DescribeRegions")));
+        let s3 = &policies[2]["PolicyDocument"]["Statement"];
         assert_eq!(
-            policies[2]["PolicyDocument"]["Statement"][0]["Resource"],
+            s3[0]["Resource"],
             json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::audit/custodian/*"})
+        );
+        assert_eq!(s3[1]["Action"], json!(["s3:GetObject"]));
+        assert_eq!(
+            s3[1]["Resource"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::audit/custodian/ledger/*"})
+        );
+        assert_eq!(s3[2]["Action"], json!(["s3:ListBucket"]));
+        assert_eq!(s3[2]["Condition"], json!({"StringLike": {"s3:prefix": ["custodian/ledger/*"]}}));
+    }
+
+    #[test]
+    fn an_empty_or_substituting_prefix_stays_literal() {
+        let grant = output_grant("audit", "");
+        assert_eq!(
+            grant["Statement"][0]["Resource"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::audit/*"})
+        );
+        assert_eq!(
+            grant["Statement"][1]["Resource"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::audit/ledger/*"})
+        );
+        let grant = output_grant("audit", "x/${AWS::AccountId}");
+        assert_eq!(
+            grant["Statement"][0]["Resource"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::audit/x/${!AWS::AccountId}/*"})
         );
     }
 
@@ -389,11 +464,13 @@ mod tests {
             .map(|v| &v["Properties"]["EventPattern"])
             .collect();
         assert_eq!(patterns.len(), 3, "the two RunInstances policies share a rule");
-        assert!(patterns.contains(&&json!({"detail-type": ["AWS API Call via CloudTrail"], "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": ["RunInstances"]}})));
+        let account = json!([{"Ref": "AWS::AccountId"}]);
+        assert!(patterns.contains(&&json!({"source": ["aws.ec2"], "account": account, "detail-type": ["AWS API Call via CloudTrail"], "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": ["RunInstances"]}})));
         assert!(patterns.contains(
-            &&json!({"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"], "detail": {"state": ["running"]}})
+            &&json!({"source": ["aws.ec2"], "account": account, "detail-type": ["EC2 Instance State-change Notification"], "detail": {"state": ["running"]}})
         ));
-        assert!(patterns.contains(&&json!({"source": ["aws.ec2"], "detail-type": ["EC2 Spot Instance Request Fulfillment"]})));
+        assert!(patterns
+            .contains(&&json!({"source": ["aws.ec2"], "account": account, "detail-type": ["EC2 Spot Instance Request Fulfillment"]})));
         assert_eq!(r.values().filter(|v| v["Type"] == "AWS::Lambda::Permission").count(), 3);
         assert_eq!(r["Function"]["Properties"]["MemorySize"], 512);
         let actions = &r["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];

@@ -4,12 +4,10 @@ use crate::policy::Policy;
 use crate::provider::Provider;
 use std::time::Duration;
 
-/// The account notifications name: the event's, else the provider's (asked only when some
-/// policy notifies, since asking is an API call).
-pub fn account_for(provider: &dyn Provider, policies: &[Policy], event: Option<&EventScope>) -> Option<String> {
-    if let Some(a) = event.and_then(|s| s.event.account.clone()) {
-        return Some(a);
-    }
+/// The account the run acts in, which notifications name and resolve their queues and topics
+/// in: always the provider's own (asked only when some policy notifies, since asking is an API
+/// call), never an event's `account`, so no event can send a message to another account.
+pub fn account_for(provider: &dyn Provider, policies: &[Policy]) -> Option<String> {
     let notifies = policies
         .iter()
         .any(|p| p.actions.iter().any(|a| matches!(a, crate::action::Action::Notify(_))));

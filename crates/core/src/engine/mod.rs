@@ -6,15 +6,17 @@ mod effects;
 mod event_scope;
 mod inventory;
 mod parallel;
+mod pipeline;
 mod reads;
 
 pub use effects::Effects;
 pub use event_scope::{account_for, EventScope};
 pub use inventory::{fields_read, Inventory};
 pub use parallel::{parallel_map, parallel_map_n};
+pub use pipeline::NOT_SENT;
 pub use reads::{policy_reads, PolicyReads};
 
-use crate::action::plan::{plan, ActionPlan, Candidate, Change, PlanContext, RunFacts};
+use crate::action::plan::{ActionPlan, Candidate, Change, PlanContext, RunFacts};
 use crate::filter::EvalContext;
 use crate::policy::Policy;
 use crate::provider::{FetchError, IdOutcome, Provider};
@@ -239,31 +241,14 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRu
                 runs.push(run);
                 continue;
             }
-            let mut run = evaluate_one(policy, region, inventory, now, &effects, spec);
-            for (plan, action) in run.plans.iter().zip(&policy.actions) {
+            let (run, sent) = evaluate_one(policy, region, inventory, now, &effects, spec);
+            // What this policy did (or, in a dry run, planned) is what later policies see.
+            for ((plan, action), sent) in run.plans.iter().zip(&policy.actions).zip(&sent) {
                 let change = Change {
                     policy: policy.name.clone(),
                     action: action.name().as_str(),
                 };
-                let mut outcomes = Vec::new();
-                let mut checks = Vec::new();
-                for request in &plan.requests {
-                    let o = match spec.mode {
-                        RunMode::Apply(p) => {
-                            let (o, calls) = p.apply(region, request);
-                            for (api, n) in calls {
-                                *run.action_calls.entry(api).or_default() += n;
-                            }
-                            o
-                        }
-                        // A dry run: as if every planned request succeeded.
-                        RunMode::Plan | RunMode::CheckPermissions(_) => {
-                            if let RunMode::CheckPermissions(p) = spec.mode {
-                                checks.push(p.check_permission(region, request));
-                            }
-                            request.ids.iter().map(|id| IdOutcome::applied(id)).collect()
-                        }
-                    };
+                for (request, outcomes) in plan.requests.iter().zip(sent) {
                     let index = by_id.get_or_insert_with(|| {
                         let mut m = HashMap::new();
                         for kind in &kinds {
@@ -275,13 +260,7 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRu
                         }
                         m
                     });
-                    effects.record(request, &o, &change, |id| index.get(id).copied());
-                    outcomes.extend(o);
-                }
-                match spec.mode {
-                    RunMode::Apply(_) => run.outcomes.push(outcomes),
-                    RunMode::CheckPermissions(_) => run.permission_checks.push(checks),
-                    RunMode::Plan => {}
+                    effects.record(request, outcomes, &change, |id| index.get(id).copied());
                 }
             }
             stage.step(&milestone(&run, region));
@@ -292,6 +271,9 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRu
     stage.end();
     per_region.into_iter().flatten().collect()
 }
+
+/// Per plan, per request, each resource's outcome.
+type Sent = Vec<Vec<Vec<IdOutcome>>>;
 
 /// One policy run's milestone: what it matched, and what its actions did.
 fn milestone(run: &PolicyRun, region: &str) -> String {
@@ -306,6 +288,8 @@ fn milestone(run: &PolicyRun, region: &str) -> String {
     text
 }
 
+/// Filters, guards, then plans and sends the policy's actions (see [`pipeline`]); the run, and
+/// per plan, per request, what each resource's outcome was (empty when nothing was planned).
 fn evaluate_one<'a>(
     policy: &'a Policy,
     region: &str,
@@ -313,7 +297,7 @@ fn evaluate_one<'a>(
     now: jiff::Timestamp,
     effects: &Effects,
     spec: &RunSpec,
-) -> PolicyRun<'a> {
+) -> (PolicyRun<'a>, Sent) {
     let start = Instant::now();
     let mut run = PolicyRun::new(policy, region);
     let execution = crate::policy::conditions::Execution {
@@ -326,11 +310,11 @@ fn evaluate_one<'a>(
     };
     if !policy.conditions.hold(&execution, spec.event.map(|s| &s.event.raw)) {
         run.status = Status::Skipped("its conditions do not hold here".into());
-        return run;
+        return (run, Vec::new());
     }
     if let Some(e) = inventory::unreadable_values(policy) {
         run.status = Status::Failed(e);
-        return run;
+        return (run, Vec::new());
     }
     let fetched = match inventory.get(region, policy.kind) {
         Some((Ok(f), t)) => {
@@ -340,15 +324,15 @@ fn evaluate_one<'a>(
         }
         Some((Err(FetchError::NotReached), _)) => {
             run.status = Status::NotReached(NOT_REACHED.into());
-            return run;
+            return (run, Vec::new());
         }
         Some((Err(e), _)) => {
             run.status = Status::Failed(e.to_string());
-            return run;
+            return (run, Vec::new());
         }
         None => {
             run.status = Status::Failed(format!("no {} resources were fetched in {region}", policy.kind.spec().name));
-            return run;
+            return (run, Vec::new());
         }
     };
     // An event's policy sees only the resources the event names for it.
@@ -401,7 +385,7 @@ fn evaluate_one<'a>(
         Err(e) => {
             run.status = Status::Failed(e.to_string());
             run.eval_time = start.elapsed();
-            return run;
+            return (run, Vec::new());
         }
     }
     run.schedule = notes.into_findings();
@@ -417,7 +401,7 @@ fn evaluate_one<'a>(
         if let Some(msg) = limit.check(run.matched.len(), run.population) {
             run.status = Status::LimitExceeded(msg);
             run.eval_time = start.elapsed();
-            return run;
+            return (run, Vec::new());
         }
     }
     // What the actions read besides the resources (spot requests for propagate-spot-tags).
@@ -432,7 +416,7 @@ fn evaluate_one<'a>(
             Err(e) => {
                 run.status = Status::Failed(e.to_string());
                 run.eval_time = start.elapsed();
-                return run;
+                return (run, Vec::new());
             }
         }
     }
@@ -487,9 +471,19 @@ fn evaluate_one<'a>(
         details: Some(&details),
         groups: groups.as_ref(),
     };
-    run.plans = policy.actions.iter().map(|a| plan(a, &candidates, &pcx)).collect();
     run.eval_time = start.elapsed();
-    run
+    let acted = pipeline::act(&policy.actions, &candidates, &pcx, spec.mode, spec.deadline);
+    run.plans = acted.plans;
+    run.action_calls = acted.calls;
+    match spec.mode {
+        RunMode::Apply(_) => run.outcomes = acted.sent.iter().map(|plan| plan.iter().flatten().cloned().collect()).collect(),
+        RunMode::CheckPermissions(_) => run.permission_checks = acted.checks,
+        RunMode::Plan => {}
+    }
+    if let Some(why) = acted.cut_short {
+        run.status = Status::NotReached(why);
+    }
+    (run, acted.sent)
 }
 
 /// By resource id, the security groups the policy's filters (anywhere in its tree) singled out

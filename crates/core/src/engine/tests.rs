@@ -11,6 +11,28 @@ struct Fake {
     fail: &'static str,
 }
 
+/// A fake that answers slowly, for deadline tests.
+struct Slow(Fake, Duration);
+
+impl Provider for Slow {
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+    fn regions(&self) -> Vec<String> {
+        self.0.regions()
+    }
+    fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet, query: &Query) -> Result<Fetched, FetchError> {
+        self.0.fetch(region, kind, fields, query)
+    }
+    fn can_act(&self) -> bool {
+        true
+    }
+    fn apply(&self, region: &str, request: &Request) -> (Vec<IdOutcome>, BTreeMap<String, u64>) {
+        std::thread::sleep(self.1);
+        self.0.apply(region, request)
+    }
+}
+
 impl Provider for Fake {
     fn describe(&self) -> String {
         "fake".into()
@@ -155,4 +177,109 @@ fn a_reached_deadline_starts_nothing_and_says_so() {
     let runs = run(&apply(&ps, &regions, clock, &fake, later), &inventory);
     assert_eq!(runs[0].status, Status::Ok);
     assert_eq!(fake.sent.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_resource_whose_action_failed_is_handed_to_no_later_action() {
+    let ps = policies(
+        "policies:
+  - name: snapshot-then-terminate
+    resource: ec2
+    actions:
+      - snapshot
+      - terminate
+      - type: notify
+        to: [team@example.com]
+        transport: {type: sqs, queue: https://sqs.r1.amazonaws.com/123456789012/q}
+      - type: notify
+        include-failed: true
+        to: [team@example.com]
+        transport: {type: sqs, queue: https://sqs.r1.amazonaws.com/123456789012/q}
+",
+    );
+    let fake = Fake {
+        sent: Mutex::new(Vec::new()),
+        fail: "i-2",
+    };
+    let regions = vec!["r1".to_string()];
+    let inventory = Inventory::fetch(&fake, &regions, &ps, Deadline::none());
+    let clock = Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap());
+    let runs = run(&apply(&ps, &regions, clock, &fake, Deadline::none()), &inventory);
+    let sent = fake.sent.lock().unwrap().clone();
+    let terminated: Vec<&String> = sent
+        .iter()
+        .filter(|(api, _)| api == "ec2:TerminateInstances")
+        .flat_map(|(_, ids)| ids)
+        .collect();
+    assert_eq!(terminated, ["i-1", "i-3"], "the instance whose snapshot failed is not terminated");
+    let snapshotted: Vec<&String> = sent
+        .iter()
+        .filter(|(api, _)| api == "ec2:CreateSnapshots")
+        .flat_map(|(_, ids)| ids)
+        .collect();
+    assert_eq!(snapshotted, ["i-1", "i-2", "i-3"]);
+    let plans = &runs[0].plans;
+    assert_eq!(plans[1].targets, ["i-1", "i-3"]);
+    assert_eq!(plans[1].skipped.len(), 1);
+    assert_eq!(plans[1].skipped[0].id, "i-2");
+    assert_eq!(
+        plans[1].skipped[0].reason,
+        "earlier action 'snapshot' failed: IncorrectInstanceState"
+    );
+    // notify leaves it out unless asked to report failures too.
+    assert_eq!(plans[2].targets, ["i-1", "i-3"]);
+    assert_eq!(
+        plans[2].skipped[0].reason,
+        "earlier action 'snapshot' failed: IncorrectInstanceState"
+    );
+    assert_eq!(plans[3].targets, ["i-1", "i-2", "i-3"]);
+    // The snapshot, and the notify that reported i-2 anyway (the fake refuses every request
+    // for i-2).
+    assert_eq!(runs[0].failures(), 2);
+    assert_eq!(runs[0].status, Status::Ok);
+
+    // A dry run plans the same pipeline, every request succeeding.
+    let dry = run(&RunSpec::new(&ps, &regions, clock, RunMode::Plan), &inventory);
+    assert_eq!(dry[0].plans[1].targets, ["i-1", "i-2", "i-3"]);
+    assert!(dry[0].plans[1].skipped.is_empty());
+}
+
+#[test]
+fn the_deadline_stops_requests_between_resources_and_the_policy_says_so() {
+    let ps = policies("policies:\n  - name: snap-stop\n    resource: ec2\n    actions: [snapshot, stop]\n");
+    let slow = Slow(
+        Fake {
+            sent: Mutex::new(Vec::new()),
+            fail: "",
+        },
+        Duration::from_millis(300),
+    );
+    let regions = vec!["r1".to_string()];
+    let inventory = Inventory::fetch(&slow, &regions, &ps, Deadline::none());
+    let clock = Clock::Fixed("2026-01-01T00:00:00Z".parse().unwrap());
+    let spec = RunSpec {
+        deadline: Deadline::at(Instant::now() + Duration::from_millis(150)),
+        ..RunSpec::new(&ps, &regions, clock, RunMode::Apply(&slow))
+    };
+    let runs = run(&spec, &inventory);
+    let sent = slow.0.sent.lock().unwrap().clone();
+    assert_eq!(
+        sent,
+        [("ec2:CreateSnapshots".to_string(), vec!["i-1".to_string()])],
+        "the first snapshot is sent; past the deadline nothing more is"
+    );
+    let not_sent: Vec<&str> = runs[0].outcomes[0]
+        .iter()
+        .filter(|o| o.error.as_deref() == Some(NOT_SENT))
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(not_sent, ["i-2", "i-3"]);
+    // Later actions hand nothing new to AWS: i-1's stop was due after the deadline too.
+    assert!(runs[0].outcomes[1].iter().all(|o| o.error.as_deref() == Some(NOT_SENT)));
+    assert_eq!(runs[0].plans[1].skipped.len(), 2, "i-2 and i-3: their snapshot was never sent");
+    assert!(
+        matches!(&runs[0].status, Status::NotReached(why) if why.contains("deadline")),
+        "{:?}",
+        runs[0].status
+    );
 }

@@ -104,6 +104,39 @@ impl Event {
         })
     }
 
+    /// The `source` AWS gives this event: `aws.<service>` of a CloudTrail call's `eventSource`
+    /// (`ec2.amazonaws.com` -> `aws.ec2`), `aws.ec2` for instance state changes and spot
+    /// fulfilments. `PutEvents` refuses every `source` starting with `aws.` to callers, so
+    /// only AWS can deliver an event that has it.
+    pub fn expected_source(&self) -> String {
+        match &self.what {
+            What::ApiCall { source, .. } => format!("aws.{}", source.strip_suffix(".amazonaws.com").unwrap_or(source)),
+            What::InstanceState { .. } | What::SpotFulfillment { .. } => "aws.ec2".into(),
+        }
+    }
+
+    /// Whether the event can be trusted by a function of `own_account`: AWS delivered it
+    /// (its `source` is the AWS service it reports on, see [`Event::expected_source`]) and it
+    /// happened in the function's own account. `Err(why)` for a forged or foreign event:
+    /// nothing may be done on its strength.
+    pub fn authenticate(&self, own_account: &str) -> Result<(), String> {
+        let expected = self.expected_source();
+        match self.raw.get("source").and_then(Value::as_str) {
+            Some(s) if s == expected => {}
+            Some(s) => {
+                return Err(format!(
+                    "its source is '{s}', not '{expected}': only AWS can send events with that source, so this one was not sent by AWS"
+                ))
+            }
+            None => return Err(format!("it has no 'source' (AWS's own events say '{expected}')")),
+        }
+        match self.account.as_deref() {
+            Some(a) if a == own_account => Ok(()),
+            Some(a) => Err(format!("it comes from account {a}, not this function's account {own_account}")),
+            None => Err(format!("it names no 'account' (this function acts in account {own_account} only)")),
+        }
+    }
+
     /// One line on the event: "RunInstances (ec2.amazonaws.com)", "i-1 running", ...
     pub fn describe(&self) -> String {
         match &self.what {
@@ -260,7 +293,14 @@ pub fn pattern(mode: &EventMode) -> Value {
             let mut names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
             names.sort();
             names.dedup();
-            json!({"detail-type": [API_CALL], "detail": {"eventSource": sources, "eventName": names}})
+            // `source` too: without it, anyone allowed `events:PutEvents` on the bus could
+            // deliver a custom event of this detail-type (`PutEvents` refuses `aws.*` sources
+            // only), which c7n's `render_event_pattern` (c7n/mu.py) leaves open.
+            let services: Vec<String> = sources
+                .iter()
+                .map(|s| format!("aws.{}", s.strip_suffix(".amazonaws.com").unwrap_or(s)))
+                .collect();
+            json!({"source": services, "detail-type": [API_CALL], "detail": {"eventSource": sources, "eventName": names}})
         }
         Trigger::InstanceState(states) => {
             json!({"source": ["aws.ec2"], "detail-type": [INSTANCE_STATE], "detail": {"state": states}})

@@ -108,6 +108,44 @@ fn patterns_follow_c7n() {
     let mode = ps[3].mode.event().unwrap();
     assert_eq!(
         pattern(mode),
-        json!({"detail-type": [API_CALL], "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": ["RunInstances"]}})
+        json!({"source": ["aws.ec2"], "detail-type": [API_CALL], "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": ["RunInstances"]}})
     );
+}
+
+#[test]
+fn only_aws_own_events_from_the_functions_account_are_trusted() {
+    let call = |source: Option<&str>, account: Option<&str>| {
+        let mut e = json!({"detail-type": API_CALL, "time": "2026-11-23T15:00:00Z",
+            "detail": {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances"}});
+        if let Some(s) = source {
+            e["source"] = json!(s);
+        }
+        if let Some(a) = account {
+            e["account"] = json!(a);
+        }
+        Event::parse(e).unwrap()
+    };
+    assert_eq!(call(Some("aws.ec2"), Some("111122223333")).authenticate("111122223333"), Ok(()));
+    let forged = call(Some("my.app"), Some("111122223333")).authenticate("111122223333").unwrap_err();
+    assert!(forged.contains("'my.app', not 'aws.ec2'"), "{forged}");
+    assert!(call(None, Some("111122223333"))
+        .authenticate("111122223333")
+        .unwrap_err()
+        .contains("no 'source'"));
+    let foreign = call(Some("aws.ec2"), Some("999999999999"))
+        .authenticate("111122223333")
+        .unwrap_err();
+    assert!(foreign.contains("account 999999999999, not"), "{foreign}");
+    assert!(call(Some("aws.ec2"), None).authenticate("111122223333").is_err());
+    // State changes and fulfilments come from aws.ec2.
+    let state = Event::parse(json!({"detail-type": INSTANCE_STATE, "source": "aws.ec2", "account": "1",
+        "detail": {"instance-id": "i-1", "state": "running"}}))
+    .unwrap();
+    assert_eq!(state.authenticate("1"), Ok(()));
+    // A bare CloudTrail record is read as AWS delivers it.
+    let record = Event::parse(json!({"eventSource": "rds.amazonaws.com", "eventName": "CreateDBInstance",
+        "recipientAccountId": "1"}))
+    .unwrap();
+    assert_eq!(record.expected_source(), "aws.rds");
+    assert_eq!(record.authenticate("1"), Ok(()));
 }

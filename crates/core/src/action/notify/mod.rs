@@ -48,6 +48,7 @@ const KEYS: &[&str] = &[
     "violation_desc",
     "action_desc",
     "priority_header",
+    "include-failed",
 ];
 
 /// Where a notification goes.
@@ -100,6 +101,10 @@ impl Behaviour for Notify {
 
     fn reports(&self) -> bool {
         true
+    }
+
+    fn after_failure(&self) -> bool {
+        self.data.get("include-failed") == Some(&Value::Bool(true))
     }
 
     fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
@@ -230,6 +235,8 @@ fn parse(c: &mut Checker, a: &ActionInput) -> Option<Action> {
             }
         }
     }
+    // Opt-in: also report the resources an earlier action of the policy failed on.
+    c.flag(get(a.entries, "include-failed"));
     if let Some((key, _)) = a.entries.iter().find(|(k, _)| k.name == "assume_role") {
         c.warn_key(
             key,
