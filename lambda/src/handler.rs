@@ -453,3 +453,41 @@ fn outcome(summary: Summary, upload_error: Option<String>) -> Result<Summary, In
     }
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Trigger;
+
+    fn invocation(trigger: Trigger, now: &str, dry_run: bool) -> Invocation {
+        Invocation {
+            trigger,
+            policies: None,
+            dry_run,
+            now: Some(now.parse().unwrap()),
+            id: None,
+        }
+    }
+
+    #[test]
+    fn a_named_time_is_the_clock_of_a_real_run_only_near_the_system_clock() {
+        let system: jiff::Timestamp = "2026-12-08T10:00:00Z".parse().unwrap();
+        let schedule = || Trigger::Schedule { rule: None };
+        let (now, note) = clock(&invocation(schedule(), "2026-12-08T09:50:00Z", false), system);
+        assert_eq!((now.to_string().as_str(), note), ("2026-12-08T09:50:00Z", None));
+        let (now, note) = clock(&invocation(schedule(), "2026-11-23T15:00:00Z", false), system);
+        assert_eq!(now, system, "a replayed or forged time does not move a real run's clock");
+        assert!(note.unwrap().contains("more than 15"));
+        let (now, _) = clock(&invocation(schedule(), "2026-11-23T15:00:00Z", true), system);
+        assert_eq!(now.to_string(), "2026-11-23T15:00:00Z", "a dry run replays its time");
+        let event = || {
+            let e = custodian_core::event::Event::parse(serde_json::json!({"detail-type": "EC2 Instance State-change Notification",
+                "source": "aws.ec2", "detail": {"instance-id": "i-1", "state": "running"}}))
+            .unwrap();
+            Trigger::Event(Box::new(e))
+        };
+        let (now, note) = clock(&invocation(event(), "2026-12-08T09:50:00Z", false), system);
+        assert_eq!(now, system, "events: five minutes at most");
+        assert!(note.unwrap().contains("more than 5"));
+    }
+}

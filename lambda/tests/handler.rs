@@ -60,6 +60,9 @@ fn a_scheduled_event_runs_its_rules_policies_and_writes_outputs_to_s3() {
 
     let mut event = fixture("scheduled-event-forbidden.json");
     event["region"] = json!(region);
+    // A firing time within the allowed skew of the system clock is the run's clock.
+    let fired = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:00Z").to_string();
+    event["time"] = json!(fired);
     let mut context = Context::default();
     context.request_id = "3f8bb3a4-0b0e-4f0e-9a49-1d7f0c2b8d11".into();
     let summary = invoke(&handler, event, context).expect("a clean run");
@@ -85,7 +88,8 @@ fn a_scheduled_event_runs_its_rules_policies_and_writes_outputs_to_s3() {
         summary.rule.as_deref(),
         Some("arn:aws:events:us-east-1:123456789012:rule/custodian-Schedule3Rule-1UQ8XM3ZL6N1C")
     );
-    assert_eq!(summary.now, "2026-11-23T15:00:00Z", "the schedule's firing time is the run's clock");
+    assert_eq!(summary.now, fired, "the schedule's firing time is the run's clock");
+    assert!(summary.clock.is_none());
     assert!(!summary.dryrun);
     let names: Vec<&str> = summary.policies.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["ec2-gpu-without-approval", "gpu-spot-requests-forgotten"]);
@@ -156,11 +160,19 @@ fn a_plain_scheduled_event_runs_every_periodic_policy() {
     let region = "ap-south-1";
     let ids = seed(region);
     let handler = setup(&config(region)).unwrap();
-    let summary = invoke(&handler, fixture("scheduled-event-plain.json"), Context::default()).expect("a clean run");
+    let mut event = fixture("scheduled-event-plain.json");
+    let fired = jiff::Timestamp::now();
+    event["time"] = json!(fired.to_string());
+    let summary = invoke(&handler, event, Context::default()).expect("a clean run");
     assert_eq!(summary.policies.len(), 11);
     assert_eq!(summary.output, None, "no bucket configured");
     let after = state(region);
-    let mark = "Missing required tags (Environment, CostCenter, Owner): stop@2026/11/27";
+    // Marked for four days after the run's clock.
+    let due = fired
+        .checked_add(jiff::SignedDuration::from_hours(4 * 24))
+        .unwrap()
+        .strftime("%Y/%m/%d");
+    let mark = format!("Missing required tags (Environment, CostCenter, Owner): stop@{due}");
     assert_eq!(after["instances"][id(&ids, "untagged")]["tags"]["maid_status"], mark);
     assert_eq!(after["db"]["untagged-db"]["tags"]["maid_status"], mark);
     assert_eq!(after["instances"][id(&ids, "gpu_forbidden")]["state"], "stopped");

@@ -231,3 +231,83 @@ fn a_run_killed_at_random_points_then_run_again_completes_the_work() {
         assert_eq!(state["db"][d.as_str().unwrap()]["tags"]["maid_status"], mark);
     }
 }
+
+#[test]
+fn a_refused_snapshot_keeps_its_instance_from_the_terminate_after_it() {
+    // An account of its own (moto keeps accounts apart), reached through AssumeRole.
+    let (region, account) = (REGION, "100000000031");
+    let role = format!("arn:aws:iam::{account}:role/custodian");
+    let ids = helper("seed.py", &[region, account]);
+    let (keep, lose) = (
+        ids["dev_ok"].as_str().or_else(|| ids["dev_ok"][0].as_str()).unwrap().to_string(),
+        ids["untagged"]
+            .as_str()
+            .or_else(|| ids["untagged"][0].as_str())
+            .unwrap()
+            .to_string(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yml");
+    std::fs::write(
+        &policy,
+        format!(
+            "policies:\n  - name: snapshot-then-terminate\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: InstanceId\n        op: in\n        value: [{keep}, {lose}]\n    actions: [snapshot, terminate]\n"
+        ),
+    )
+    .unwrap();
+    // AWS refuses the snapshot of one instance (its account is at its snapshot limit).
+    let proxy = proxy(&json!({"answer": {"CreateSnapshots": {"ids": [keep], "code": "SnapshotLimitExceeded"}}}));
+    let out_dir = dir.path().join("out");
+    let out = custodian_env(
+        [
+            "run",
+            "-r",
+            region,
+            "--assume",
+            &role,
+            "-s",
+            out_dir.to_str().unwrap(),
+            policy.to_str().unwrap(),
+        ],
+        &[("AWS_ENDPOINT_URL", proxy.url.as_str())],
+    );
+    assert_ne!(out.code, 0, "an action failed: the exit code says so\n{}", out.stderr);
+    let state = helper("state.py", &[region, account]);
+    assert_eq!(state["instances"][&keep]["state"], "running", "its snapshot failed: not terminated");
+    assert_eq!(state["instances"][&lose]["state"], "terminated");
+    let log: Vec<Value> = serde_json::from_value(proxy.get_json("/_log")).unwrap();
+    let terminated: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["op"] == "TerminateInstances")
+        .flat_map(|e| e["ids"].as_array().unwrap())
+        .collect();
+    assert_eq!(terminated, [&json!(lose)], "TerminateInstances never named the kept instance");
+    // metadata.json says why.
+    let meta = walk(&out_dir)
+        .into_iter()
+        .find(|p| p.ends_with("metadata.json"))
+        .expect("metadata.json");
+    let m = read_json(&meta);
+    let terminate = m["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "terminate")
+        .unwrap();
+    let skipped = &terminate["skipped"][0];
+    assert_eq!(skipped["id"], json!(keep), "{m}");
+    assert_eq!(skipped["reason"], "earlier action 'snapshot' failed: SnapshotLimitExceeded");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -30,6 +30,15 @@ retry sends the same body), its n-th attempt gets the n-th fault of the operatio
 "deny_assume": [ROLE_ARN, ...] answers AssumeRole of those roles as STS does when the caller
 may not assume them (403 AccessDenied), never forwarded.
 
+"resign": {"key": ..., "secret": ..., "token": ...} makes up for a moto limit when it enforces IAM:
+it checks a form body's signature against its own re-encoding of the parsed form (spaces as
+'+'), while the AWS SDK for Rust encodes spaces as '%20', so a signed request whose values hold
+spaces is refused (AuthFailure). Such a body is re-encoded as moto will, and signed again with
+these (fake) credentials; the parameters are unchanged.
+
+"answer": {"CreateSnapshots": {"ids": ["i-1"], "code": "SnapshotLimitExceeded"}} answers every
+request of that operation naming one of those ids with that EC2 error (400), never forwarded.
+
 GET /_log returns every request as JSON (AssumeRole's with the "role" asked for): operation, region, the resource ids it names, the
 fault drawn, and whether moto received it ("forwarded").
 """
@@ -52,6 +61,8 @@ rules = config.get("rules", {})
 deny_assume = set(config.get("deny_assume", []))
 script = config.get("script", {})
 page_size = config.get("page_size", {})
+answer = config.get("answer", {})
+resign = config.get("resign")
 attempts = {}
 rng = random.Random(config.get("seed", 1))
 lock = threading.Lock()
@@ -64,6 +75,8 @@ THROTTLE_EC2 = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Erro
 DENIED = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
           '<Message>User: arn:aws:iam::123456789012:user/hub is not authorized to perform: sts:AssumeRole on resource: {arn}</Message>'
           '</Error><RequestId>fault-proxy</RequestId></ErrorResponse>')
+EC2_ERROR = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
+             '<Message>fault-proxy: {code}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
 THROTTLE_QUERY = ('<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>'
                   '<RequestId>fault-proxy</RequestId></ErrorResponse>')
 
@@ -138,7 +151,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         ids = sorted({v[0] for k, v in form.items() if ID_KEYS.match(k)})
         fault, held = draw(op, body)
         region, service = scope(self)
-        entry = {"t": round(time.time(), 3), "op": op, "region": region, "service": service, "ids": ids, "fault": fault, "held": held, "forwarded": False}
+        entry = {"t": round(time.time(), 3), "op": op, "region": region, "service": service, "ids": ids, "fault": fault, "held": held,
+                 "forwarded": False, "method": self.command, "path": self.path}
         if op == "AssumeRole":
             entry["role"] = form.get("RoleArn", [""])[0]
         with lock:
@@ -146,6 +160,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if op == "AssumeRole" and entry["role"] in deny_assume:
             entry["fault"] = "access_denied"
             return self.reply(403, {"Content-Type": "text/xml"}, DENIED.format(arn=entry["role"]).encode())
+        scripted = answer.get(op)
+        if scripted and set(ids) & set(scripted["ids"]):
+            entry["fault"] = scripted["code"]
+            return self.reply(400, {"Content-Type": "text/xml"}, EC2_ERROR.format(code=scripted["code"]).encode())
         if held:
             time.sleep(held)
         if fault == "throttle":
@@ -176,9 +194,28 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             return self.reset()
         self.reply(status, headers, data)
 
+    def resigned(self, body, headers):
+        """The form body as moto re-encodes it, signed again (see "resign")."""
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        if not resign or "x-www-form-urlencoded" not in headers.get("Content-Type", headers.get("content-type", "")):
+            return body, headers
+        encoded = urllib.parse.urlencode(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True)).encode()
+        if encoded == body:
+            return body, headers
+        region, service = scope(self)
+        kept = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")}
+        request = AWSRequest(method=self.command, url=f"http://{headers.get('Host', headers.get('host'))}{self.path}", data=encoded, headers=kept)
+        SigV4Auth(Credentials(resign["key"], resign["secret"], resign.get("token")), service, region).add_auth(request)
+        return encoded, dict(request.headers.items())
+
     def forward(self, body):
         conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+        # The client's Host is kept: it is signed (SigV4), and moto checks signatures when it
+        # enforces IAM.
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+        body, headers = self.resigned(body, headers)
         conn.request(self.command, self.path, body=body, headers=headers)
         r = conn.getresponse()
         data = r.read()

@@ -6,12 +6,14 @@
 With ACCOUNT_ID, in that account (moto keeps accounts apart; its credentials come from AssumeRole).
 """
 import json
+import os
 import sys
 
 import boto3
 
 endpoint, region = sys.argv[1], sys.argv[2]
-kw = dict(region_name=region, endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
+kw = dict(region_name=region, endpoint_url=endpoint, aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+          aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
 if len(sys.argv) > 3:
     sts = boto3.client("sts", **kw)
     c = sts.assume_role(RoleArn=f"arn:aws:iam::{sys.argv[3]}:role/seed", RoleSessionName="seed")["Credentials"]

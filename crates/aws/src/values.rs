@@ -3,6 +3,7 @@
 //! is inflated), and `http(s)://` with a `GET` carrying the policy's headers.
 
 use crate::clients::failure;
+use custodian_core::filter::values_from::{redact_url, MAX_VALUES_BYTES};
 use std::io::Read;
 use std::time::Duration;
 
@@ -14,19 +15,26 @@ pub async fn read_s3(client: &aws_sdk_s3::Client, url: &str) -> Result<String, S
         .split_once('/')
         .filter(|(b, k)| !b.is_empty() && !k.is_empty())
         .ok_or_else(|| format!("{url}: an s3 url names a bucket and a key"))?;
+    let url = redact_url(url);
     let out = client.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
         let f = failure(&e);
         format!("s3.GetObject {url}: {}: {}", f.code, f.message)
     })?;
+    if out.content_length().is_some_and(|n| n > MAX_VALUES_BYTES as i64) {
+        return Err(format!("{url}: larger than {} MiB", MAX_VALUES_BYTES >> 20));
+    }
     let body = out
         .body
         .collect()
         .await
         .map_err(|e| format!("s3.GetObject {url}: {e}"))?
         .into_bytes();
+    if body.len() > MAX_VALUES_BYTES {
+        return Err(format!("{url}: larger than {} MiB", MAX_VALUES_BYTES >> 20));
+    }
     let lower = key.to_lowercase();
     let bytes = if [".gz", ".gzip", ".zip"].iter().any(|s| lower.ends_with(s)) {
-        inflate(&body).map_err(|e| format!("{url}: cannot decompress: {e}"))?
+        inflate(&body, MAX_VALUES_BYTES).map_err(|e| format!("{url}: cannot decompress: {e}"))?
     } else {
         body.to_vec()
     };
@@ -39,13 +47,18 @@ pub fn s3_region(url: &str) -> Option<&str> {
     query.split('&').find_map(|kv| kv.strip_prefix("region="))
 }
 
-/// zlib or gzip data (c7n's `zlib.MAX_WBITS | 32`: either header).
-fn inflate(data: &[u8]) -> std::io::Result<Vec<u8>> {
+/// zlib or gzip data (c7n's `zlib.MAX_WBITS | 32`: either header), at most `limit` bytes
+/// once inflated: an error past it, so a decompression bomb is refused, not inflated.
+pub fn inflate(data: &[u8], limit: usize) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
-    if data.starts_with(&[0x1f, 0x8b]) {
-        flate2::read::GzDecoder::new(data).read_to_end(&mut out)?;
+    let reader: Box<dyn Read + '_> = if data.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::GzDecoder::new(data))
     } else {
-        flate2::read::ZlibDecoder::new(data).read_to_end(&mut out)?;
+        Box::new(flate2::read::ZlibDecoder::new(data))
+    };
+    reader.take(limit as u64 + 1).read_to_end(&mut out)?;
+    if out.len() > limit {
+        return Err(std::io::Error::other(format!("more than {} MiB once decompressed", limit >> 20)));
     }
     Ok(out)
 }
@@ -54,6 +67,8 @@ fn inflate(data: &[u8]) -> std::io::Result<Vec<u8>> {
 pub fn read_http(url: &str, headers: &[(String, String)]) -> Result<String, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .https_only(!custodian_core::filter::values_from::is_loopback_http(url))
+        .max_redirects(3)
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
@@ -68,13 +83,15 @@ pub fn read_http(url: &str, headers: &[(String, String)]) -> Result<String, Stri
     }
     response
         .body_mut()
+        .with_config()
+        .limit(MAX_VALUES_BYTES as u64)
         .read_to_string()
         .map_err(|e| format!("GET {}: {}", redact(url), kind(&e)))
 }
 
-/// The URL without its query (which may hold a token).
-fn redact(url: &str) -> &str {
-    url.split('?').next().unwrap_or(url)
+/// The URL without its credentials and query (which may hold a token).
+fn redact(url: &str) -> String {
+    redact_url(url)
 }
 
 fn kind(e: &ureq::Error) -> String {
@@ -95,10 +112,13 @@ mod tests {
     fn compressed_objects_are_inflated_either_header() {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(b"a\nb\n").unwrap();
-        assert_eq!(inflate(&gz.finish().unwrap()).unwrap(), b"a\nb\n");
+        let gz = gz.finish().unwrap();
+        assert_eq!(inflate(&gz, 1024).unwrap(), b"a\nb\n");
+        let err = inflate(&gz, 3).unwrap_err();
+        assert!(err.to_string().contains("once decompressed"), "{err}");
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         z.write_all(b"x").unwrap();
-        assert_eq!(inflate(&z.finish().unwrap()).unwrap(), b"x");
+        assert_eq!(inflate(&z.finish().unwrap(), 1024).unwrap(), b"x");
         assert_eq!(s3_region("s3://b/k.json?region=eu-west-1"), Some("eu-west-1"));
         assert_eq!(s3_region("s3://b/k.json"), None);
     }

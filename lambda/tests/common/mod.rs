@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Once;
 
+pub mod runtime;
+
 #[path = "../../../tests/support/stand_in.rs"]
 mod stand_in;
 #[allow(unused_imports)]

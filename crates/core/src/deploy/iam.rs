@@ -26,18 +26,24 @@ pub fn required_actions(policies: &[Policy], describe_regions: bool) -> BTreeSet
 }
 
 /// The IAM policy document granting [`required_actions`]: read-only describe calls in one
-/// statement, the calls that change resources in another, so a review sees what can act.
-/// `dry_run`: only what a dry run calls (the describe statement).
+/// statement, the calls that change resources in another, so a review sees what can act, and
+/// the reads of secrets (`ssm:GetParameter` of a Slack webhook) in a third, scoped to the
+/// parameters the policies name. `dry_run`: only what a dry run calls (the describe
+/// statement: a dry run never reads a secret, since it sends nothing).
 pub fn policy_document(policies: &[Policy], describe_regions: bool, dry_run: bool) -> Value {
     let actions = required_actions(policies, describe_regions);
-    let (read, write): (Vec<&str>, Vec<&str>) = actions.iter().partition(|a| is_read_only(a));
+    let (read, rest): (Vec<&str>, Vec<&str>) = actions.iter().partition(|a| is_describe(a));
+    let (secrets, write): (Vec<&str>, Vec<&str>) = rest.iter().partition(|a| SECRET_READS.contains(a));
     let mut statements = vec![json!({
         "Sid": "DescribeResources",
         "Effect": "Allow",
         "Action": read,
         "Resource": "*",
     })];
-    if !write.is_empty() && !dry_run {
+    if dry_run {
+        return json!({"Version": "2012-10-17", "Statement": statements});
+    }
+    if !write.is_empty() {
         statements.push(json!({
             "Sid": "ApplyPolicyActions",
             "Effect": "Allow",
@@ -45,19 +51,80 @@ pub fn policy_document(policies: &[Policy], describe_regions: bool, dry_run: boo
             "Resource": "*",
         }));
     }
+    let parameters = webhook_parameters(policies);
+    if !secrets.is_empty() && !parameters.is_empty() {
+        statements.push(json!({
+            "Sid": "ReadWebhookParameters",
+            "Effect": "Allow",
+            "Action": secrets,
+            "Resource": parameters
+                .iter()
+                .map(|name| format!("arn:aws:ssm:*:*:parameter/{}", name.trim_start_matches('/')))
+                .collect::<Vec<_>>(),
+        }));
+    }
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
-fn is_read_only(action: &str) -> bool {
-    action
-        .split_once(':')
-        .is_some_and(|(_, op)| op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get"))
+/// Reads of secrets: never in a dry run's document, and scoped to what the policies name.
+const SECRET_READS: &[&str] = &["ssm:GetParameter"];
+
+/// The SSM parameters `notify` reads its Slack webhook from, in order, once each.
+fn webhook_parameters(policies: &[Policy]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for p in policies {
+        for a in &p.actions {
+            if let crate::action::Action::Notify(n) = a {
+                if let crate::action::notify::Transport::Slack {
+                    webhook: crate::action::request::Webhook::Ssm(name),
+                } = &n.transport
+                {
+                    if !names.contains(name) {
+                        names.push(name.clone());
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Whether a call only describes resources (and so belongs to a dry run's document). Secret
+/// reads are `Get*` too, and are not.
+fn is_describe(action: &str) -> bool {
+    !SECRET_READS.contains(&action)
+        && action
+            .split_once(':')
+            .is_some_and(|(_, op)| op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::policy::load_text;
+
+    #[test]
+    fn a_webhook_parameter_is_read_only_by_real_runs_and_only_that_parameter() {
+        let ps = load_text(
+            "t.yml",
+            "policies:
+  - name: tell
+    resource: aws.ec2
+    actions:
+      - type: notify
+        transport: {type: slack, webhook: {ssm: /custodian/slack-webhook}}
+",
+        )
+        .unwrap();
+        let real = policy_document(&ps, false, false);
+        let statements = real["Statement"].as_array().unwrap();
+        assert_eq!(statements[0]["Action"], json!(["ec2:DescribeInstances"]));
+        let secret = statements.iter().find(|s| s["Sid"] == "ReadWebhookParameters").unwrap();
+        assert_eq!(secret["Action"], json!(["ssm:GetParameter"]));
+        assert_eq!(secret["Resource"], json!(["arn:aws:ssm:*:*:parameter/custodian/slack-webhook"]));
+        let dry = policy_document(&ps, false, true);
+        assert!(!dry.to_string().contains("ssm:"), "{dry}");
+    }
 
     fn policies(yaml: &str) -> Vec<Policy> {
         load_text("test.yml", yaml).expect("valid policies")

@@ -116,15 +116,23 @@ impl AttributeFilter {
     }
 }
 
-/// c7n's `deserialize_user_data`: base64, then UTF-8 text or gzip-compressed UTF-8 text.
+/// Most bytes of user data once decompressed (AWS allows 16 KB before base64; gzip can make
+/// that about a thousand times larger, per instance, per evaluation).
+pub const MAX_USER_DATA_BYTES: u64 = 1024 * 1024;
+
+/// c7n's `deserialize_user_data`: base64, then UTF-8 text or gzip-compressed UTF-8 text (at
+/// most [`MAX_USER_DATA_BYTES`] once inflated; past it, none).
 pub fn decode_user_data(encoded: &str) -> Option<String> {
     let data = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
     match String::from_utf8(data) {
         Ok(text) => Some(text),
         Err(e) => {
             let mut text = String::new();
-            flate2::read::GzDecoder::new(e.as_bytes()).read_to_string(&mut text).ok()?;
-            Some(text)
+            flate2::read::GzDecoder::new(e.as_bytes())
+                .take(MAX_USER_DATA_BYTES + 1)
+                .read_to_string(&mut text)
+                .ok()?;
+            (text.len() as u64 <= MAX_USER_DATA_BYTES).then_some(text)
         }
     }
 }

@@ -83,8 +83,77 @@ impl ValuesFrom {
     /// Reads the values from the file's text (or records why it could not be read).
     pub fn resolve(&self, contents: Result<String, String>) {
         let values = contents.and_then(|text| parse_values(&text, self.format, self.expr.as_ref()));
-        let _ = self.values.set(values.map_err(|e| format!("value_from {}: {e}", self.url)));
+        let _ = self
+            .values
+            .set(values.map_err(|e| format!("value_from {}: {e}", redact_url(&self.url))));
     }
+}
+
+/// Most bytes a remote `value_from` source may hold, before and after decompression: a list
+/// read on every run has no business being larger, and a decompression bomb cannot exhaust a
+/// 128 MB function.
+pub const MAX_VALUES_BYTES: usize = 20 * 1024 * 1024;
+
+/// A URL as errors, logs and outputs may show it: without credentials (`user:pass@`) and
+/// without its query (which may hold a token).
+pub fn redact_url(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or(url);
+    match without_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_once('/').map(|(a, p)| (a, Some(p))).unwrap_or((rest, None));
+            let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+            match path {
+                Some(p) => format!("{scheme}://{host}/{p}"),
+                None => format!("{scheme}://{host}"),
+            }
+        }
+        None => without_query.to_string(),
+    }
+}
+
+/// A policy as outputs show it (`metadata.json`, notification messages): every `value_from`
+/// with its URL redacted ([`redact_url`]) and its header values hidden, since a header may
+/// carry a token (`Authorization`).
+pub fn redact_policy(data: &Value) -> Value {
+    match data {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        ("value_from", Value::Object(vf)) => {
+                            let mut vf = vf.clone();
+                            if let Some(Value::String(url)) = vf.get("url") {
+                                let url = redact_url(url);
+                                vf.insert("url".into(), Value::String(url));
+                            }
+                            if let Some(Value::Object(h)) = vf.get_mut("headers") {
+                                for value in h.values_mut() {
+                                    *value = Value::String("<redacted>".into());
+                                }
+                            }
+                            Value::Object(vf)
+                        }
+                        _ => redact_policy(v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact_policy).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Whether an `http://` URL points at this machine (a local proxy or a test stand-in): the
+/// only place a value list may travel unencrypted.
+pub fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
 /// Validates a `value_from` mapping; a `file:` URL is read from what the loader read.
@@ -113,7 +182,15 @@ pub fn parse(c: &mut Checker, node: &Node) -> Option<ValuesFrom> {
         );
     }
     let scheme_ok = ["file:", "s3://", "http://", "https://"].iter().any(|s| url.starts_with(s));
-    if !scheme_ok {
+    if url.starts_with("http://") && !is_loopback_http(&url) {
+        c.at_node(
+            url_node,
+            format!(
+                "value_from url '{}' is plain http: anyone on the path could change the values; use https:// (plain http only to 127.0.0.1 or localhost)",
+                redact_url(&url)
+            ),
+        );
+    } else if !scheme_ok {
         c.at_node(
             url_node,
             format!("unsupported value_from url '{url}': use file:, s3:// or https:// (dynamodb is not supported)"),
@@ -353,6 +430,29 @@ fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_lose_credentials_and_queries_before_anyone_sees_them() {
+        assert_eq!(
+            redact_url("https://user:pass@example.com/list.json?token=abc"),
+            "https://example.com/list.json"
+        );
+        assert_eq!(redact_url("s3://bucket/key.csv?region=eu-west-1"), "s3://bucket/key.csv");
+        assert_eq!(redact_url("https://example.com"), "https://example.com");
+        assert!(is_loopback_http("http://127.0.0.1:8080/x"));
+        assert!(is_loopback_http("http://localhost/x"));
+        assert!(!is_loopback_http("http://127.0.0.1.evil.example/x"));
+        assert!(!is_loopback_http("http://example.com/x"));
+        assert!(!is_loopback_http("https://127.0.0.1/x"));
+        let policy = serde_json::json!({"filters": [{"type": "value", "value_from": {
+            "url": "https://u:p@example.com/a?t=1", "headers": {"Authorization": "Bearer secret"}}}]});
+        let shown = redact_policy(&policy).to_string();
+        assert!(
+            !shown.contains("secret") && !shown.contains("u:p") && !shown.contains("t=1"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
     use serde_json::json;
 
     #[test]

@@ -169,6 +169,37 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Account>, Vec<Diagnostic>> {
     }
 }
 
+/// Whether `name` can be one directory or S3 key segment: not empty, no `/` or `\\`, not `.`
+/// or `..`, no control characters.
+pub fn path_safe(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        return Err("is empty");
+    }
+    if name == "." || name == ".." {
+        return Err("is a relative directory");
+    }
+    if name.contains(['/', '\\']) {
+        return Err("holds a path separator");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("holds a control character");
+    }
+    Ok(())
+}
+
+/// `name` made [`path_safe`]: separators and control characters become `-`, `.` and `..`
+/// become `-`.
+pub fn make_path_safe(name: &str) -> String {
+    let mapped: String = name
+        .chars()
+        .map(|c| if c == '/' || c == '\\' || c.is_control() { '-' } else { c })
+        .collect();
+    match mapped.as_str() {
+        "" | "." | ".." => "-".repeat(mapped.len().max(1)),
+        _ => mapped,
+    }
+}
+
 fn vars(c: &mut Checker, node: Option<&Node>) -> Map<String, Value> {
     match node.map(|n| (n, n.to_json())) {
         None => Map::new(),
@@ -210,6 +241,14 @@ fn account(c: &mut Checker, node: &Node, org_vars: &Map<String, Value>) -> Optio
         },
     };
     let name = text(c, "name");
+    if let (Some(n), Some(node)) = (&name, get(entries, "name")) {
+        if let Err(why) = path_safe(n) {
+            c.at_node(
+                node,
+                format!("account name '{n}' {why}: it names the account's output directory and S3 keys"),
+            );
+        }
+    }
     let external_id = text(c, "external_id");
     let profile = text(c, "profile");
     let regions = get(entries, "regions").map(|n| c.string_list(n, "regions")).unwrap_or_default();

@@ -116,6 +116,12 @@ pub fn accounts_file(found: &[Discovered], options: &DiscoverOptions) -> Result<
             ],
         )
         .map_err(|e| format!("--name {e}"))?;
+        // Organizations names are neither unique nor path-safe, and a member account may rename
+        // itself: a name becomes one directory or key segment, and a repeated one gets its id.
+        let mut name = super::accounts::make_path_safe(&name);
+        if accounts.iter().any(|e: &Map<String, Value>| e["name"] == json!(name)) {
+            name = format!("{name}-{}", a.id);
+        }
         let mut entry = Map::new();
         entry.insert("account_id".into(), json!(a.id));
         entry.insert("name".into(), json!(name));
@@ -199,6 +205,20 @@ mod tests {
         assert_eq!(p.tags, vec!["path:/prod", "path:/prod/payments", "env:prod", "charge_code:CC-1"]);
         assert_eq!(p.vars["charge_code"], "CC-1");
         assert_eq!(p.regions, vec!["eu-west-1".to_string()]);
+    }
+
+    #[test]
+    fn names_from_organizations_become_unique_path_safe_segments() {
+        let mut accounts = found();
+        accounts[1].name = "payments".into();
+        accounts[2].name = "../../etc".into();
+        let text = accounts_file(&accounts, &options()).unwrap();
+        let parsed = crate::org::accounts::parse("accounts.yml", &text).unwrap();
+        let names: Vec<&str> = parsed.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["payments", "payments-000000000012", "..-..-etc"]);
+        let written = "accounts:\n  - name: ../x\n    account_id: \"000000000011\"\n    role: r\n";
+        let err = crate::org::accounts::parse("a.yml", written).unwrap_err();
+        assert!(err[0].message.contains("holds a path separator"), "{:?}", err);
     }
 
     #[test]
