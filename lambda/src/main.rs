@@ -80,15 +80,20 @@ fn init_failed(e: &InitError) -> ExitCode {
 }
 
 /// JSON log lines on standard output, for CloudWatch (`AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`
-/// sets the level; default `info`).
+/// sets the level of custodian's own crates; default `info`). Other crates (the SDK, hyper,
+/// rustls) log warnings only, whatever the level: their debug output is not reviewed for
+/// credential material.
 fn init_logging() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".into())
         .to_lowercase();
+    let level: String = level.chars().filter(char::is_ascii_alphabetic).collect();
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+            "warn,bootstrap={level},custodian_lambda={level},custodian_core={level},custodian_aws={level}"
+        )))
         .with_current_span(false)
         .with_target(false)
         .with_writer(std::io::stdout)

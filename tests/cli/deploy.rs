@@ -210,8 +210,23 @@ fn the_example_github_workflow_passes_actionlint() {
         "custodian plan --base-ref",
         "gh api",
         "aws-actions/configure-aws-credentials",
+        "persist-credentials: false",
+        "--rev \"$CUSTODIAN_REV\"",
+        "permissions: {}",
+        "select(.user.login == \\\"github-actions[bot]\\\")",
     ] {
         assert!(text.contains(needed), "the workflow uses {needed}");
+    }
+    // Every action is pinned to a full commit SHA.
+    for line in text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("uses:") || l.trim_start().starts_with("- uses:"))
+    {
+        let reference = line.split('@').nth(1).unwrap_or("").split_whitespace().next().unwrap_or("");
+        assert!(
+            reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit()),
+            "not pinned by commit: {line}"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.yml");

@@ -142,6 +142,8 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
                         "Effect": "Allow",
                         "Principal": {"Service": "lambda.amazonaws.com"},
                         "Action": "sts:AssumeRole",
+                        // Only Lambda acting for this account (confused deputy).
+                        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
                     }],
                 },
                 "Policies": role_policies,
