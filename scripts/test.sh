@@ -15,6 +15,16 @@ source scripts/moto-env.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# Supply chain (deny.toml): licences, banned crates and sources of every crate in Cargo.lock.
+# cargo-deny (crates.io) is built once into a persistent folder beside the build output.
+# Advisories need the RustSec database from GitHub, which these machines cannot fetch: not
+# checked here.
+DENY_VERSION=0.20.2
+TOOLS="${CUSTODIAN_TOOLS:-$HOME/.cache/custodian/tools}"
+if ! "$TOOLS/bin/cargo-deny" --version 2>/dev/null | grep -q " $DENY_VERSION\$"; then
+  CARGO_TARGET_DIR="$TOOLS/target" cargo install --locked --quiet "cargo-deny@$DENY_VERSION" --root "$TOOLS"
+fi
+"$TOOLS/bin/cargo-deny" --offline --locked --log-level error check licenses bans sources
 # The image test runs `custodian validate` inside the image; building and running it needs root
 # (apt-get for buildah and musl-tools, buildah's chroot isolation).
 if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then

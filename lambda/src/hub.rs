@@ -150,12 +150,20 @@ impl HubHandler {
             .await
             .map_err(|e| retryable(e.to_string()))?
             .map_err(retryable)?;
+        // The management account is left out unless asked for: a service-managed StackSet never
+        // deploys the member role there, so its jobs would fail on every run.
+        let include_management = org.get("include_management").and_then(Value::as_bool).unwrap_or(false);
+        let ignore: Vec<String> = if include_management {
+            Vec::new()
+        } else {
+            found.iter().filter_map(|a| a.management_account()).map(str::to_string).collect()
+        };
         let options = DiscoverOptions {
             role: self.member_role.clone(),
             name: "{name}".into(),
             regions: regions.to_vec(),
             active: true,
-            ignore: vec![],
+            ignore,
             tags: vec![],
         };
         let text = accounts_file(&found, &options).map_err(invalid)?;

@@ -6,6 +6,7 @@
 mod deploy;
 mod events;
 mod faults;
+mod iam_enforced;
 mod image;
 mod invalid_policies;
 mod kubernetes;

@@ -136,14 +136,34 @@ fn pod(options: &KubernetesOptions, args: Vec<String>, memory_mb: u32) -> Value 
     })
 }
 
-/// The Kustomize `images` entry of `image` (`name[:tag]`, the name up to the last `:` after
-/// the last `/`).
+/// The Kustomize `images` entry of `image`: `name@sha256:...` (pinned: what runs is exactly
+/// the image built, whatever is later pushed under its tag) or `name[:tag]` (the name up to the
+/// last `:` after the last `/`).
 fn image_entry(image: &str) -> Value {
+    if let Some((named, digest)) = image.split_once('@') {
+        let slash = named.rfind('/').map(|i| i + 1).unwrap_or(0);
+        let name = named[slash..].rfind(':').map(|i| &named[..slash + i]).unwrap_or(named);
+        return json!({"name": name, "digest": digest});
+    }
     let slash = image.rfind('/').map(|i| i + 1).unwrap_or(0);
     match image[slash..].rfind(':') {
         Some(i) => json!({"name": &image[..slash + i], "newTag": &image[slash + i + 1..]}),
         None => json!({"name": image}),
     }
+}
+
+#[cfg(test)]
+#[test]
+fn an_image_by_digest_is_pinned_by_digest() {
+    let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        image_entry(&format!("registry.example.com:5000/custodian:0.1.0@{digest}")),
+        json!({"name": "registry.example.com:5000/custodian", "digest": digest})
+    );
+    assert_eq!(
+        image_entry("registry.example.com:5000/custodian:0.1.0"),
+        json!({"name": "registry.example.com:5000/custodian", "newTag": "0.1.0"})
+    );
 }
 
 /// The arguments of one scheduled job.

@@ -46,6 +46,12 @@ pub struct DiscoverOptions {
 pub const DEFAULT_ROLE: &str = "arn:aws:iam::{Id}:role/OrganizationAccountAccessRole";
 
 impl Discovered {
+    /// The organization's management account: the account of the account's ARN
+    /// (`arn:aws:organizations::MANAGEMENT:account/o-.../ID`).
+    pub fn management_account(&self) -> Option<&str> {
+        self.arn.split(':').nth(4).filter(|a| !a.is_empty())
+    }
+
     fn takes(&self, o: &DiscoverOptions) -> bool {
         if o.active && self.state != "ACTIVE" {
             return false;
@@ -205,6 +211,11 @@ mod tests {
         assert_eq!(p.tags, vec!["path:/prod", "path:/prod/payments", "env:prod", "charge_code:CC-1"]);
         assert_eq!(p.vars["charge_code"], "CC-1");
         assert_eq!(p.regions, vec!["eu-west-1".to_string()]);
+    }
+
+    #[test]
+    fn the_management_account_is_read_from_the_arn() {
+        assert_eq!(found()[0].management_account(), Some("999999999999"));
     }
 
     #[test]
