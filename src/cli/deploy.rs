@@ -20,13 +20,20 @@ pub struct IamArgs {
     /// Only what a dry run calls: the describe calls.
     #[arg(long)]
     pub dryrun: bool,
+    /// Deny every change but tagging on resources with this tag (`KEY=VALUE`, or `KEY` for
+    /// `KEY=true`), whatever the policies say.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub protect_tag: Option<crate::deploy::iam::ProtectTag>,
 }
 
 /// Prints the least-privilege IAM policy document for the policies.
 pub fn iam(args: IamArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     match load_selected(&args.paths, &args.policies) {
         Ok(policies) => {
-            let doc = policy_document(&policies, args.all_regions, args.dryrun);
+            let mut doc = policy_document(&policies, args.all_regions, args.dryrun);
+            if let Some(tag) = &args.protect_tag {
+                crate::deploy::iam::protect(&mut doc, tag);
+            }
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             ExitCode::Success
         }
@@ -75,6 +82,10 @@ pub struct TemplateArgs {
     /// Report-only deployment: every rule asks for a dry run and the role can only describe.
     #[arg(long)]
     pub dryrun: bool,
+    /// Deny every change but tagging on resources with this tag (`KEY=VALUE`, or `KEY` for
+    /// `KEY=true`), whatever the policies say.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub protect_tag: Option<crate::deploy::iam::ProtectTag>,
     /// Write the template here instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -121,6 +132,13 @@ fn template(args: TemplateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         return ExitCode::InvalidInput;
     }
     if args.org.is_some() || args.organization {
+        if args.protect_tag.is_some() {
+            let _ = writeln!(
+                err,
+                "--protect-tag is not supported for the organization hub yet: add the Deny to the member role by hand (see `custodian iam --protect-tag`)"
+            );
+            return ExitCode::InvalidInput;
+        }
         return hub(&policies, args, out, err);
     }
     let options = TemplateOptions {
@@ -129,6 +147,7 @@ fn template(args: TemplateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
         output_prefix: args.output_prefix.trim_matches('/').to_string(),
         regions: args.regions,
         dry_run: args.dryrun,
+        protect_tag: args.protect_tag,
     };
     let template = match lambda_template(&policies, &options) {
         Ok(t) => t,

@@ -55,6 +55,8 @@ fn template_has_one_rule_per_schedule_and_the_least_privilege_role() {
         "audit-bucket",
         "--function-name",
         "custodian-prod",
+        "--protect-tag",
+        "custodian:protect=true",
         "-o",
         file.to_str().unwrap(),
     ]);
@@ -116,6 +118,11 @@ fn template_has_one_rule_per_schedule_and_the_least_privilege_role() {
     let role = &resources["FunctionRole"]["Properties"]["Policies"];
     assert_eq!(role[0]["PolicyDocument"]["Statement"][0]["Action"], json!(SHIPPED_DESCRIBE));
     assert_eq!(role[0]["PolicyDocument"]["Statement"][1]["Action"], json!(SHIPPED_ACTIONS));
+    // The protect tag: an explicit Deny of every change but tagging on resources carrying it.
+    let deny = role[0]["PolicyDocument"]["Statement"].as_array().unwrap().last().unwrap();
+    assert_eq!(deny["Effect"], "Deny", "{deny}");
+    assert_eq!(deny["Condition"]["StringEquals"]["aws:ResourceTag/custodian:protect"], "true");
+    assert!(!deny["Action"].as_array().unwrap().contains(&json!("ec2:CreateTags")));
     assert_eq!(
         role[1]["PolicyDocument"]["Statement"][0]["Action"],
         json!(["logs:CreateLogStream", "logs:PutLogEvents"])

@@ -144,6 +144,12 @@ pub fn moto_view(policies: &Value) -> (Value, Vec<String>) {
     for p in out.as_array_mut().unwrap() {
         for s in p["PolicyDocument"]["Statement"].as_array_mut().unwrap() {
             if let Some(c) = s.as_object_mut().unwrap().remove("Condition") {
+                if s["Effect"] == "Deny" {
+                    // Without its condition it would deny everything: left out.
+                    notes.push(format!("deny of {} when {c}", s["Action"]));
+                    s["Action"] = json!([]);
+                    continue;
+                }
                 notes.push(format!("condition {c} on {}", s["Action"]));
             }
             let resources: Vec<Value> = match &s["Resource"] {
@@ -158,6 +164,12 @@ pub fn moto_view(policies: &Value) -> (Value, Vec<String>) {
                 s["Resource"] = json!("*");
             }
         }
+    }
+    for p in out.as_array_mut().unwrap() {
+        p["PolicyDocument"]["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|s| s["Action"] != json!([]));
     }
     (out, notes)
 }

@@ -43,6 +43,7 @@ pub fn policy_document(policies: &[Policy], describe_regions: bool, dry_run: boo
     if dry_run {
         return json!({"Version": "2012-10-17", "Statement": statements});
     }
+    let (sends, write): (Vec<&str>, Vec<&str>) = write.iter().partition(|a| NOTIFICATION_SENDS.contains(a));
     if !write.is_empty() {
         statements.push(json!({
             "Sid": "ApplyPolicyActions",
@@ -50,6 +51,16 @@ pub fn policy_document(policies: &[Policy], describe_regions: bool, dry_run: boo
             "Action": write,
             "Resource": "*",
         }));
+    }
+    // Messages go only to the queues and topics the policies name.
+    let (queues, topics) = notify_destinations(policies);
+    for (action, resources, sid) in [
+        ("sqs:SendMessage", queues, "SendToNamedQueues"),
+        ("sns:Publish", topics, "PublishToNamedTopics"),
+    ] {
+        if sends.contains(&action) && !resources.is_empty() {
+            statements.push(json!({"Sid": sid, "Effect": "Allow", "Action": [action], "Resource": resources}));
+        }
     }
     let parameters = webhook_parameters(policies);
     if !secrets.is_empty() && !parameters.is_empty() {
@@ -68,6 +79,137 @@ pub fn policy_document(policies: &[Policy], describe_regions: bool, dry_run: boo
 
 /// Reads of secrets: never in a dry run's document, and scoped to what the policies name.
 const SECRET_READS: &[&str] = &["ssm:GetParameter"];
+
+/// Sends of notifications: scoped to the queues and topics the policies name.
+const NOTIFICATION_SENDS: &[&str] = &["sqs:SendMessage", "sns:Publish"];
+
+/// The ARNs of the SQS queues and SNS topics the policies' `notify` actions send to: the
+/// region and account as written (a queue URL or an ARN), else `*`; a `{placeholder}` is `*`.
+/// A name resolves in the run's own account at run time, never another.
+fn notify_destinations(policies: &[Policy]) -> (Vec<String>, Vec<String>) {
+    use crate::action::notify::Transport;
+    let (mut queues, mut topics) = (Vec::new(), Vec::new());
+    for p in policies {
+        for a in &p.actions {
+            let crate::action::Action::Notify(n) = a else { continue };
+            let (list, arn) = match &n.transport {
+                Transport::Sqs { queue } => (&mut queues, queue_arn(queue)),
+                Transport::Sns { topic, .. } => (&mut topics, topic_arn(topic)),
+                Transport::Slack { .. } => continue,
+            };
+            if !list.contains(&arn) {
+                list.push(arn);
+            }
+        }
+    }
+    (queues, topics)
+}
+
+/// `{...}` placeholders as IAM wildcards.
+fn wildcard_placeholders(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('}') {
+            Some(close) => {
+                out.push('*');
+                rest = &rest[open + close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A queue's ARN pattern from its URL (`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`), ARN
+/// or name.
+fn queue_arn(queue: &str) -> String {
+    let q = wildcard_placeholders(queue);
+    if q.starts_with("arn:") {
+        return q;
+    }
+    if let Some(rest) = q.strip_prefix("https://").or_else(|| q.strip_prefix("http://")) {
+        let mut parts = rest.split('/');
+        let host = parts.next().unwrap_or("");
+        let (account, name) = (parts.next().unwrap_or("*"), parts.next().unwrap_or("*"));
+        let region = host.strip_prefix("sqs.").and_then(|h| h.split('.').next()).unwrap_or("*");
+        return format!("arn:aws:sqs:{region}:{account}:{name}");
+    }
+    format!("arn:aws:sqs:*:*:{q}")
+}
+
+/// A topic's ARN pattern from its ARN or name.
+fn topic_arn(topic: &str) -> String {
+    let t = wildcard_placeholders(topic);
+    if t.starts_with("arn:") {
+        t
+    } else {
+        format!("arn:aws:sns:*:*:{t}")
+    }
+}
+
+/// A tag that marks resources no policy may stop, terminate, delete or modify, whatever the
+/// policies say: `custodian iam --protect-tag KEY=VALUE` and `lambda template --protect-tag`
+/// add an explicit `Deny` on those actions for resources carrying it (`aws:ResourceTag`), a
+/// net under the policies that an operator sets once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectTag {
+    /// The tag key.
+    pub key: String,
+    /// The tag value.
+    pub value: String,
+}
+
+impl std::str::FromStr for ProtectTag {
+    type Err = String;
+
+    /// `KEY=VALUE`, or `KEY` (value `true`).
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (key, value) = text.split_once('=').unwrap_or((text, "true"));
+        if key.is_empty() || key.len() > 128 || value.len() > 256 {
+            return Err(format!("'{text}': a tag KEY=VALUE (key 1-128 characters, value at most 256)"));
+        }
+        Ok(ProtectTag {
+            key: key.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
+/// Adds to `document` the `Deny` of [`ProtectTag`]: every action of its `ApplyPolicyActions`
+/// statement that changes a resource other than its tags, on resources tagged `tag`.
+pub fn protect(document: &mut Value, tag: &ProtectTag) {
+    let Some(statements) = document["Statement"].as_array_mut() else {
+        return;
+    };
+    let tagging = [
+        "ec2:CreateTags",
+        "ec2:DeleteTags",
+        "rds:AddTagsToResource",
+        "rds:RemoveTagsFromResource",
+    ];
+    let denied: Vec<Value> = statements
+        .iter()
+        .filter(|s| s["Sid"] == "ApplyPolicyActions")
+        .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
+        .filter(|a| a.as_str().is_some_and(|a| !tagging.contains(&a)))
+        .collect();
+    if denied.is_empty() {
+        return;
+    }
+    statements.push(json!({
+        "Sid": "ProtectedResources",
+        "Effect": "Deny",
+        "Action": denied,
+        "Resource": "*",
+        "Condition": {"StringEquals": {format!("aws:ResourceTag/{}", tag.key): tag.value}},
+    }));
+}
 
 /// The SSM parameters `notify` reads its Slack webhook from, in order, once each.
 fn webhook_parameters(policies: &[Policy]) -> Vec<String> {
@@ -102,6 +244,68 @@ fn is_describe(action: &str) -> bool {
 mod tests {
     use super::*;
     use crate::policy::load_text;
+
+    #[test]
+    fn messages_go_only_to_the_named_queues_and_topics() {
+        let ps = load_text(
+            "t.yml",
+            "policies:
+  - name: tell
+    resource: aws.ec2
+    actions:
+      - type: notify
+        to: [a@example.com]
+        transport: {type: sqs, queue: https://sqs.eu-west-1.amazonaws.com/111122223333/mailer}
+      - type: notify
+        to: [a@example.com]
+        transport: {type: sqs, queue: 'custodian-{region}'}
+      - type: notify
+        to: [a@example.com]
+        transport: {type: sns, topic: arn:aws:sns:us-east-1:111122223333:alerts}
+      - type: stop
+",
+        )
+        .unwrap();
+        let doc = policy_document(&ps, false, false);
+        let by_sid = |sid: &str| {
+            doc["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Sid"] == sid)
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(
+            by_sid("SendToNamedQueues")["Resource"],
+            json!(["arn:aws:sqs:eu-west-1:111122223333:mailer", "arn:aws:sqs:*:*:custodian-*"])
+        );
+        assert_eq!(
+            by_sid("PublishToNamedTopics")["Resource"],
+            json!(["arn:aws:sns:us-east-1:111122223333:alerts"])
+        );
+        assert_eq!(by_sid("ApplyPolicyActions")["Action"], json!(["ec2:StopInstances"]));
+    }
+
+    #[test]
+    fn a_protect_tag_denies_every_change_but_tagging_on_tagged_resources() {
+        let ps = load_text(
+            "t.yml",
+            "policies:\n  - name: p\n    resource: aws.ec2\n    actions: [{type: mark-for-op, op: terminate, days: 1}, terminate]\n",
+        )
+        .unwrap();
+        let mut doc = policy_document(&ps, false, false);
+        protect(&mut doc, &"custodian:protect=true".parse().unwrap());
+        let deny = doc["Statement"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(deny["Effect"], "Deny");
+        assert_eq!(deny["Action"], json!(["ec2:TerminateInstances"]));
+        assert_eq!(
+            deny["Condition"],
+            json!({"StringEquals": {"aws:ResourceTag/custodian:protect": "true"}})
+        );
+        assert_eq!("keep".parse::<ProtectTag>().unwrap().value, "true");
+        assert!("=x".parse::<ProtectTag>().is_err());
+    }
 
     #[test]
     fn a_webhook_parameter_is_read_only_by_real_runs_and_only_that_parameter() {

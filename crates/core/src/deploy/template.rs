@@ -26,6 +26,8 @@ pub struct TemplateOptions {
     pub regions: Vec<String>,
     /// Deploy in report-only mode: every rule asks for a dry run, and the role can only describe.
     pub dry_run: bool,
+    /// Resources with this tag are never changed by the role (an explicit `Deny`).
+    pub protect_tag: Option<iam::ProtectTag>,
 }
 
 impl Default for TemplateOptions {
@@ -36,6 +38,7 @@ impl Default for TemplateOptions {
             output_prefix: "custodian".into(),
             regions: Vec::new(),
             dry_run: false,
+            protect_tag: None,
         }
     }
 }
@@ -97,8 +100,12 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
         (m.max(memory.unwrap_or(0)), t.max(timeout.unwrap_or(0)))
     });
     let all_regions = options.regions.iter().any(|r| r == "all");
+    let mut document = iam::policy_document(&periodic, all_regions, options.dry_run);
+    if let Some(tag) = &options.protect_tag {
+        iam::protect(&mut document, tag);
+    }
     let mut role_policies = vec![
-        json!({"PolicyName": "custodian-policies", "PolicyDocument": iam::policy_document(&periodic, all_regions, options.dry_run)}),
+        json!({"PolicyName": "custodian-policies", "PolicyDocument": document}),
         json!({"PolicyName": "custodian-logs", "PolicyDocument": {
             "Version": "2012-10-17",
             "Statement": [{
