@@ -354,7 +354,13 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
                         .build(),
                 );
             }
-            req.send().await.map(|_| ()).map_err(|e| failure(&e))
+            // Not idempotent: a retry after a lost answer is a second snapshot.
+            req.customize()
+                .config_override(aws_sdk_ec2::config::Builder::default().retry_config(crate::clients::few_retries()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failure(&e))
         }
         Operation::RdsStopDbInstance => c
             .rds
@@ -390,7 +396,9 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             .await
             .map(|_| ())
             .map_err(|e| failure(&e)),
-        Operation::RdsCreateDbSnapshot { snapshot } => c
+        // The snapshot's name is this run's: when a retry finds it already there, the attempt
+        // whose answer was lost made it.
+        Operation::RdsCreateDbSnapshot { snapshot } => match c
             .rds
             .create_db_snapshot()
             .db_instance_identifier(first)
@@ -398,7 +406,11 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure(&e)),
+            .map_err(|e| failure(&e))
+        {
+            Err(f) if f.code == "DBSnapshotAlreadyExists" => Ok(()),
+            other => other,
+        },
         Operation::RdsDeleteDbInstance { final_snapshot } => c
             .rds
             .delete_db_instance()

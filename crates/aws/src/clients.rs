@@ -18,6 +18,18 @@ pub fn retry_config() -> aws_config::retry::RetryConfig {
         .with_max_backoff(std::time::Duration::from_secs(10))
 }
 
+/// How calls that are not idempotent retry (SNS `Publish`, SQS `SendMessage`, EC2
+/// `CreateSnapshots`): 3 attempts, since a retry after an answer lost on the way back sends the
+/// message again or makes a second snapshot.
+pub fn few_retries() -> aws_config::retry::RetryConfig {
+    retry_config().with_max_attempts(3)
+}
+
+/// How long one attempt of any call may take before it is abandoned (and retried): a describe
+/// page of 1,000 instances answers in a few seconds; a hung connection must not hold a run
+/// until the Lambda's deadline.
+pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The HTTPS client every SDK client shares: hyper with rustls on ring (no aws-lc), one
 /// connection pool per process.
 pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
@@ -33,11 +45,16 @@ pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient 
 }
 
 /// The SDK configuration loader every call site starts from: the standard credential chain
-/// and region, [`https_client`], [`retry_config`].
+/// and region, [`https_client`], [`retry_config`], [`ATTEMPT_TIMEOUT`].
 pub fn sdk_loader() -> aws_config::ConfigLoader {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(https_client())
         .retry_config(retry_config())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .build(),
+        )
 }
 
 /// Per-region SDK clients.

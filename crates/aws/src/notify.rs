@@ -107,6 +107,15 @@ async fn webhook_url(c: &Clients, webhook: &Webhook) -> Result<String, AwsFailur
 /// backoff), `SLACK_ATTEMPTS` attempts in all. Errors never carry the URL.
 pub async fn post_slack(c: &Clients, webhook: &Webhook, payload: &str) -> Result<u32, AwsFailure> {
     let url = webhook_url(c, webhook).await?;
+    if !is_slack_webhook(&url) {
+        return Err(AwsFailure {
+            code: "WebhookRefused".into(),
+            message: format!(
+                "the URL in {} is not a Slack incoming webhook (https://hooks.slack.com/...): nothing posted",
+                webhook.describe()
+            ),
+        });
+    }
     let mut backoff = Duration::from_millis(200);
     let mut last = AwsFailure {
         code: "SlackError".into(),
@@ -162,9 +171,20 @@ enum Answer {
     Unreachable(String),
 }
 
+/// Whether a webhook URL is Slack's (`https://hooks.slack.com/`, or GovSlack's), or a relay on
+/// this machine (plain `http://` to 127.0.0.1 or localhost): a policy's digest never goes
+/// anywhere else, whatever the variable or parameter holds.
+pub fn is_slack_webhook(url: &str) -> bool {
+    url.starts_with("https://hooks.slack.com/")
+        || url.starts_with("https://hooks.slack-gov.com/")
+        || custodian_core::filter::values_from::is_loopback_http(url)
+}
+
 fn post_once(url: &str, body: &str) -> Answer {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .https_only(!custodian_core::filter::values_from::is_loopback_http(url))
+        .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(10)))
         .build()
         .into();
@@ -191,5 +211,19 @@ fn error_kind(e: &ureq::Error) -> &'static str {
         ureq::Error::HostNotFound => "host not found",
         ureq::Error::Tls(_) => "TLS failed",
         _ => "request failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_slack_or_a_local_relay_receives_a_digest() {
+        assert!(is_slack_webhook("https://hooks.slack.com/services/T0/B0/x"));
+        assert!(is_slack_webhook("http://127.0.0.1:8080/services/T0/B0/x"));
+        assert!(!is_slack_webhook("https://hooks.slack.com.evil.example/x"));
+        assert!(!is_slack_webhook("http://169.254.170.2/v2/credentials"));
+        assert!(!is_slack_webhook("http://hooks.slack.com/services/x"));
     }
 }

@@ -151,9 +151,13 @@ impl AwsProvider {
                 // One service's client on the shared configuration, in this region.
                 macro_rules! client {
                     ($sdk:ident) => {
+                        client!($sdk, crate::clients::retry_config())
+                    };
+                    ($sdk:ident, $retry:expr) => {
                         $sdk::Client::from_conf(
                             $sdk::config::Builder::from(&self.config)
                                 .region(Region::new(region.to_string()))
+                                .retry_config($retry)
                                 .interceptor(crate::call_log::CallLog::new(self.account.clone()))
                                 .build(),
                         )
@@ -162,8 +166,9 @@ impl AwsProvider {
                 Clients {
                     ec2: client!(aws_sdk_ec2),
                     rds: client!(aws_sdk_rds),
-                    sns: client!(aws_sdk_sns),
-                    sqs: client!(aws_sdk_sqs),
+                    // Not idempotent: a resend after a lost answer is a second message.
+                    sns: client!(aws_sdk_sns, crate::clients::few_retries()),
+                    sqs: client!(aws_sdk_sqs, crate::clients::few_retries()),
                     ssm: client!(aws_sdk_ssm),
                     cloudwatch: client!(aws_sdk_cloudwatch),
                     iam: client!(aws_sdk_iam),

@@ -77,7 +77,7 @@ pub fn state_machine_definition(output_prefix: &str) -> String {
     let invoke = |payload: Value| {
         json!({
             "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke",
+            "Resource": "arn:${AWS::Partition}:states:::lambda:invoke",
             "Parameters": {"FunctionName": "${Function.Arn}", "Payload": payload},
             "Retry": lambda_retry,
         })
@@ -89,6 +89,17 @@ pub fn state_machine_definition(output_prefix: &str) -> String {
     plan["Next"] = json!("FanOut");
     let mut work = invoke(json!({}));
     work["Parameters"] = json!({"FunctionName": "${Function.Arn}", "Payload.$": "$"});
+    // A batch acts: only a refusal before the function ran (throttling) is safe to repeat. A
+    // service or client error may come after the batch ran (and acted), and a retry would act
+    // again; that batch's accounts report the failure instead.
+    work["Retry"] = json!([{
+        "ErrorEquals": ["Lambda.TooManyRequestsException"],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 6,
+        "BackoffRate": 2.0,
+        "MaxDelaySeconds": 60,
+        "JitterStrategy": "FULL"
+    }]);
     work["OutputPath"] = json!("$.Payload");
     work["End"] = json!(true);
     let mut summarize = invoke(json!({"summarize.$": "$"}));
@@ -102,7 +113,7 @@ pub fn state_machine_definition(output_prefix: &str) -> String {
             "FanOut": {
                 "Type": "Map",
                 "ItemReader": {
-                    "Resource": "arn:aws:states:::s3:getObject",
+                    "Resource": "arn:${AWS::Partition}:states:::s3:getObject",
                     "ReaderConfig": {"InputType": "JSON"},
                     "Parameters": {"Bucket.$": "$.planned.bucket", "Key.$": "$.planned.key"}
                 },
@@ -116,7 +127,7 @@ pub fn state_machine_definition(output_prefix: &str) -> String {
                 "ToleratedFailurePercentage": "__ToleratedFailurePercentage__",
                 "Label": "accounts",
                 "ResultWriter": {
-                    "Resource": "arn:aws:states:::s3:putObject",
+                    "Resource": "arn:${AWS::Partition}:states:::s3:putObject",
                     "Parameters": {"Bucket": "${OutputBucketName}", "Prefix": format!("{output_prefix}/map-results")}
                 },
                 "ResultPath": "$.results",

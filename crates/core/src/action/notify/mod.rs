@@ -378,9 +378,13 @@ fn transport(c: &mut Checker, node: &Node) -> Option<Transport> {
 }
 
 fn webhook(c: &mut Checker, v: &Node) -> Option<Webhook> {
+    // Not the runtime's own variables (AWS_*, _HANDLER, ...): a policy could otherwise post a
+    // credentials endpoint or a key to wherever it names.
     let env_name = |s: &str| {
         let mut chars = s.chars();
-        chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        !s.starts_with("AWS_")
+            && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
     match &v.value {
         NodeValue::Str(s) if s.contains("://") || s.contains("hooks.slack.com") => {
@@ -392,7 +396,10 @@ fn webhook(c: &mut Checker, v: &Node) -> Option<Webhook> {
         }
         NodeValue::Str(s) if env_name(s) => Some(Webhook::Env(s.clone())),
         NodeValue::Str(s) => {
-            c.at_node(v, format!("'{s}' is not an environment variable name (letters, digits and '_')"));
+            c.at_node(
+                v,
+                format!("'{s}' is not a webhook variable name (a letter, then letters, digits and '_'; not AWS_*)"),
+            );
             None
         }
         NodeValue::Map(entries) => {

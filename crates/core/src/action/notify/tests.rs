@@ -188,6 +188,15 @@ fn notify_mistakes_are_located() {
     assert!(bad("{type: email}").contains("unknown notify transport 'email'"));
     assert!(bad("{type: sqs}").contains("needs 'queue'"));
     assert_eq!(bad("{type: slack, webhook: {ssm: /custodian/slack}}"), "");
+    assert!(bad("{type: slack, webhook: AWS_CONTAINER_CREDENTIALS_FULL_URI}").contains("not AWS_*"));
+    assert!(bad("{type: slack, webhook: {env: AWS_SECRET_ACCESS_KEY}}").contains("one of the two"));
+    assert!(bad("{type: slack, webhook: _HANDLER}").contains("not a webhook variable name"));
+    let e = load_text(
+        "p.yml",
+        "policies:\n  - name: a\n    resource: aws.ec2\n    actions:\n      - type: notify\n        include-failed: maybe\n        transport: {type: slack, webhook: W}\n",
+    )
+    .unwrap_err();
+    assert!(e[0].to_string().contains("expected true or false"), "{}", e[0]);
     let e = load_text(
         "p.yml",
         "policies:\n  - name: a\n    resource: aws.ec2\n    actions:\n      - type: notify\n        transport: {type: sqs, queue: q}\n",

@@ -35,6 +35,7 @@ fn options(accounts: AccountSource) -> HubOptions {
 /// The definition with CloudFormation's substitutions made.
 fn definition(text: &str) -> Value {
     let filled = text
+        .replace("${AWS::Partition}", "aws")
         .replace("${Function.Arn}", "arn:aws:lambda:us-east-1:123456789012:function:custodian-hub")
         .replace("${OutputBucketName}", "hub-bucket")
         .replace("${MaxConcurrency}", "40")
@@ -67,6 +68,16 @@ fn plan_fans_out_over_batches_in_a_distributed_map_then_summarizes() {
         .unwrap()
         .contains(&json!("Lambda.TooManyRequestsException")));
     assert_eq!(retry["BackoffRate"], 2.0);
+    assert_eq!(
+        retry["ErrorEquals"],
+        json!(["Lambda.TooManyRequestsException"]),
+        "a batch acts: errors that may come after it ran are not retried"
+    );
+    assert_eq!(
+        s["Plan"]["Retry"][0]["ErrorEquals"].as_array().unwrap().len(),
+        5,
+        "planning is safe to repeat"
+    );
     assert_eq!(s["Outcome"]["Choices"][0]["Next"], "SomeAccountsFailed");
 }
 
