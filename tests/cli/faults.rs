@@ -311,3 +311,52 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_refused_resize_starts_the_instance_again_at_its_old_type() {
+    let (region, account) = (REGION, "100000000032");
+    let role = format!("arn:aws:iam::{account}:role/custodian");
+    let ids = helper("seed.py", &[region, account]);
+    let dev: Vec<String> = ids["dev_ok"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yml");
+    std::fs::write(
+        &policy,
+        "policies:\n  - name: shrink\n    resource: aws.ec2\n    filters:\n      - InstanceType: t3.micro\n      - State.Name: running\n    actions:\n      - type: resize\n        type-map: {t3.micro: t3.nano}\n        restart: true\n",
+    )
+    .unwrap();
+    // EC2 has no capacity for the new type of the first instance.
+    let proxy = proxy(&json!({"answer": {"ModifyInstanceAttribute": {"ids": [dev[0]], "code": "InsufficientInstanceCapacity"}}}));
+    let out_dir = dir.path().join("out");
+    let out = custodian_env(
+        [
+            "run",
+            "-r",
+            region,
+            "--assume",
+            &role,
+            "-s",
+            out_dir.to_str().unwrap(),
+            policy.to_str().unwrap(),
+        ],
+        &[("AWS_ENDPOINT_URL", proxy.url.as_str())],
+    );
+    assert_ne!(out.code, 0, "a resize failed: the exit code says so\n{}", out.stderr);
+    let state = helper("state.py", &[region, account]);
+    let (refused, resized) = (&state["instances"][&dev[0]], &state["instances"][&dev[1]]);
+    assert_eq!(refused["state"], "running", "started again: {refused}");
+    assert_eq!(refused["type"], "t3.micro", "{refused}");
+    assert_eq!(resized["state"], "running", "{resized}");
+    assert_eq!(resized["type"], "t3.nano", "{resized}");
+    let meta = walk(&out_dir)
+        .into_iter()
+        .find(|p| p.ends_with("metadata.json"))
+        .expect("metadata.json");
+    let text = std::fs::read_to_string(meta).unwrap();
+    assert!(text.contains("started again at its previous type"), "{text}");
+}

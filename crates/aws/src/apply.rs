@@ -227,15 +227,29 @@ async fn call(c: &Clients, op: &Operation, ids: &[String], calls: &mut BTreeMap<
             count(calls, "ec2:StopInstances");
             c.ec2.stop_instances().instance_ids(&first).send().await.map_err(|e| failure(&e))?;
             wait_until_stopped(c, &first, calls).await?;
-            modify().await.map_err(|e| failure(&e))?;
+            // Started again whether or not the type changed: a refused resize (no capacity, an
+            // incompatible type) never leaves the instance stopped.
+            let modified = modify().await.map(|_| ()).map_err(|e| failure(&e));
             count(calls, "ec2:StartInstances");
-            c.ec2
+            let started = c
+                .ec2
                 .start_instances()
                 .instance_ids(&first)
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| failure(&e))
+                .map_err(|e| failure(&e));
+            match (modified, started) {
+                (Ok(()), started) => started,
+                (Err(f), Ok(())) => Err(AwsFailure {
+                    message: format!("{} (started again at its previous type)", f.message),
+                    ..f
+                }),
+                (Err(f), Err(s)) => Err(AwsFailure {
+                    message: format!("{}; and it could not be started again: {}: {}", f.message, s.code, s.message),
+                    ..f
+                }),
+            }
         }
         Operation::RdsModifyDbInstance { params } => {
             let mut req = c.rds.modify_db_instance().db_instance_identifier(&first);
