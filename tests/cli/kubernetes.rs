@@ -106,6 +106,13 @@ fn the_checked_in_manifests_are_current_and_valid_and_hardened() {
         assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
         assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
         let container = &pod["containers"][0];
+        assert!(
+            container["env"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!({"name": "AWS_EC2_METADATA_DISABLED", "value": "true"})),
+            "no fallback to the node's role through instance metadata"
+        );
         let sc = &container["securityContext"];
         assert_eq!(
             (sc["readOnlyRootFilesystem"].as_bool(), sc["allowPrivilegeEscalation"].as_bool()),

@@ -118,7 +118,13 @@ fn pod(options: &KubernetesOptions, args: Vec<String>, memory_mb: u32) -> Value 
                 "name": "custodian",
                 "image": options.image,
                 "args": args,
-                "env": [{"name": "AWS_REGION", "value": options.home_region}, {"name": "TMPDIR", "value": "/tmp"}],
+                // No instance metadata: when IRSA or Pod Identity is missing, the SDK fails
+                // loudly instead of using the node's role.
+                "env": [
+                    {"name": "AWS_REGION", "value": options.home_region},
+                    {"name": "TMPDIR", "value": "/tmp"},
+                    {"name": "AWS_EC2_METADATA_DISABLED", "value": "true"}
+                ],
                 "resources": {
                     "requests": {"cpu": "100m", "memory": "128Mi"},
                     "limits": {"memory": format!("{memory_mb}Mi")}
