@@ -16,7 +16,7 @@ use common::{event, fixture, id, root, StandIn};
 #[path = "../../tests/support/enforced_iam.rs"]
 mod enforced_iam;
 use custodian_core::deploy::{lambda_template, TemplateOptions};
-use enforced_iam::{calls, moto_view, permits, refused, resolve, Call, EnforcedMoto, ACCOUNT, ONE_AT_A_TIME};
+use enforced_iam::{calls, moto_view, permits, refused, resolve, Call, EnforcedMoto, ACCOUNT, MEMBER_ROLE, ONE_AT_A_TIME};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -234,6 +234,124 @@ fn forged_and_foreign_events_act_on_nothing_and_aws_own_event_still_acts() {
     let tagged = calls(&log).iter().filter(|c| c.action == "ec2:CreateTags").count();
     assert_eq!(tagged, 1, "{log}");
     assert_eq!(refused(&role, &log), Vec::<String>::new());
+}
+
+/// One hub batch over `account` (`member`) through the `bootstrap` binary in hub mode, under
+/// a hub role of `hub_policies`, the member role holding `member_policies`: the answers, the
+/// proxy's log, the hub role's access key id and the member's seeded ids.
+fn hub_batch(
+    region: &str,
+    member: &str,
+    account: &custodian_core::org::accounts::Account,
+    hub_policies: &Value,
+    member_policies: &Value,
+) -> (Vec<Value>, Value, String, Value) {
+    // The member account, its resources and its role exist before IAM is enforced (moto
+    // creates a role in another account only for a caller of that account).
+    let mut moto = EnforcedMoto::open();
+    let ids = moto.helper("seed.py", &[region, member]);
+    moto.helper("iam.py", &["member", member, MEMBER_ROLE, &member_policies.to_string()]);
+    moto.enforce();
+    moto.helper("iam.py", &["bucket", BUCKET, "eu-west-1"]);
+    let (key, secret, token) = moto.role("custodian-hub", hub_policies);
+    let resign = json!({"resign": {"key": key, "secret": secret, "token": token}});
+    let proxy = StandIn::start("fault_proxy.py", &[&moto.endpoint, &resign.to_string()]);
+
+    // One batch as the state machine hands it over: an item per account-region, the plan's run.
+    let mut item = account.to_json();
+    item["regions"] = json!([region]);
+    let run = json!({"policies": ["ec2-gpu-without-approval", "gpu-spot-requests-forgotten"], "dryrun": false,
+        "execution": "exec-1", "now": jiff::Timestamp::now().to_string()});
+    let api = RuntimeApi::start(json!([{"payload": {"Items": [item], "BatchInput": {"run": run}}}]));
+    let mut function = start_function_at(
+        &api,
+        &proxy.url,
+        (&key, &secret, Some(&token)),
+        &[
+            ("AWS_REGION", region),
+            ("CUSTODIAN_HUB", "true"),
+            ("CUSTODIAN_OUTPUT_BUCKET", BUCKET),
+            ("CUSTODIAN_OUTPUT_PREFIX", "custodian"),
+            ("CUSTODIAN_MEMBER_ROLE", MEMBER_ROLE),
+        ],
+    );
+    let answers = api.answers(1, &mut function);
+    let _ = stop(function);
+    assert_eq!(answers[0]["kind"], "response", "{}", answers[0]);
+    (answers, proxy.get_json("/_log"), key, ids)
+}
+
+#[test]
+fn the_hub_worker_acts_in_a_member_account_under_the_generated_hub_and_member_roles() {
+    use custodian_core::deploy::hub::{hub_template, member_template, AccountSource, HubOptions};
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (region, member) = ("us-east-1", "100000000061");
+    let policies = shipped();
+    let accounts = custodian_core::org::accounts::parse(
+        "accounts.yml",
+        &format!("accounts:\n  - name: member\n    account_id: '{member}'\n    role: {MEMBER_ROLE}\n"),
+    )
+    .unwrap();
+    let options = HubOptions {
+        function_name: "custodian-hub".into(),
+        output_bucket: Some(BUCKET.into()),
+        output_prefix: "custodian".into(),
+        accounts: AccountSource::Bundled(accounts.iter().map(|a| a.to_json()).collect()),
+        regions: vec![region.into()],
+        timezone: "UTC".into(),
+        dry_run: false,
+    };
+    let hub_role = resolve(
+        &hub_template(&policies, &options).unwrap()["Resources"]["FunctionRole"]["Properties"]["Policies"],
+        region,
+    );
+    let member_role = resolve(
+        &member_template(&policies, false)["Resources"]["MemberRole"]["Properties"]["Policies"],
+        region,
+    );
+    let (hub_for_moto, hub_unchecked) = moto_view(&hub_role);
+    assert_eq!(
+        hub_unchecked,
+        [
+            format!(
+                r#"resources "arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/lambda/custodian:*" of ["logs:CreateLogStream","logs:PutLogEvents"]"#
+            ),
+            r#"condition {"StringEquals":{"aws:ResourceOrgID":"o-exampleorgid"}} on "sts:AssumeRole""#.to_string(),
+        ]
+    );
+    let (member_for_moto, member_unchecked) = moto_view(&member_role);
+    assert_eq!(member_unchecked, Vec::<String>::new());
+
+    let (answers, log, key, ids) = hub_batch(region, member, &accounts[0], &hub_for_moto, &member_for_moto);
+    let job = &answers[0]["body"]["jobs"][0];
+    assert_eq!(job["status"], "ok", "{job}");
+    // It acted in the member account: the forbidden GPU instance was stopped.
+    let gpu = id(&ids, "gpu_forbidden");
+    let stopped = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["op"] == "StopInstances" && e["status"] == 200 && e["ids"].as_array().unwrap().contains(&json!(gpu)));
+    assert!(stopped, "{log}");
+    // The wire check: the hub's own calls against the hub role, the member's against the
+    // member role.
+    let (mine, theirs): (Vec<Value>, Vec<Value>) = log.as_array().unwrap().iter().cloned().partition(|e| e["key"] == json!(key));
+    assert!(!theirs.is_empty(), "calls under the member role");
+    assert_eq!(refused(&hub_role, &Value::Array(mine)), Vec::<String>::new());
+    assert_eq!(refused(&member_role, &Value::Array(theirs)), Vec::<String>::new());
+
+    // A member role without one permission the policies need: the job says so.
+    let mut crippled = member_for_moto.clone();
+    for statement in crippled[0]["PolicyDocument"]["Statement"].as_array_mut().unwrap() {
+        if let Some(actions) = statement["Action"].as_array_mut() {
+            actions.retain(|a| a != "ec2:StopInstances");
+        }
+    }
+    let (answers, _, _, _) = hub_batch(region, member, &accounts[0], &hub_for_moto, &crippled);
+    let job = &answers[0]["body"]["jobs"][0];
+    assert_eq!(job["status"], "policy-failed", "{}", answers[0]);
+    assert_eq!(job["policies"][0]["policy"], "ec2-gpu-without-approval");
+    assert_eq!(job["policies"][0]["action_failures"], 1, "the stop was refused: {}", answers[0]);
 }
 
 #[test]

@@ -40,7 +40,8 @@ these (fake) credentials; the parameters are unchanged.
 request of that operation naming one of those ids with that EC2 error (400), never forwarded.
 
 GET /_log returns every request as JSON (AssumeRole's with the "role" asked for): operation, region, the resource ids it names, the
-fault drawn, and whether moto received it ("forwarded").
+fault drawn, whether moto received it ("forwarded"), its status, method, path and the access key id
+that signed it ("key").
 """
 import http.client
 import http.server
@@ -151,8 +152,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         ids = sorted({v[0] for k, v in form.items() if ID_KEYS.match(k)})
         fault, held = draw(op, body)
         region, service = scope(self)
+        key = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
         entry = {"t": round(time.time(), 3), "op": op, "region": region, "service": service, "ids": ids, "fault": fault, "held": held,
-                 "forwarded": False, "method": self.command, "path": self.path}
+                 "forwarded": False, "method": self.command, "path": self.path, "key": key.group(1) if key else ""}
         if op == "AssumeRole":
             entry["role"] = form.get("RoleArn", [""])[0]
         with lock:

@@ -10,6 +10,9 @@
                                         "PolicyDocument"}), assumed; prints {"key", "secret",
                                         "token", "arn"}
   iam.py ENDPOINT bucket NAME REGION    (as the administrator) the bucket NAME in REGION
+  iam.py ENDPOINT member ACCOUNT NAME POLICIES
+                                        (before IAM is enforced) the role NAME in the member
+                                        account ACCOUNT with exactly POLICIES
 
 Loopback only; fake credentials only.
 """
@@ -23,7 +26,19 @@ import boto3
 endpoint, what = sys.argv[1], sys.argv[2]
 assert endpoint.startswith("http://127.0.0.1:"), "loopback only"
 
-if what == "admin":
+if what == "member":
+    account, name, policies = sys.argv[3], sys.argv[4], json.loads(sys.argv[5])
+    kw = dict(region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
+    c = boto3.client("sts", **kw).assume_role(RoleArn=f"arn:aws:iam::{account}:role/seed", RoleSessionName="seed")["Credentials"]
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=c["AccessKeyId"],
+                       aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    for p in policies:
+        iam.put_role_policy(RoleName=name, PolicyName=p["PolicyName"], PolicyDocument=json.dumps(p["PolicyDocument"]))
+    print(json.dumps({"arn": arn}))
+elif what == "admin":
     iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint,
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     iam.create_user(UserName="admin")

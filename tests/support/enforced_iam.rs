@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 /// The account moto answers for.
 pub const ACCOUNT: &str = "123456789012";
+/// The member role's name in the organization templates.
+pub const MEMBER_ROLE: &str = "custodian-member";
 
 /// `tests/moto`, from the including crate's directory.
 fn tools() -> PathBuf {
@@ -37,6 +39,14 @@ pub struct EnforcedMoto {
 impl EnforcedMoto {
     /// Starts one, with an administrator; IAM is enforced from then on.
     pub fn start() -> EnforcedMoto {
+        let mut moto = EnforcedMoto::open();
+        moto.enforce();
+        moto
+    }
+
+    /// Starts one that does not enforce IAM yet: what only an open moto can set up (roles in
+    /// member accounts) is set up before [`EnforcedMoto::enforce`].
+    pub fn open() -> EnforcedMoto {
         let python = python();
         let server = Path::new(&python).with_file_name("moto_server");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -52,14 +62,17 @@ impl EnforcedMoto {
             std::thread::sleep(Duration::from_millis(200));
         }
         let endpoint = format!("http://127.0.0.1:{port}");
-        let mut moto = EnforcedMoto {
+        EnforcedMoto {
             child,
             endpoint,
-            admin: (String::new(), String::new()),
-        };
-        let admin = moto.helper("iam.py", &["admin"]);
-        moto.admin = (admin["key"].as_str().unwrap().into(), admin["secret"].as_str().unwrap().into());
-        moto
+            admin: ("testing".into(), "testing".into()),
+        }
+    }
+
+    /// Makes the administrator, then enforces IAM from the next request on.
+    pub fn enforce(&mut self) {
+        let admin = self.helper("iam.py", &["admin"]);
+        self.admin = (admin["key"].as_str().unwrap().into(), admin["secret"].as_str().unwrap().into());
     }
 
     /// A helper script of `tests/moto` run as the administrator; its JSON output.
@@ -116,17 +129,26 @@ impl Drop for EnforcedMoto {
 pub fn resolve(v: &Value, region: &str) -> Value {
     match v {
         Value::Object(m) if m.len() == 1 && m.contains_key("Fn::Sub") => {
-            let text = m["Fn::Sub"].as_str().unwrap();
+            let (mut text, vars) = match &m["Fn::Sub"] {
+                Value::Array(parts) => (parts[0].as_str().unwrap().to_string(), parts.get(1).cloned().unwrap_or(json!({}))),
+                other => (other.as_str().unwrap().to_string(), json!({})),
+            };
+            for (name, value) in vars.as_object().unwrap() {
+                let value = resolve(value, region);
+                text = text.replace(&format!("${{{name}}}"), value.as_str().unwrap_or_default());
+            }
             json!(text
                 .replace("${AWS::Partition}", "aws")
                 .replace("${AWS::AccountId}", ACCOUNT)
                 .replace("${AWS::Region}", region)
+                .replace("${MemberRoleName}", MEMBER_ROLE)
                 .replace("${!", "${"))
         }
         Value::Object(m) if m.len() == 1 && m.contains_key("Fn::GetAtt") => {
             json!(format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/lambda/custodian:*"))
         }
         Value::Object(m) if m.get("Ref") == Some(&json!("AWS::AccountId")) => json!(ACCOUNT),
+        Value::Object(m) if m.get("Ref") == Some(&json!("OrganizationId")) => json!("o-exampleorgid"),
         Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), resolve(v, region))).collect()),
         Value::Array(items) => Value::Array(items.iter().map(|v| resolve(v, region)).collect()),
         other => other.clone(),
@@ -156,9 +178,12 @@ pub fn moto_view(policies: &Value) -> (Value, Vec<String>) {
                 Value::Array(r) => r.clone(),
                 one => vec![one.clone()],
             };
-            if resources
-                .iter()
-                .any(|r| r != "*" && !r.as_str().unwrap_or("").starts_with("arn:aws:s3:::"))
+            // moto matches S3 object and STS role ARNs; every other request's resource is `*`.
+            let assume_only = list(&s["Action"]).iter().all(|a| *a == "sts:AssumeRole");
+            if !assume_only
+                && resources
+                    .iter()
+                    .any(|r| r != "*" && !r.as_str().unwrap_or("").starts_with("arn:aws:s3:::"))
             {
                 notes.push(format!("resources {} of {}", s["Resource"], s["Action"]));
                 s["Resource"] = json!("*");
