@@ -93,9 +93,10 @@ fn the_scheduled_function_acts_under_exactly_its_generated_role() {
             format!(
                 r#"resources "arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/lambda/custodian:*" of ["logs:CreateLogStream","logs:PutLogEvents"]"#
             ),
+            format!(r#"resources "arn:aws:sqs:{region}:{ACCOUNT}:custodian-FailedInvocations" of ["sqs:SendMessage"]"#),
             r#"condition {"StringLike":{"s3:prefix":["custodian/ledger/*"]}} on ["s3:ListBucket"]"#.to_string(),
         ],
-        "moto evaluates everything else of the role (the log calls are Lambda's, not the function's)"
+        "moto evaluates everything else of the role (the log and failed-invocation calls are Lambda's, not the function's)"
     );
     let event = scheduled(region, "6f0e4c1a-0000-4000-8000-00000000a001");
     // The same event twice: a duplicate delivery, which the ledger skips.

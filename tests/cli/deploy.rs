@@ -128,14 +128,20 @@ fn template_has_one_rule_per_schedule_and_the_least_privilege_role() {
         json!(["logs:CreateLogStream", "logs:PutLogEvents"])
     );
     // Outputs and the run ledger: write under the prefix, read and list only the ledger.
-    let s3: Vec<&Value> = role[2]["PolicyDocument"]["Statement"].as_array().unwrap().iter().collect();
+    // Failed invocations go to the stack's own queue.
+    assert_eq!(role[2]["PolicyDocument"]["Statement"][0]["Action"], json!(["sqs:SendMessage"]));
+    assert_eq!(
+        resources["FunctionInvokeConfig"]["Properties"]["DestinationConfig"]["OnFailure"]["Destination"],
+        json!({"Fn::GetAtt": ["FailedInvocations", "Arn"]})
+    );
+    let s3: Vec<&Value> = role[3]["PolicyDocument"]["Statement"].as_array().unwrap().iter().collect();
     let actions: Vec<&Value> = s3.iter().map(|s| &s["Action"]).collect();
     assert_eq!(
         actions,
         [&json!(["s3:PutObject"]), &json!(["s3:GetObject"]), &json!(["s3:ListBucket"])]
     );
     assert!(s3[1]["Resource"]["Fn::Sub"].as_str().unwrap().ends_with("/ledger/*"), "{}", s3[1]);
-    assert_eq!(role.as_array().unwrap().len(), 3, "nothing else is granted");
+    assert_eq!(role.as_array().unwrap().len(), 4, "nothing else is granted");
     let function = &resources["Function"]["Properties"];
     assert_eq!(function["FunctionName"], "custodian-prod");
     assert_eq!(function["Runtime"], "provided.al2023");

@@ -144,9 +144,10 @@ pub fn resolve(v: &Value, region: &str) -> Value {
                 .replace("${MemberRoleName}", MEMBER_ROLE)
                 .replace("${!", "${"))
         }
-        Value::Object(m) if m.len() == 1 && m.contains_key("Fn::GetAtt") => {
-            json!(format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/lambda/custodian:*"))
-        }
+        Value::Object(m) if m.len() == 1 && m.contains_key("Fn::GetAtt") => match m["Fn::GetAtt"][0].as_str() {
+            Some("FailedInvocations") => json!(format!("arn:aws:sqs:{region}:{ACCOUNT}:custodian-FailedInvocations")),
+            _ => json!(format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/lambda/custodian:*")),
+        },
         Value::Object(m) if m.get("Ref") == Some(&json!("AWS::AccountId")) => json!(ACCOUNT),
         Value::Object(m) if m.get("Ref") == Some(&json!("OrganizationId")) => json!("o-exampleorgid"),
         Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), resolve(v, region))).collect()),

@@ -274,10 +274,36 @@ pub fn hub_template(policies: &[Policy], options: &HubOptions) -> Result<Value, 
     }
     let mut resources = Map::new();
     if options.output_bucket.is_none() {
+        // Run records outlive the stack; nothing reaches them but over TLS.
+        resources.insert(
+            "OutputBucketPolicy".into(),
+            json!({
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": "OutputBucket"},
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": ["OutputBucket", "Arn"]},
+                                {"Fn::Sub": "${OutputBucket.Arn}/*"}
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+                        }]
+                    }
+                }
+            }),
+        );
         resources.insert(
             "OutputBucket".into(),
             json!({
                 "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
                 "Properties": {
                     "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
                     "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},

@@ -115,6 +115,14 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
             }],
         }}),
     ];
+    role_policies.push(json!({"PolicyName": "custodian-failed-invocations", "PolicyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": {"Fn::GetAtt": ["FailedInvocations", "Arn"]},
+        }],
+    }}));
     let mut environment = Map::new();
     if let Some(bucket) = &options.output_bucket {
         role_policies.push(json!({"PolicyName": "custodian-output", "PolicyDocument": output_grant(bucket, &options.output_prefix)}));
@@ -187,7 +195,17 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
                 "Qualifier": "$LATEST",
                 "MaximumRetryAttempts": 1,
                 "MaximumEventAgeInSeconds": 900,
+                // An invocation that failed after its retry (its error carries the summary) is
+                // kept for someone to read, not only logged.
+                "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["FailedInvocations", "Arn"]}}},
             },
+        }),
+    );
+    resources.insert(
+        "FailedInvocations".into(),
+        json!({
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 1_209_600},
         }),
     );
     for (i, (schedule, members)) in schedules(&periodic).into_iter().enumerate() {
@@ -252,6 +270,7 @@ pub fn lambda_template(policies: &[Policy], options: &TemplateOptions) -> Result
         "Outputs": {
             "FunctionArn": {"Description": "The custodian function", "Value": {"Fn::GetAtt": ["Function", "Arn"]}},
             "RoleArn": {"Description": "Its least-privilege role", "Value": {"Fn::GetAtt": ["FunctionRole", "Arn"]}},
+            "FailedInvocationsQueue": {"Description": "Invocations that failed after their retry, with their summary", "Value": {"Ref": "FailedInvocations"}},
         },
     }))
 }
@@ -413,7 +432,7 @@ mod tests {
             .as_array()
             .unwrap()
             .contains(&json!("ec2:DescribeRegions")));
-        let s3 = &policies[2]["PolicyDocument"]["Statement"];
+        let s3 = &policies[3]["PolicyDocument"]["Statement"];
         assert_eq!(
             s3[0]["Resource"],
             json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::audit/custodian/*"})
