@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 #[path = "../support/enforced_iam.rs"]
 mod enforced_iam;
-use enforced_iam::{moto_view, refused, EnforcedMoto, ONE_AT_A_TIME};
+use enforced_iam::{moto_view, refused, resolve, EnforcedMoto, MEMBER_ROLE, ONE_AT_A_TIME};
 
 /// The document `custodian iam [--dryrun] policies/` prints.
 fn document(dry_run: bool) -> Value {
@@ -105,4 +105,93 @@ fn a_real_run_needs_only_the_document_custodian_iam_prints() {
     let (code, _, log, _, _) = run_under(&document(true), "eu-west-1", false);
     assert_ne!(code, 0);
     assert!(!refused(&json!([{"PolicyDocument": document(true)}]), &log).is_empty());
+}
+
+#[test]
+fn an_org_run_needs_only_assume_role_and_the_member_template_in_each_account() {
+    use custodian_core::deploy::hub::{hub_template, member_template, AccountSource, HubOptions};
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (region, member) = ("us-east-1", "100000000071");
+    let policies = custodian_core::policy::load(&[crate::util::root().join("policies")]).unwrap();
+    let accounts_text = format!("accounts:\n  - name: member\n    account_id: '{member}'\n    role: {MEMBER_ROLE}\n");
+    let accounts = custodian_core::org::accounts::parse("accounts.yml", &accounts_text).unwrap();
+    // The caller holds what the hub's role grants for reaching members: sts:AssumeRole on the
+    // member role in any account of the organization.
+    let hub = hub_template(
+        &policies,
+        &HubOptions {
+            function_name: "custodian-hub".into(),
+            output_bucket: Some("unused".into()),
+            output_prefix: "custodian".into(),
+            accounts: AccountSource::Bundled(accounts.iter().map(|a| a.to_json()).collect()),
+            regions: vec![region.into()],
+            timezone: "UTC".into(),
+            dry_run: false,
+        },
+    )
+    .unwrap();
+    let assume: Vec<Value> = resolve(
+        &hub["Resources"]["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"],
+        region,
+    )
+    .as_array()
+    .unwrap()
+    .iter()
+    .filter(|s| s["Action"] == "sts:AssumeRole")
+    .cloned()
+    .collect();
+    let caller = json!([{"PolicyName": "assume-members", "PolicyDocument": {"Version": "2012-10-17", "Statement": assume}}]);
+    let member_role = resolve(
+        &member_template(&policies, false)["Resources"]["MemberRole"]["Properties"]["Policies"],
+        region,
+    );
+    let (caller_for_moto, caller_unchecked) = moto_view(&caller);
+    assert_eq!(
+        caller_unchecked,
+        [r#"condition {"StringEquals":{"aws:ResourceOrgID":"o-exampleorgid"}} on "sts:AssumeRole""#]
+    );
+    let (member_for_moto, _) = moto_view(&member_role);
+
+    let mut moto = EnforcedMoto::open();
+    let ids = moto.helper("seed.py", &[region, member]);
+    moto.helper("iam.py", &["member", member, MEMBER_ROLE, &member_for_moto.to_string()]);
+    moto.enforce();
+    let (key, secret, token) = moto.role("custodian-org", &caller_for_moto);
+    let resign = json!({"resign": {"key": key, "secret": secret, "token": token}});
+    let proxy = StandIn::start("fault_proxy.py", &[&moto.endpoint, &resign.to_string()]);
+    let dir = tempfile::tempdir().unwrap();
+    let accounts_file = dir.path().join("accounts.yml");
+    std::fs::write(&accounts_file, &accounts_text).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = custodian_env(
+        [
+            "org",
+            "run",
+            "-c",
+            accounts_file.to_str().unwrap(),
+            "-r",
+            region,
+            "-s",
+            out_dir.to_str().unwrap(),
+            "policies/",
+        ],
+        &[
+            ("AWS_ENDPOINT_URL", proxy.url.as_str()),
+            ("AWS_ACCESS_KEY_ID", key.as_str()),
+            ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+            ("AWS_SESSION_TOKEN", token.as_str()),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let log = proxy.get_json("/_log");
+    let gpu = ids["gpu_forbidden"].as_str().or_else(|| ids["gpu_forbidden"][0].as_str()).unwrap();
+    let stopped = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["op"] == "StopInstances" && e["status"] == 200 && e["ids"].as_array().unwrap().contains(&json!(gpu)));
+    assert!(stopped, "it acted in the member account: {log}");
+    let (mine, theirs): (Vec<Value>, Vec<Value>) = log.as_array().unwrap().iter().cloned().partition(|e| e["key"] == json!(key));
+    assert_eq!(refused(&caller, &Value::Array(mine)), Vec::<String>::new());
+    assert_eq!(refused(&member_role, &Value::Array(theirs)), Vec::<String>::new());
 }

@@ -34,7 +34,8 @@ may not assume them (403 AccessDenied), never forwarded.
 it checks a form body's signature against its own re-encoding of the parsed form (spaces as
 '+'), while the AWS SDK for Rust encodes spaces as '%20', so a signed request whose values hold
 spaces is refused (AuthFailure). Such a body is re-encoded as moto will, and signed again with
-these (fake) credentials; the parameters are unchanged.
+these (fake) credentials, or with those of a session an AssumeRole through the proxy answered
+(the key that signed the request says which); the parameters are unchanged.
 
 "answer": {"CreateSnapshots": {"ids": ["i-1"], "code": "SnapshotLimitExceeded"}} answers every
 request of that operation naming one of those ids with that EC2 error (400), never forwarded.
@@ -64,6 +65,10 @@ script = config.get("script", {})
 page_size = config.get("page_size", {})
 answer = config.get("answer", {})
 resign = config.get("resign")
+# Access key id -> (secret, token) of every session the proxy saw AssumeRole hand out.
+sessions = {}
+if resign:
+    sessions[resign["key"]] = (resign["secret"], resign.get("token"))
 attempts = {}
 rng = random.Random(config.get("seed", 1))
 lock = threading.Lock()
@@ -183,6 +188,12 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         status, headers, data = self.forward(body)
         entry["forwarded"] = True
         entry["status"] = status
+        if resign and op == "AssumeRole" and status == 200:
+            text = data.decode(errors="replace")
+            found = [re.search(f"<{tag}>([^<]+)</{tag}>", text) for tag in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
+            if all(found):
+                with lock:
+                    sessions[found[0].group(1)] = (found[1].group(1), found[2].group(1))
         if fault == "reset_after":
             return self.reset()
         if fault == "truncate":
@@ -207,9 +218,14 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if encoded == body:
             return body, headers
         region, service = scope(self)
+        signer = re.search(r"Credential=([^/]+)/", headers.get("Authorization", headers.get("authorization", "")))
+        with lock:
+            secret = sessions.get(signer.group(1)) if signer else None
+        if secret is None:
+            return body, headers
         kept = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")}
         request = AWSRequest(method=self.command, url=f"http://{headers.get('Host', headers.get('host'))}{self.path}", data=encoded, headers=kept)
-        SigV4Auth(Credentials(resign["key"], resign["secret"], resign.get("token")), service, region).add_auth(request)
+        SigV4Auth(Credentials(signer.group(1), secret[0], secret[1]), service, region).add_auth(request)
         return encoded, dict(request.headers.items())
 
     def forward(self, body):

@@ -40,6 +40,11 @@ pub fn policy_document(policies: &[Policy], describe_regions: bool, dry_run: boo
         "Action": read,
         "Resource": "*",
     })];
+    // Filters read their `value_from: s3://` lists in dry runs too.
+    let lists = value_lists(policies);
+    if !lists.is_empty() {
+        statements.push(json!({"Sid": "ReadValueLists", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": lists}));
+    }
     if dry_run {
         return json!({"Version": "2012-10-17", "Statement": statements});
     }
@@ -75,6 +80,27 @@ pub fn policy_document(policies: &[Policy], describe_regions: bool, dry_run: boo
         }));
     }
     json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The S3 objects the policies' filters read values from (`value_from: {url: s3://...}`,
+/// `skip-days-from`), as object ARNs, once each.
+fn value_lists(policies: &[Policy]) -> Vec<String> {
+    let mut arns: Vec<String> = Vec::new();
+    for p in policies {
+        let mut sources = Vec::new();
+        for f in &p.filters {
+            f.remote_values(&mut sources);
+        }
+        for v in sources {
+            let Some(rest) = v.url.strip_prefix("s3://") else { continue };
+            let object = rest.split('?').next().unwrap_or(rest);
+            let arn = format!("arn:aws:s3:::{object}");
+            if !arns.contains(&arn) {
+                arns.push(arn);
+            }
+        }
+    }
+    arns
 }
 
 /// Reads of secrets: never in a dry run's document, and scoped to what the policies name.
@@ -244,6 +270,33 @@ fn is_describe(action: &str) -> bool {
 mod tests {
     use super::*;
     use crate::policy::load_text;
+
+    #[test]
+    fn value_lists_on_s3_are_readable_exactly() {
+        let ps = load_text(
+            "t.yml",
+            "policies:
+  - name: owners
+    resource: aws.ec2
+    filters:
+      - type: value
+        key: tag:Owner
+        op: in
+        value_from: {url: 's3://lists/owners.csv?region=eu-west-1', format: csv}
+",
+        )
+        .unwrap();
+        for dry_run in [false, true] {
+            let doc = policy_document(&ps, false, dry_run);
+            let lists = doc["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Sid"] == "ReadValueLists")
+                .unwrap();
+            assert_eq!(lists["Resource"], json!(["arn:aws:s3:::lists/owners.csv"]));
+        }
+    }
 
     #[test]
     fn messages_go_only_to_the_named_queues_and_topics() {
