@@ -360,3 +360,60 @@ fn a_refused_resize_starts_the_instance_again_at_its_old_type() {
     let text = std::fs::read_to_string(meta).unwrap();
     assert!(text.contains("started again at its previous type"), "{text}");
 }
+
+#[test]
+fn a_forced_terminate_that_still_fails_turns_the_protection_it_cleared_back_on() {
+    let (region, account) = (REGION, "100000000033");
+    let role = format!("arn:aws:iam::{account}:role/custodian");
+    let ids = helper("seed.py", &[region, account]);
+    let dev: Vec<String> = ids["dev_ok"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let (guarded, plain) = (dev[0].as_str(), dev[1].as_str());
+    helper("protection.py", &[region, account, "set", guarded]);
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yml");
+    std::fs::write(
+        &policy,
+        format!("policies:\n  - name: clean-up\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: InstanceId\n        op: in\n        value: [{guarded}, {plain}]\n    actions:\n      - type: terminate\n        force: true\n"),
+    )
+    .unwrap();
+    // AWS keeps refusing the batch (as when another protection, e.g. an SCP, stands in the way).
+    let proxy = proxy(&json!({"answer": {"TerminateInstances": {"ids": [guarded], "code": "OperationNotPermitted"}}}));
+    let out_dir = dir.path().join("out");
+    let out = custodian_env(
+        [
+            "run",
+            "-r",
+            region,
+            "--assume",
+            &role,
+            "-s",
+            out_dir.to_str().unwrap(),
+            policy.to_str().unwrap(),
+        ],
+        &[("AWS_ENDPOINT_URL", proxy.url.as_str())],
+    );
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    let log: Vec<Value> = serde_json::from_value(proxy.get_json("/_log")).unwrap();
+    let modified: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["op"] == "ModifyInstanceAttribute")
+        .flat_map(|e| e["ids"].as_array().unwrap())
+        .collect();
+    // The batch, then the guarded instance alone (a refused batch is retried one id at a time):
+    // each time cleared, then turned back on; the unprotected instance is never touched.
+    assert_eq!(modified, [&json!(guarded); 4]);
+    assert_eq!(helper("protection.py", &[region, account, "get", guarded]), json!({guarded: true}));
+    let state = helper("state.py", &[region, account]);
+    assert_eq!(state["instances"][guarded]["state"], "running");
+    assert_eq!(state["instances"][plain]["state"], "terminated", "alone, the other went through");
+    let meta = walk(&out_dir)
+        .into_iter()
+        .find(|p| p.ends_with("metadata.json"))
+        .expect("metadata.json");
+    assert!(std::fs::read_to_string(meta).unwrap().contains("protection turned back on"));
+}

@@ -78,22 +78,76 @@ where
     match (send().await, force) {
         (Ok(_), _) => Ok(()),
         (Err(e), Some(which)) if failure(&e).code == "OperationNotPermitted" => {
-            clear_protection(c, ids, which, calls).await?;
+            // Only the instances that have the protection lose it.
+            let protected = protected(c, ids, which, calls).await?;
+            set_protection(c, &protected, which, false, calls).await?;
             count(calls, api);
-            send().await.map(|_| ()).map_err(|e| failure(&e))
+            match send().await.map(|_| ()).map_err(|e| failure(&e)) {
+                Ok(()) => Ok(()),
+                // The protection goes back on: a failed forced action leaves nothing unprotected.
+                Err(f) => {
+                    let restored = set_protection(c, &protected, which, true, calls).await;
+                    Err(AwsFailure {
+                        message: match restored {
+                            Ok(()) => format!("{} (protection turned back on)", f.message),
+                            Err(r) => format!(
+                                "{}; and the protection could not be turned back on: {}: {}",
+                                f.message, r.code, r.message
+                            ),
+                        },
+                        ..f
+                    })
+                }
+            }
         }
         (Err(e), _) => Err(failure(&e)),
     }
 }
 
-async fn clear_protection(c: &Clients, ids: &[String], which: Protection, calls: &mut BTreeMap<String, u64>) -> Result<(), AwsFailure> {
+/// Those of `ids` that have the protection on (`DescribeInstanceAttribute`, one call each).
+async fn protected(c: &Clients, ids: &[String], which: Protection, calls: &mut BTreeMap<String, u64>) -> Result<Vec<String>, AwsFailure> {
+    use aws_sdk_ec2::types::InstanceAttributeName;
+    let mut out = Vec::new();
+    for id in ids {
+        count(calls, "ec2:DescribeInstanceAttribute");
+        let attribute = match which {
+            Protection::Stop => InstanceAttributeName::DisableApiStop,
+            Protection::Termination => InstanceAttributeName::DisableApiTermination,
+        };
+        let answer = c
+            .ec2
+            .describe_instance_attribute()
+            .instance_id(id)
+            .attribute(attribute)
+            .send()
+            .await
+            .map_err(|e| failure(&e))?;
+        let on = match which {
+            Protection::Stop => answer.disable_api_stop().and_then(|v| v.value()),
+            Protection::Termination => answer.disable_api_termination().and_then(|v| v.value()),
+        };
+        if on == Some(true) {
+            out.push(id.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Turns stop or termination protection on (`on`) or off for each of `ids`.
+async fn set_protection(
+    c: &Clients,
+    ids: &[String],
+    which: Protection,
+    on: bool,
+    calls: &mut BTreeMap<String, u64>,
+) -> Result<(), AwsFailure> {
     for id in ids {
         count(calls, "ec2:ModifyInstanceAttribute");
-        let off = AttributeBooleanValue::builder().value(false).build();
+        let value = AttributeBooleanValue::builder().value(on).build();
         let request = c.ec2.modify_instance_attribute().instance_id(id);
         let request = match which {
-            Protection::Stop => request.disable_api_stop(off),
-            Protection::Termination => request.disable_api_termination(off),
+            Protection::Stop => request.disable_api_stop(value),
+            Protection::Termination => request.disable_api_termination(value),
         };
         request.send().await.map_err(|e| failure(&e))?;
     }

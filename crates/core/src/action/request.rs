@@ -237,8 +237,8 @@ impl Operation {
         }
     }
 
-    /// The IAM actions sending it may take: its own, plus `ec2:ModifyInstanceAttribute` for a
-    /// forced stop or terminate; a Slack post needs none, or `ssm:GetParameter` to read its
+    /// The IAM actions sending it may take: its own, plus `ec2:DescribeInstanceAttribute` and
+    /// `ec2:ModifyInstanceAttribute` for a forced stop or terminate; a Slack post needs none, or `ssm:GetParameter` to read its
     /// webhook.
     pub fn permissions(&self) -> Vec<&'static str> {
         let mut out = vec![self.api()];
@@ -253,7 +253,7 @@ impl Operation {
             Operation::Ec2CreateSnapshots { tags, .. } if !tags.is_empty() => out.push("ec2:CreateTags"),
             Operation::Ec2CreateSnapshots { .. } => {}
             Operation::Ec2StopInstances { force: true, .. } | Operation::Ec2TerminateInstances { force: true } => {
-                out.push("ec2:ModifyInstanceAttribute")
+                out.extend(["ec2:DescribeInstanceAttribute", "ec2:ModifyInstanceAttribute"])
             }
             Operation::Ec2ModifyInstanceType { restart: true, .. } => {
                 out.extend(["ec2:StopInstances", "ec2:StartInstances"]);

@@ -25,7 +25,12 @@ pub const DEF: ActionDef = ActionDef {
         ResourceKind::Rds | ResourceKind::SpotRequest => &["type"],
     },
     permissions: |kind| match kind {
-        ResourceKind::Ec2 => &["ec2:StopInstances", "ec2:ModifyInstanceAttribute", "ec2:TerminateInstances"],
+        ResourceKind::Ec2 => &[
+            "ec2:StopInstances",
+            "ec2:DescribeInstanceAttribute",
+            "ec2:ModifyInstanceAttribute",
+            "ec2:TerminateInstances",
+        ],
         ResourceKind::Rds | ResourceKind::SpotRequest => &["rds:StopDBInstance"],
     },
     parse,
@@ -91,7 +96,7 @@ impl Behaviour for Stop {
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
         let mut unused: Vec<&str> = Vec::new();
         if !self.force {
-            unused.push("ec2:ModifyInstanceAttribute");
+            unused.extend(["ec2:DescribeInstanceAttribute", "ec2:ModifyInstanceAttribute"]);
         }
         if !self.terminate_ephemeral {
             unused.push("ec2:TerminateInstances");

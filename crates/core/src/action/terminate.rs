@@ -18,7 +18,13 @@ pub const DEF: ActionDef = ActionDef {
     needs_event: false,
     ends_compute: true,
     keys: |_| &["type", "force"],
-    permissions: |_| &["ec2:TerminateInstances", "ec2:ModifyInstanceAttribute"],
+    permissions: |_| {
+        &[
+            "ec2:TerminateInstances",
+            "ec2:DescribeInstanceAttribute",
+            "ec2:ModifyInstanceAttribute",
+        ]
+    },
     parse,
 };
 
@@ -43,7 +49,11 @@ impl Behaviour for Terminate {
     }
 
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {
-        let unused: &[&str] = if self.force { &[] } else { &["ec2:ModifyInstanceAttribute"] };
+        let unused: &[&str] = if self.force {
+            &[]
+        } else {
+            &["ec2:DescribeInstanceAttribute", "ec2:ModifyInstanceAttribute"]
+        };
         permissions_except((DEF.permissions)(kind), unused)
     }
 }

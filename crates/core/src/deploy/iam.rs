@@ -433,6 +433,7 @@ mod tests {
             got,
             [
                 "ec2:CancelSpotInstanceRequests",
+                "ec2:DescribeInstanceAttribute",
                 "ec2:DescribeInstances",
                 "ec2:DescribeRegions",
                 "ec2:DescribeSpotInstanceRequests",
