@@ -177,6 +177,23 @@ impl Handler {
         let provider = Arc::clone(&self.provider);
         let (inv, rid, out_dir) = (invocation.clone(), request_id.clone(), dir.clone());
         let write_outputs = self.output.is_some();
+        // Each policy that has ended in every region goes into the ledger as it ends, so a retry
+        // after this invocation was killed runs only what was left.
+        let (progress, recorder) = match (&ledger, &claimed) {
+            (Some(l), Some((etag, done))) => {
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                let recording = record_progress(
+                    l.clone(),
+                    rx,
+                    etag.clone(),
+                    done.clone(),
+                    request_id.clone(),
+                    event.context.deadline,
+                );
+                (Some(tx), Some(tokio::spawn(recording)))
+            }
+            _ => (None, None),
+        };
         let mut summary = tokio::task::spawn_blocking(move || {
             let (regions, inventory) = match &scope {
                 Some(s) => {
@@ -198,6 +215,15 @@ impl Handler {
                 }
             };
             let account = custodian_core::engine::account_for(provider.as_ref(), &selected);
+            if let Some(tx) = &progress {
+                let _ = tx.send(Progress::Regions(regions.len()));
+            }
+            let tell = |run: &custodian_core::engine::PolicyRun| {
+                if let Some(tx) = &progress {
+                    let reached = !matches!(run.status, custodian_core::engine::Status::NotReached(_));
+                    let _ = tx.send(Progress::Ended(run.policy.name.clone(), reached));
+                }
+            };
             let spec = RunSpec {
                 policies: &selected,
                 regions: &regions,
@@ -208,6 +234,7 @@ impl Handler {
                 account_id: account.as_deref(),
                 run_id: &rid,
                 started,
+                on_policy_end: Some(&tell),
             };
             let runs = custodian_core::engine::run(&spec, &inventory);
             let info = RunInfo {
@@ -275,15 +302,23 @@ impl Handler {
         }
         let _ = std::fs::remove_dir_all(&dir);
         summary.skipped.extend(done_before);
-        if let (Some(l), Some((etag, mut done))) = (&ledger, claimed) {
+        let recorded = match recorder {
+            Some(task) => task.await.ok(),
+            None => None,
+        };
+        if let (Some(l), Some((claimed_etag, mut done))) = (&ledger, claimed) {
+            // The ETag of the last progress written, if any.
+            let etag = recorded.map(|(etag, _)| etag).unwrap_or(claimed_etag);
             // Done: every region of the policy ran (a failed fetch counts: rerunning it is
             // the next schedule's job, not a retry's).
-            done.extend(
-                selected_names
-                    .iter()
-                    .filter(|n| summary.policies.iter().filter(|p| p.name == **n).all(|p| p.status != "not-reached"))
-                    .cloned(),
-            );
+            for name in selected_names
+                .iter()
+                .filter(|n| summary.policies.iter().filter(|p| p.name == **n).all(|p| p.status != "not-reached"))
+            {
+                if !done.contains(name) {
+                    done.push(name.clone());
+                }
+            }
             if let Err(e) = l.finish(&etag, &request_id, done, summary.not_reached.is_empty()).await {
                 tracing::warn!(request_id = %request_id, error = %e, "cannot record the run in its ledger");
             }
@@ -363,6 +398,48 @@ impl Handler {
         let left = context.deadline().duration_since(SystemTime::now()).unwrap_or(Duration::ZERO);
         Deadline::at(Instant::now() + left.saturating_sub(self.reserve))
     }
+}
+
+/// What the run tells the ledger's recorder.
+enum Progress {
+    /// The number of regions each policy runs in.
+    Regions(usize),
+    /// A policy ended in one region; `false` when the deadline left it not reached there.
+    Ended(String, bool),
+}
+
+/// Writes the ledger's `done` list as policies end in every region; the last ETag and list.
+async fn record_progress(
+    ledger: Ledger,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Progress>,
+    mut etag: String,
+    mut done: Vec<String>,
+    request_id: String,
+    until_ms: u64,
+) -> (String, Vec<String>) {
+    let mut regions = 1;
+    let mut ended: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    while let Some(p) = rx.recv().await {
+        let name = match p {
+            Progress::Regions(n) => {
+                regions = n.max(1);
+                continue;
+            }
+            Progress::Ended(_, false) => continue,
+            Progress::Ended(name, true) => name,
+        };
+        let n = ended.entry(name.clone()).or_default();
+        *n += 1;
+        if *n < regions || done.contains(&name) {
+            continue;
+        }
+        done.push(name);
+        match ledger.progress(&etag, &request_id, until_ms, &done).await {
+            Ok(next) => etag = next,
+            Err(e) => tracing::warn!(request_id = %request_id, error = %e, "cannot record progress in the run ledger"),
+        }
+    }
+    (etag, done)
 }
 
 /// The run's clock: the time the payload names (a schedule's firing time, an event's time, a

@@ -43,6 +43,7 @@ pub enum Claim {
 }
 
 /// The ledger of one event.
+#[derive(Clone)]
 pub struct Ledger {
     client: aws_sdk_s3::Client,
     bucket: String,
@@ -164,6 +165,25 @@ impl Ledger {
         match self.write(&running(done.clone()), etag.as_deref()).await? {
             Some(etag) => Ok(Claim::Run { etag, done, by }),
             None => Ok(Claim::Skip("another invocation claimed this event at the same moment".into())),
+        }
+    }
+
+    /// Records, while the run goes on, the policies done so far (still `running`, the same
+    /// owner and deadline), if the object is still as this invocation last wrote it (`etag`);
+    /// the new ETag. A retry after this invocation was killed then runs only what was left.
+    pub async fn progress(&self, etag: &str, request_id: &str, until_ms: u64, done: &[String]) -> Result<String, String> {
+        let entry = Entry {
+            state: "running".into(),
+            owner: request_id.to_string(),
+            until_ms,
+            done: done.to_vec(),
+        };
+        match self.write(&entry, Some(etag)).await? {
+            Some(etag) => Ok(etag),
+            None => Err(format!(
+                "{} changed while this invocation ran (taken over after its deadline?)",
+                self.url()
+            )),
         }
     }
 

@@ -118,6 +118,7 @@ pub fn run(args: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
         account_id: account.as_deref(),
         run_id: &run_id,
         started,
+        on_policy_end: None,
     };
     let runs = crate::engine::run(&spec, &inventory);
     let info = RunInfo {

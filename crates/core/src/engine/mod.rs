@@ -200,6 +200,9 @@ pub struct RunSpec<'a> {
     pub run_id: &'a str,
     /// When the run started.
     pub started: jiff::Timestamp,
+    /// Told as each policy ends in a region (whatever its status), from the region's thread:
+    /// the Lambda records its progress in the run ledger as it goes.
+    pub on_policy_end: Option<&'a (dyn Fn(&PolicyRun) + Sync)>,
 }
 
 impl<'a> RunSpec<'a> {
@@ -216,6 +219,7 @@ impl<'a> RunSpec<'a> {
             account_id: None,
             run_id: "",
             started: jiff::Timestamp::now(),
+            on_policy_end: None,
         }
     }
 }
@@ -264,6 +268,9 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRu
                 }
             }
             stage.step(&milestone(&run, region));
+            if let Some(tell) = spec.on_policy_end {
+                tell(&run);
+            }
             runs.push(run);
         }
         runs

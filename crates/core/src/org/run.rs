@@ -178,6 +178,7 @@ fn run_job(spec: &OrgRunSpec, account: &Account, region: &str, provider: &(dyn P
         account_id: Some(&account.account_id),
         run_id: &run_id,
         started,
+        on_policy_end: None,
     };
     let runs = crate::engine::run(&spec_run, &inventory);
     let info = RunInfo {
