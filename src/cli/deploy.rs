@@ -24,6 +24,9 @@ pub struct IamArgs {
     /// `KEY=true`), whatever the policies say.
     #[arg(long, value_name = "KEY=VALUE")]
     pub protect_tag: Option<crate::deploy::iam::ProtectTag>,
+    /// Also allow writing run outputs there (`run -s s3://BUCKET/PREFIX`, Kubernetes jobs).
+    #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+    pub output_url: Option<String>,
 }
 
 /// Prints the least-privilege IAM policy document for the policies.
@@ -33,6 +36,12 @@ pub fn iam(args: IamArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode 
             let mut doc = policy_document(&policies, args.all_regions, args.dryrun);
             if let Some(tag) = &args.protect_tag {
                 crate::deploy::iam::protect(&mut doc, tag);
+            }
+            if let Some(url) = &args.output_url {
+                if let Err(e) = crate::deploy::iam::allow_outputs(&mut doc, url) {
+                    let _ = writeln!(err, "--output-url: {e}");
+                    return ExitCode::InvalidInput;
+                }
             }
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             ExitCode::Success

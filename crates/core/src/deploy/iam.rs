@@ -179,6 +179,28 @@ fn topic_arn(topic: &str) -> String {
     }
 }
 
+/// Adds to `document` the right to write run outputs under `url` (`s3://BUCKET/PREFIX`):
+/// `s3:PutObject` on the prefix's objects, what `run -s s3://...` and the Kubernetes jobs call.
+pub fn allow_outputs(document: &mut Value, url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("s3://")
+        .ok_or_else(|| format!("'{url}' is not s3://BUCKET/PREFIX"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(format!("'{url}' names no bucket"));
+    }
+    let prefix = prefix.trim_matches('/');
+    let objects = if prefix.is_empty() {
+        format!("arn:aws:s3:::{bucket}/*")
+    } else {
+        format!("arn:aws:s3:::{bucket}/{prefix}/*")
+    };
+    if let Some(statements) = document["Statement"].as_array_mut() {
+        statements.push(json!({"Sid": "WriteRunOutputs", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": objects}));
+    }
+    Ok(())
+}
+
 /// A tag that marks resources no policy may stop, terminate, delete or modify, whatever the
 /// policies say: `custodian iam --protect-tag KEY=VALUE` and `lambda template --protect-tag`
 /// add an explicit `Deny` on those actions for resources carrying it (`aws:ResourceTag`), a
@@ -270,6 +292,17 @@ fn is_describe(action: &str) -> bool {
 mod tests {
     use super::*;
     use crate::policy::load_text;
+
+    #[test]
+    fn run_outputs_on_s3_are_writable_under_their_prefix_only() {
+        let ps = load_text("t.yml", "policies:\n  - name: p\n    resource: aws.ec2\n").unwrap();
+        let mut doc = policy_document(&ps, false, true);
+        allow_outputs(&mut doc, "s3://audit/custodian/").unwrap();
+        let last = doc["Statement"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["Action"], json!(["s3:PutObject"]));
+        assert_eq!(last["Resource"], "arn:aws:s3:::audit/custodian/*");
+        assert!(allow_outputs(&mut doc, "audit/custodian").is_err());
+    }
 
     #[test]
     fn value_lists_on_s3_are_readable_exactly() {
