@@ -16,7 +16,9 @@ use common::{event, fixture, id, root, StandIn};
 #[path = "../../tests/support/enforced_iam.rs"]
 mod enforced_iam;
 use custodian_core::deploy::{lambda_template, TemplateOptions};
-use enforced_iam::{calls, moto_view, permits, refused, resolve, Call, EnforcedMoto, ACCOUNT, MEMBER_ROLE, ONE_AT_A_TIME};
+use enforced_iam::{
+    acted_on, calls, moto_view, permits, refused, resolve, split_by_signer, Call, EnforcedMoto, ACCOUNT, MEMBER_ROLE, ONE_AT_A_TIME,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -56,12 +58,14 @@ fn scheduled(region: &str, event_id: &str) -> Value {
 }
 
 /// Runs the shipped function under a role of `policies` in `region`, through the fault proxy,
-/// on `events`; the answers, the proxy's log and the administrator's moto.
-fn run_function(region: &str, policies: &Value, events: Value) -> (Vec<Value>, Value, EnforcedMoto, Value) {
+/// on the events `events` makes of the seeded ids; the answers, the proxy's log, the
+/// administrator's moto and the ids.
+fn run_function(region: &str, policies: &Value, events: impl FnOnce(&Value) -> Value) -> (Vec<Value>, Value, EnforcedMoto, Value) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let moto = EnforcedMoto::start();
     let ids = moto.helper("seed.py", &[region]);
     moto.helper("iam.py", &["bucket", BUCKET, region]);
+    let events = events(&ids);
     let (key, secret, token) = moto.role("custodian-function", policies);
     let resign = json!({"resign": {"key": key, "secret": secret, "token": token}});
     let proxy = StandIn::start("fault_proxy.py", &[&moto.endpoint, &resign.to_string()]);
@@ -100,7 +104,7 @@ fn the_scheduled_function_acts_under_exactly_its_generated_role() {
     );
     let event = scheduled(region, "6f0e4c1a-0000-4000-8000-00000000a001");
     // The same event twice: a duplicate delivery, which the ledger skips.
-    let (answers, log, moto, ids) = run_function(region, &for_moto, json!([{"payload": event}, {"payload": event}]));
+    let (answers, log, moto, ids) = run_function(region, &for_moto, |_| json!([{"payload": event}, {"payload": event}]));
     let refused_on_the_wire: Vec<&Value> = log
         .as_array()
         .unwrap()
@@ -159,7 +163,7 @@ fn a_role_missing_one_permission_fails_and_the_error_names_it() {
     }
     let (for_moto, _) = moto_view(&role);
     let event = scheduled(region, "6f0e4c1a-0000-4000-8000-00000000a002");
-    let (answers, log, moto, ids) = run_function(region, &for_moto, json!([{"payload": event}]));
+    let (answers, log, moto, ids) = run_function(region, &for_moto, |_| json!([{"payload": event}]));
     assert_eq!(answers[0]["kind"], "error", "{}", answers[0]);
     let message = answers[0]["body"]["errorMessage"].as_str().unwrap_or_default();
     assert_eq!(answers[0]["body"]["errorType"], "Custodian.Retryable", "{}", answers[0]);
@@ -182,44 +186,28 @@ fn forged_and_foreign_events_act_on_nothing_and_aws_own_event_still_acts() {
     let region = "eu-west-2";
     let role = function_role(region);
     let (for_moto, _) = moto_view(&role);
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let moto = EnforcedMoto::start();
-    let ids = moto.helper("seed.py", &[region]);
-    moto.helper("iam.py", &["bucket", BUCKET, region]);
-    let request = id(&ids, "cpu_spot").to_string();
-    let call = |event_id: &str, edit: &dyn Fn(&mut Value)| {
-        let mut e = event(
-            "request-spot-instances.json",
-            &[("sir-0active0000001", request.as_str()), ("us-east-1", region)],
-        );
-        e["id"] = json!(event_id);
-        edit(&mut e);
-        json!({"payload": e})
+    let events = |ids: &Value| {
+        let request = id(ids, "cpu_spot");
+        let call = |event_id: &str, edit: &dyn Fn(&mut Value)| {
+            let mut e = event(
+                "request-spot-instances.json",
+                &[("sir-0active0000001", request), ("us-east-1", region)],
+            );
+            e["id"] = json!(event_id);
+            edit(&mut e);
+            json!({"payload": e})
+        };
+        json!([
+            // Anyone allowed events:PutEvents can send this: a custom source, the right detail-type.
+            call("7a000000-0000-4000-8000-000000000001", &|e| e["source"] = json!("com.example.app")),
+            // An event of another account (a shared bus, or a direct invocation).
+            call("7a000000-0000-4000-8000-000000000002", &|e| e["account"] = json!("999999999999")),
+            // AWS's own.
+            call("7a000000-0000-4000-8000-000000000003", &|_| {}),
+        ])
     };
-    let events = json!([
-        // Anyone allowed events:PutEvents can send this: a custom source, the right detail-type.
-        call("7a000000-0000-4000-8000-000000000001", &|e| e["source"] = json!("com.example.app")),
-        // An event of another account (a shared bus, or a direct invocation).
-        call("7a000000-0000-4000-8000-000000000002", &|e| e["account"] = json!("999999999999")),
-        // AWS's own.
-        call("7a000000-0000-4000-8000-000000000003", &|_| {}),
-    ]);
-    let (key, secret, token) = moto.role("custodian-function", &for_moto);
-    let resign = json!({"resign": {"key": key, "secret": secret, "token": token}});
-    let proxy = StandIn::start("fault_proxy.py", &[&moto.endpoint, &resign.to_string()]);
-    let api = RuntimeApi::start(events);
-    let mut function = start_function_at(
-        &api,
-        &proxy.url,
-        (&key, &secret, Some(&token)),
-        &[
-            ("AWS_REGION", region),
-            ("CUSTODIAN_OUTPUT_BUCKET", BUCKET),
-            ("CUSTODIAN_OUTPUT_PREFIX", "custodian"),
-        ],
-    );
-    let answers = api.answers(3, &mut function);
-    let _ = stop(function);
+    let (answers, log, moto, ids) = run_function(region, &for_moto, events);
+    let request = id(&ids, "cpu_spot").to_string();
     for (answer, why) in answers.iter().zip(["not 'aws.ec2'", "account 999999999999"]) {
         assert_eq!(answer["kind"], "response", "{answer}");
         let refused = answer["body"]["refused"].as_str().unwrap_or_default();
@@ -231,7 +219,6 @@ fn forged_and_foreign_events_act_on_nothing_and_aws_own_event_still_acts() {
     let after = moto.helper("state.py", &[region]);
     assert_eq!(after["spot"][&request]["tags"]["Creator"], "jane.doe@example.com");
     // Only AWS's own event reached EC2: the refused ones made no call but STS's.
-    let log = proxy.get_json("/_log");
     let tagged = calls(&log).iter().filter(|c| c.action == "ec2:CreateTags").count();
     assert_eq!(tagged, 1, "{log}");
     assert_eq!(refused(&role, &log), Vec::<String>::new());
@@ -328,18 +315,14 @@ fn the_hub_worker_acts_in_a_member_account_under_the_generated_hub_and_member_ro
     assert_eq!(job["status"], "ok", "{job}");
     // It acted in the member account: the forbidden GPU instance was stopped.
     let gpu = id(&ids, "gpu_forbidden");
-    let stopped = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["op"] == "StopInstances" && e["status"] == 200 && e["ids"].as_array().unwrap().contains(&json!(gpu)));
+    let stopped = acted_on(&log, "StopInstances", gpu);
     assert!(stopped, "{log}");
     // The wire check: the hub's own calls against the hub role, the member's against the
     // member role.
-    let (mine, theirs): (Vec<Value>, Vec<Value>) = log.as_array().unwrap().iter().cloned().partition(|e| e["key"] == json!(key));
-    assert!(!theirs.is_empty(), "calls under the member role");
-    assert_eq!(refused(&hub_role, &Value::Array(mine)), Vec::<String>::new());
-    assert_eq!(refused(&member_role, &Value::Array(theirs)), Vec::<String>::new());
+    let (mine, theirs) = split_by_signer(&log, &key);
+    assert!(!theirs.as_array().unwrap().is_empty(), "calls under the member role");
+    assert_eq!(refused(&hub_role, &mine), Vec::<String>::new());
+    assert_eq!(refused(&member_role, &theirs), Vec::<String>::new());
 
     // A member role without one permission the policies need: the job says so.
     let mut crippled = member_for_moto.clone();

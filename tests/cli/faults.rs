@@ -234,10 +234,8 @@ fn a_run_killed_at_random_points_then_run_again_completes_the_work() {
 
 #[test]
 fn a_refused_snapshot_keeps_its_instance_from_the_terminate_after_it() {
-    // An account of its own (moto keeps accounts apart), reached through AssumeRole.
-    let (region, account) = (REGION, "100000000031");
-    let role = format!("arn:aws:iam::{account}:role/custodian");
-    let ids = helper("seed.py", &[region, account]);
+    let account = "100000000031";
+    let ids = helper("seed.py", &[REGION, account]);
     let (keep, lose) = (
         ids["dev_ok"].as_str().or_else(|| ids["dev_ok"][0].as_str()).unwrap().to_string(),
         ids["untagged"]
@@ -246,36 +244,19 @@ fn a_refused_snapshot_keeps_its_instance_from_the_terminate_after_it() {
             .unwrap()
             .to_string(),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("p.yml");
-    std::fs::write(
-        &policy,
-        format!(
-            "policies:\n  - name: snapshot-then-terminate\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: InstanceId\n        op: in\n        value: [{keep}, {lose}]\n    actions: [snapshot, terminate]\n"
-        ),
-    )
-    .unwrap();
+    let yaml = format!(
+        "policies:\n  - name: snapshot-then-terminate\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: InstanceId\n        op: in\n        value: [{keep}, {lose}]\n    actions: [snapshot, terminate]\n"
+    );
     // AWS refuses the snapshot of one instance (its account is at its snapshot limit).
-    let proxy = proxy(&json!({"answer": {"CreateSnapshots": {"ids": [keep], "code": "SnapshotLimitExceeded"}}}));
-    let out_dir = dir.path().join("out");
-    let out = custodian_env(
-        [
-            "run",
-            "-r",
-            region,
-            "--assume",
-            &role,
-            "-s",
-            out_dir.to_str().unwrap(),
-            policy.to_str().unwrap(),
-        ],
-        &[("AWS_ENDPOINT_URL", proxy.url.as_str())],
+    let (out, m, log) = run_in_account(
+        account,
+        &yaml,
+        &json!({"answer": {"CreateSnapshots": {"ids": [keep], "code": "SnapshotLimitExceeded"}}}),
     );
     assert_ne!(out.code, 0, "an action failed: the exit code says so\n{}", out.stderr);
-    let state = helper("state.py", &[region, account]);
+    let state = helper("state.py", &[REGION, account]);
     assert_eq!(state["instances"][&keep]["state"], "running", "its snapshot failed: not terminated");
     assert_eq!(state["instances"][&lose]["state"], "terminated");
-    let log: Vec<Value> = serde_json::from_value(proxy.get_json("/_log")).unwrap();
     let terminated: Vec<&Value> = log
         .iter()
         .filter(|e| e["op"] == "TerminateInstances")
@@ -283,11 +264,6 @@ fn a_refused_snapshot_keeps_its_instance_from_the_terminate_after_it() {
         .collect();
     assert_eq!(terminated, [&json!(lose)], "TerminateInstances never named the kept instance");
     // metadata.json says why.
-    let meta = walk(&out_dir)
-        .into_iter()
-        .find(|p| p.ends_with("metadata.json"))
-        .expect("metadata.json");
-    let m = read_json(&meta);
     let terminate = m["actions"]
         .as_array()
         .unwrap()
@@ -312,32 +288,21 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-#[test]
-fn a_refused_resize_starts_the_instance_again_at_its_old_type() {
-    let (region, account) = (REGION, "100000000032");
+/// `custodian run` of the policy file `yaml` in `account` (seeded by the caller, reached through
+/// AssumeRole) through a fault proxy with `rules`: the run's output, its `metadata.json` and
+/// the proxy's log.
+fn run_in_account(account: &str, yaml: &str, rules: &Value) -> (crate::util::Output, Value, Vec<Value>) {
     let role = format!("arn:aws:iam::{account}:role/custodian");
-    let ids = helper("seed.py", &[region, account]);
-    let dev: Vec<String> = ids["dev_ok"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("p.yml");
-    std::fs::write(
-        &policy,
-        "policies:\n  - name: shrink\n    resource: aws.ec2\n    filters:\n      - InstanceType: t3.micro\n      - State.Name: running\n    actions:\n      - type: resize\n        type-map: {t3.micro: t3.nano}\n        restart: true\n",
-    )
-    .unwrap();
-    // EC2 has no capacity for the new type of the first instance.
-    let proxy = proxy(&json!({"answer": {"ModifyInstanceAttribute": {"ids": [dev[0]], "code": "InsufficientInstanceCapacity"}}}));
+    std::fs::write(&policy, yaml).unwrap();
+    let proxy = proxy(rules);
     let out_dir = dir.path().join("out");
     let out = custodian_env(
         [
             "run",
             "-r",
-            region,
+            REGION,
             "--assume",
             &role,
             "-s",
@@ -346,26 +311,45 @@ fn a_refused_resize_starts_the_instance_again_at_its_old_type() {
         ],
         &[("AWS_ENDPOINT_URL", proxy.url.as_str())],
     );
+    let meta = walk(&out_dir)
+        .into_iter()
+        .find(|p| p.ends_with("metadata.json"))
+        .expect("metadata.json");
+    let log: Vec<Value> = serde_json::from_value(proxy.get_json("/_log")).unwrap();
+    (out, read_json(&meta), log)
+}
+
+#[test]
+fn a_refused_resize_starts_the_instance_again_at_its_old_type() {
+    let account = "100000000032";
+    let ids = helper("seed.py", &[REGION, account]);
+    let dev: Vec<String> = ids["dev_ok"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let yaml = "policies:\n  - name: shrink\n    resource: aws.ec2\n    filters:\n      - InstanceType: t3.micro\n      - State.Name: running\n    actions:\n      - type: resize\n        type-map: {t3.micro: t3.nano}\n        restart: true\n";
+    // EC2 has no capacity for the new type of the first instance.
+    let (out, m, _) = run_in_account(
+        account,
+        yaml,
+        &json!({"answer": {"ModifyInstanceAttribute": {"ids": [dev[0]], "code": "InsufficientInstanceCapacity"}}}),
+    );
     assert_ne!(out.code, 0, "a resize failed: the exit code says so\n{}", out.stderr);
-    let state = helper("state.py", &[region, account]);
+    let state = helper("state.py", &[REGION, account]);
     let (refused, resized) = (&state["instances"][&dev[0]], &state["instances"][&dev[1]]);
     assert_eq!(refused["state"], "running", "started again: {refused}");
     assert_eq!(refused["type"], "t3.micro", "{refused}");
     assert_eq!(resized["state"], "running", "{resized}");
     assert_eq!(resized["type"], "t3.nano", "{resized}");
-    let meta = walk(&out_dir)
-        .into_iter()
-        .find(|p| p.ends_with("metadata.json"))
-        .expect("metadata.json");
-    let text = std::fs::read_to_string(meta).unwrap();
-    assert!(text.contains("started again at its previous type"), "{text}");
+    assert!(m.to_string().contains("started again at its previous type"), "{m}");
 }
 
 #[test]
 fn a_forced_terminate_that_still_fails_turns_the_protection_it_cleared_back_on() {
-    let (region, account) = (REGION, "100000000033");
-    let role = format!("arn:aws:iam::{account}:role/custodian");
-    let ids = helper("seed.py", &[region, account]);
+    let account = "100000000033";
+    let ids = helper("seed.py", &[REGION, account]);
     let dev: Vec<String> = ids["dev_ok"]
         .as_array()
         .unwrap()
@@ -373,32 +357,17 @@ fn a_forced_terminate_that_still_fails_turns_the_protection_it_cleared_back_on()
         .map(|v| v.as_str().unwrap().to_string())
         .collect();
     let (guarded, plain) = (dev[0].as_str(), dev[1].as_str());
-    helper("protection.py", &[region, account, "set", guarded]);
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("p.yml");
-    std::fs::write(
-        &policy,
-        format!("policies:\n  - name: clean-up\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: InstanceId\n        op: in\n        value: [{guarded}, {plain}]\n    actions:\n      - type: terminate\n        force: true\n"),
-    )
-    .unwrap();
+    helper("protection.py", &[REGION, account, "set", guarded]);
+    let yaml = format!(
+        "policies:\n  - name: clean-up\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: InstanceId\n        op: in\n        value: [{guarded}, {plain}]\n    actions:\n      - type: terminate\n        force: true\n"
+    );
     // AWS keeps refusing the batch (as when another protection, e.g. an SCP, stands in the way).
-    let proxy = proxy(&json!({"answer": {"TerminateInstances": {"ids": [guarded], "code": "OperationNotPermitted"}}}));
-    let out_dir = dir.path().join("out");
-    let out = custodian_env(
-        [
-            "run",
-            "-r",
-            region,
-            "--assume",
-            &role,
-            "-s",
-            out_dir.to_str().unwrap(),
-            policy.to_str().unwrap(),
-        ],
-        &[("AWS_ENDPOINT_URL", proxy.url.as_str())],
+    let (out, m, log) = run_in_account(
+        account,
+        &yaml,
+        &json!({"answer": {"TerminateInstances": {"ids": [guarded], "code": "OperationNotPermitted"}}}),
     );
     assert_ne!(out.code, 0, "{}", out.stderr);
-    let log: Vec<Value> = serde_json::from_value(proxy.get_json("/_log")).unwrap();
     let modified: Vec<&Value> = log
         .iter()
         .filter(|e| e["op"] == "ModifyInstanceAttribute")
@@ -407,13 +376,9 @@ fn a_forced_terminate_that_still_fails_turns_the_protection_it_cleared_back_on()
     // The batch, then the guarded instance alone (a refused batch is retried one id at a time):
     // each time cleared, then turned back on; the unprotected instance is never touched.
     assert_eq!(modified, [&json!(guarded); 4]);
-    assert_eq!(helper("protection.py", &[region, account, "get", guarded]), json!({guarded: true}));
-    let state = helper("state.py", &[region, account]);
+    assert_eq!(helper("protection.py", &[REGION, account, "get", guarded]), json!({guarded: true}));
+    let state = helper("state.py", &[REGION, account]);
     assert_eq!(state["instances"][guarded]["state"], "running");
     assert_eq!(state["instances"][plain]["state"], "terminated", "alone, the other went through");
-    let meta = walk(&out_dir)
-        .into_iter()
-        .find(|p| p.ends_with("metadata.json"))
-        .expect("metadata.json");
-    assert!(std::fs::read_to_string(meta).unwrap().contains("protection turned back on"));
+    assert!(m.to_string().contains("protection turned back on"), "{m}");
 }

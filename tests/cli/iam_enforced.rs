@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 #[path = "../support/enforced_iam.rs"]
 mod enforced_iam;
-use enforced_iam::{moto_view, refused, resolve, EnforcedMoto, MEMBER_ROLE, ONE_AT_A_TIME};
+use enforced_iam::{acted_on, moto_view, refused, resolve, split_by_signer, EnforcedMoto, MEMBER_ROLE, ONE_AT_A_TIME};
 
 /// The document `custodian iam [--dryrun] policies/` prints.
 fn document(dry_run: bool) -> Value {
@@ -185,13 +185,9 @@ fn an_org_run_needs_only_assume_role_and_the_member_template_in_each_account() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let log = proxy.get_json("/_log");
     let gpu = ids["gpu_forbidden"].as_str().or_else(|| ids["gpu_forbidden"][0].as_str()).unwrap();
-    let stopped = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["op"] == "StopInstances" && e["status"] == 200 && e["ids"].as_array().unwrap().contains(&json!(gpu)));
+    let stopped = acted_on(&log, "StopInstances", gpu);
     assert!(stopped, "it acted in the member account: {log}");
-    let (mine, theirs): (Vec<Value>, Vec<Value>) = log.as_array().unwrap().iter().cloned().partition(|e| e["key"] == json!(key));
-    assert_eq!(refused(&caller, &Value::Array(mine)), Vec::<String>::new());
-    assert_eq!(refused(&member_role, &Value::Array(theirs)), Vec::<String>::new());
+    let (mine, theirs) = split_by_signer(&log, &key);
+    assert_eq!(refused(&caller, &mine), Vec::<String>::new());
+    assert_eq!(refused(&member_role, &theirs), Vec::<String>::new());
 }

@@ -356,3 +356,18 @@ pub fn refused(policies: &Value, log: &Value) -> Vec<String> {
         .map(|c| format!("{} {}", c.action, c.resources.join(",")))
         .collect()
 }
+
+/// Whether AWS answered `op` naming `id` with 200 on the wire (the proxy's log).
+pub fn acted_on(log: &Value, op: &str, id: &str) -> bool {
+    log.as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["op"] == op && e["status"] == 200 && e["ids"].as_array().unwrap().contains(&json!(id)))
+}
+
+/// The proxy's log split by who signed: the calls signed with access key `key`, and the others
+/// (sessions it assumed).
+pub fn split_by_signer(log: &Value, key: &str) -> (Value, Value) {
+    let (mine, theirs): (Vec<Value>, Vec<Value>) = log.as_array().unwrap().iter().cloned().partition(|e| e["key"] == json!(key));
+    (Value::Array(mine), Value::Array(theirs))
+}
