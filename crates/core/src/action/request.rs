@@ -2,6 +2,7 @@
 //! parameters, its IAM permissions and its effect on a resource document. A request is written
 //! to `metadata.json` as `{"api": "ec2:StopInstances", "ids": [...], "params": {...}}`.
 
+use crate::resource::ResourceKind;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Map, Value};
@@ -206,6 +207,36 @@ impl Operation {
             Operation::SnsPublish { .. } => "sns:Publish",
             Operation::SqsSendMessage { .. } => "sqs:SendMessage",
             Operation::SlackPost { .. } => "slack:PostMessage",
+        }
+    }
+
+    /// The kind of resource its ids name, sent by a policy on `policy_kind`: instance calls
+    /// name instances (a spot request policy's `cancel` terminates instances), spot calls spot
+    /// requests, RDS calls DB instances; tagging, snapshots and messages name the policy's own.
+    pub fn target_kind(&self, policy_kind: ResourceKind) -> ResourceKind {
+        match self {
+            Operation::Ec2StopInstances { .. }
+            | Operation::Ec2StartInstances
+            | Operation::Ec2RebootInstances
+            | Operation::Ec2ModifyInstanceMetadataOptions { .. }
+            | Operation::Ec2ModifyInstanceType { .. }
+            | Operation::Ec2MonitorInstances { .. }
+            | Operation::Ec2TerminateInstances { .. }
+            | Operation::Ec2ModifyNetworkInterfaceGroups { .. } => ResourceKind::Ec2,
+            Operation::Ec2CancelSpotInstanceRequests => ResourceKind::SpotRequest,
+            Operation::RdsAddTagsToResource { .. }
+            | Operation::RdsRemoveTagsFromResource { .. }
+            | Operation::RdsStopDbInstance
+            | Operation::RdsStartDbInstance
+            | Operation::RdsCreateDbSnapshot { .. }
+            | Operation::RdsModifyDbInstance { .. }
+            | Operation::RdsDeleteDbInstance { .. } => ResourceKind::Rds,
+            Operation::Ec2CreateTags { .. }
+            | Operation::Ec2DeleteTags { .. }
+            | Operation::Ec2CreateSnapshots { .. }
+            | Operation::SnsPublish { .. }
+            | Operation::SqsSendMessage { .. }
+            | Operation::SlackPost { .. } => policy_kind,
         }
     }
 

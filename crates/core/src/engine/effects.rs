@@ -3,6 +3,7 @@
 use crate::action::plan::Change;
 use crate::action::request::Request;
 use crate::provider::IdOutcome;
+use crate::resource::ResourceKind;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -15,9 +16,12 @@ use std::collections::HashMap;
 /// that tags every instance of a large account adds a few hundred bytes per instance, not a
 /// copy of every document. Planning rebuilds a changed document when it needs one
 /// ([`Effects::current`]).
+///
+/// Keyed by kind and id: ids are unique within a kind only (a user-chosen name may be a DB
+/// instance's and a bucket's at once).
 #[derive(Debug, Default)]
 pub struct Effects {
-    patched: HashMap<String, Patch>,
+    patched: HashMap<(ResourceKind, String), Patch>,
 }
 
 /// One resource's changes.
@@ -53,15 +57,22 @@ impl Patch {
 }
 
 impl Effects {
-    /// Records the effect of `request` on the ids it applied to, made by `change`; `base`
-    /// finds a resource's fetched view by id.
-    pub fn record<'v>(&mut self, request: &Request, outcomes: &[IdOutcome], change: &Change, base: impl Fn(&str) -> Option<&'v Value>) {
+    /// Records the effect of `request` on the ids it applied to, resources of `kind`, made by
+    /// `change`; `base` finds a resource's fetched view by kind and id.
+    pub fn record<'v>(
+        &mut self,
+        kind: ResourceKind,
+        request: &Request,
+        outcomes: &[IdOutcome],
+        change: &Change,
+        base: impl Fn(ResourceKind, &str) -> Option<&'v Value>,
+    ) {
         let reads = request.operation.effect_reads();
         for o in outcomes.iter().filter(|o| o.error.is_none()) {
-            let Some(Value::Object(fetched)) = base(&o.id) else {
+            let Some(Value::Object(fetched)) = base(kind, &o.id) else {
                 continue;
             };
-            let patch = self.patched.entry(o.id.clone()).or_default();
+            let patch = self.patched.entry((kind, o.id.clone())).or_default();
             // Only the keys the effect reads and the earlier changes, not the whole view: the
             // effect writes every other key it touches whole.
             let mut doc: Map<String, Value> = reads
@@ -99,10 +110,12 @@ impl Effects {
         }
     }
 
-    /// The resource's document (its fetched view, `fetched`) with recorded effects, and what
-    /// changed it; `None` when nothing did.
-    pub fn current(&self, id: &str, fetched: &Value) -> Option<(Value, &[Change])> {
-        self.patched.get(id).map(|p| (p.apply(fetched), p.changes.as_slice()))
+    /// The document of the resource `kind`/`id` (its fetched view, `fetched`) with recorded
+    /// effects, and what changed it; `None` when nothing did.
+    pub fn current(&self, kind: ResourceKind, id: &str, fetched: &Value) -> Option<(Value, &[Change])> {
+        self.patched
+            .get(&(kind, id.to_string()))
+            .map(|p| (p.apply(fetched), p.changes.as_slice()))
     }
 }
 
@@ -146,7 +159,7 @@ mod tests {
             &["i-1", "i-2", "i-gone"],
         );
         let outcomes: Vec<IdOutcome> = tags.ids.iter().map(|id| IdOutcome::applied(id)).collect();
-        effects.record(&tags, &outcomes, &tag, |id| views.get(id));
+        effects.record(ResourceKind::Ec2, &tags, &outcomes, &tag, |_, id| views.get(id));
         let stopped = request(
             Operation::Ec2StopInstances {
                 hibernate: false,
@@ -154,23 +167,51 @@ mod tests {
             },
             &["i-1"],
         );
-        effects.record(&stopped, &[IdOutcome::applied("i-1")], &stop, |id| views.get(id));
+        effects.record(ResourceKind::Ec2, &stopped, &[IdOutcome::applied("i-1")], &stop, |_, id| {
+            views.get(id)
+        });
 
-        let (doc, changes) = effects.current("i-1", &views["i-1"]).unwrap();
+        let (doc, changes) = effects.current(ResourceKind::Ec2, "i-1", &views["i-1"]).unwrap();
         assert_eq!(
             doc,
             json!({"InstanceId": "i-1", "State": {"Code": 64, "Name": "stopping"}, "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]})
         );
         assert_eq!(changes, [tag.clone(), stop]);
-        let mut kept: Vec<&str> = effects.patched["i-1"].keys.iter().map(|(k, _)| k.as_str()).collect();
+        let mut kept: Vec<&str> = effects.patched[&(ResourceKind::Ec2, "i-1".to_string())]
+            .keys
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
         kept.sort_unstable();
         assert_eq!(kept, ["State", "Tags"], "unchanged keys are not copied");
-        let (doc, changes) = effects.current("i-2", &views["i-2"]).unwrap();
+        let (doc, changes) = effects.current(ResourceKind::Ec2, "i-2", &views["i-2"]).unwrap();
         assert_eq!(doc["Tags"], json!([{"Key": "b", "Value": "2"}]));
         assert_eq!(changes, [tag]);
         assert!(
-            effects.current("i-gone", &json!({})).is_none(),
+            effects.current(ResourceKind::Ec2, "i-gone", &json!({})).is_none(),
             "ids without a fetched view are not recorded"
         );
+        // Kept apart by kind: the same id in another kind is another resource.
+        assert!(effects.current(ResourceKind::Rds, "i-1", &views["i-1"]).is_none());
+    }
+
+    #[test]
+    fn a_call_is_recorded_on_the_kind_its_ids_name() {
+        let cancel_then_terminate = [
+            Operation::Ec2CancelSpotInstanceRequests,
+            Operation::Ec2TerminateInstances { force: false },
+        ];
+        let kinds: Vec<ResourceKind> = cancel_then_terminate
+            .iter()
+            .map(|o| o.target_kind(ResourceKind::SpotRequest))
+            .collect();
+        assert_eq!(
+            kinds,
+            [ResourceKind::SpotRequest, ResourceKind::Ec2],
+            "a spot policy's cancel terminates instances"
+        );
+        let tags = Operation::Ec2CreateTags { tags: vec![] };
+        assert_eq!(tags.target_kind(ResourceKind::SpotRequest), ResourceKind::SpotRequest);
+        assert_eq!(Operation::RdsStopDbInstance.target_kind(ResourceKind::Rds), ResourceKind::Rds);
     }
 }

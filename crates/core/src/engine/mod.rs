@@ -235,7 +235,7 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRu
     let stage = crate::progress::Stage::begin("policies", spec.policies.len() * spec.regions.len());
     let per_region = parallel_map(spec.regions, |region| {
         let mut effects = Effects::default();
-        let mut by_id: Option<HashMap<&str, &Value>> = None;
+        let mut by_id: Option<HashMap<(ResourceKind, &str), &Value>> = None;
         let mut runs = Vec::new();
         for policy in spec.policies {
             if spec.deadline.reached() {
@@ -258,13 +258,14 @@ pub fn run<'a>(spec: &RunSpec<'a>, inventory: &'a Inventory<'_>) -> Vec<PolicyRu
                         for kind in &kinds {
                             if let Some((Ok(f), _)) = inventory.get(region, *kind) {
                                 for r in &f.resources {
-                                    m.insert(resource_id(*kind, &r.view), &r.view);
+                                    m.insert((*kind, resource_id(*kind, &r.view)), &r.view);
                                 }
                             }
                         }
                         m
                     });
-                    effects.record(request, outcomes, &change, |id| index.get(id).copied());
+                    let target = request.operation.target_kind(policy.kind);
+                    effects.record(target, request, outcomes, &change, |kind, id| index.get(&(kind, id)).copied());
                 }
             }
             stage.step(&milestone(&run, region));
@@ -439,7 +440,7 @@ fn evaluate_one<'a>(
     let changed: Vec<Option<(Value, &[Change])>> = run
         .matched
         .iter()
-        .map(|r| effects.current(resource_id(policy.kind, &r.view), &r.view))
+        .map(|r| effects.current(policy.kind, resource_id(policy.kind, &r.view), &r.view))
         .collect();
     let candidates: Vec<Candidate> = run
         .matched
