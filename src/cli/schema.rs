@@ -97,9 +97,9 @@ pub fn schema(args: SchemaArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
                 spec.name,
                 spec.aliases.join(", "),
                 spec.description,
-                spec.id_field,
+                spec.collection.id_field,
                 spec.date_field,
-                spec.describe_api
+                spec.collection.describe_api
             );
             let _ = writeln!(
                 out,
@@ -107,7 +107,7 @@ pub fn schema(args: SchemaArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exi
                 filter_docs(kind).map(|d| d.name).collect::<Vec<_>>().join(", ")
             );
             let _ = writeln!(out, "actions: {}", action_docs(kind).map(|d| d.name).collect::<Vec<_>>().join(", "));
-            let _ = writeln!(out, "keys: {}", spec.attributes.join(", "));
+            let _ = writeln!(out, "keys: {}", spec.collection.attributes.join(", "));
             ExitCode::Success
         }
         (Some(section @ ("filters" | "actions")), None) => {

@@ -106,7 +106,7 @@ pub fn snapshot(args: SnapshotArgs, out: &mut dyn Write, err: &mut dyn Write) ->
                             metric_queries.extend(docs.iter().map(|d| m.query(*kind, d, now)));
                         }
                     }
-                    let path = dir.join(spec.snapshot_file);
+                    let path = dir.join(spec.collection.snapshot_file);
                     let text = serde_json::to_string_pretty(&response).unwrap_or_default() + "\n";
                     if let Err(e) = std::fs::write(&path, text) {
                         let _ = writeln!(err, "{}: {e}", path.display());
@@ -266,10 +266,12 @@ fn fetch_and_write(
     let spec = related.spec();
     match provider.fetch_related(region, related, ids) {
         Ok(loaded) => {
-            let path = dir.join(spec.snapshot_file);
+            let path = dir.join(spec.collection.snapshot_file);
             let n = loaded.documents.len();
             let calls: u64 = loaded.api_calls.iter().map(|(_, n)| n).sum();
-            let text = serde_json::to_string_pretty(&serde_json::json!({ spec.list_key: &loaded.documents })).unwrap_or_default() + "\n";
+            let text = serde_json::to_string_pretty(&serde_json::json!({ spec.collection.list_key(): &loaded.documents }))
+                .unwrap_or_default()
+                + "\n";
             if let Err(e) = std::fs::write(&path, text) {
                 let _ = writeln!(err, "{}: {e}", path.display());
                 return None;
@@ -277,13 +279,13 @@ fn fetch_and_write(
             let _ = writeln!(
                 out,
                 "{region} {:<22} {n:>6} documents, {calls} call(s) -> {}",
-                spec.list_key,
+                spec.collection.list_key(),
                 path.display()
             );
             Some(loaded.documents)
         }
         Err(e) => {
-            let _ = writeln!(err, "{region} {}: {e}", spec.list_key);
+            let _ = writeln!(err, "{region} {}: {e}", spec.collection.list_key());
             None
         }
     }

@@ -200,7 +200,7 @@ impl AwsProvider {
 
     /// One describe response, every page, as the AWS CLI prints it; and the calls made.
     pub fn describe(&self, region: &str, kind: ResourceKind) -> Result<(Value, u64), AwsFailure> {
-        let key = match kind.spec().envelope {
+        let key = match kind.spec().collection.envelope {
             Envelope::Reservations => "Reservations",
             Envelope::List(key) => key,
         };
@@ -281,7 +281,7 @@ impl Provider for AwsProvider {
             r => r,
         };
         let c = self.clients(client_region);
-        let op = related.spec().describe_api.replacen(':', ".", 1);
+        let op = related.spec().collection.describe_api.replacen(':', ".", 1);
         let (documents, calls) = self
             .runtime
             .block_on(crate::related_config::describe(&c, related, ids))

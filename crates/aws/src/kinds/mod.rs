@@ -64,5 +64,5 @@ where
 
 /// `service.Operation` of a kind's describe call, as c7n's `api-stats` names calls.
 pub fn operation_name(kind: ResourceKind) -> String {
-    kind.spec().describe_api.replacen(':', ".", 1)
+    kind.spec().collection.describe_api.replacen(':', ".", 1)
 }

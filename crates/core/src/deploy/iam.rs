@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 pub fn required_actions(policies: &[Policy], describe_regions: bool) -> BTreeSet<&'static str> {
     let mut actions = BTreeSet::new();
     for p in policies {
-        actions.insert(p.kind.spec().describe_api);
+        actions.insert(p.kind.spec().collection.describe_api);
         for f in &p.filters {
             f.permissions(&mut actions);
         }

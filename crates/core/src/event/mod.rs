@@ -220,7 +220,7 @@ pub fn react(policy: &Policy, event: &Event) -> Result<Reaction, String> {
         }
         _ => return Ok(Reaction::Ignored),
     };
-    let prefix = policy.kind.spec().id_prefix;
+    let prefix = policy.kind.spec().collection.id_prefix;
     let mut kept: Vec<String> = Vec::new();
     for id in ids {
         if prefix.is_none_or(|p| id.starts_with(p)) && !kept.contains(&id) {

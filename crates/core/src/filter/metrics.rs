@@ -257,8 +257,8 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
     };
     let percent_attr = text(c, "percent-attr");
     if let (Some(a), Some(n)) = (&percent_attr, get(f.entries, "percent-attr")) {
-        if f.kind_known && !f.kind.spec().attributes.contains(&a.as_str()) {
-            let help = crate::input::suggest(a, f.kind.spec().attributes.iter().copied());
+        if f.kind_known && !f.kind.spec().collection.attributes.contains(&a.as_str()) {
+            let help = crate::input::suggest(a, f.kind.spec().collection.attributes.iter().copied());
             c.at_node_help(n, format!("unknown key '{a}' for {}", f.kind.spec().name), help);
         }
     }

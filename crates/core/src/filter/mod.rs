@@ -335,13 +335,13 @@ impl Filter {
         match self {
             Filter::And(c) | Filter::Or(c) | Filter::Not(c) => c.iter().for_each(|f| f.permissions(out)),
             Filter::Related(r) => {
-                out.insert(r.related.spec().describe_api);
+                out.insert(r.related.spec().collection.describe_api);
                 // The IAM filters reach the role through the instance profile.
                 if matches!(r.related, Related::Roles | Related::AttachedRolePolicies) {
-                    out.insert(Related::InstanceProfiles.spec().describe_api);
+                    out.insert(Related::InstanceProfiles.spec().collection.describe_api);
                 }
                 if r.igw.is_some() || r.nat.is_some() {
-                    out.insert(Related::RouteTables.spec().describe_api);
+                    out.insert(Related::RouteTables.spec().collection.describe_api);
                 }
             }
             Filter::Attribute(_) => {
@@ -351,11 +351,11 @@ impl Filter {
                 out.insert("cloudwatch:GetMetricData");
             }
             Filter::Singleton => {
-                out.insert(Related::Alarms.spec().describe_api);
+                out.insert(Related::Alarms.spec().collection.describe_api);
             }
             Filter::NetworkLocation(_) => {
-                out.insert(Related::SecurityGroups.spec().describe_api);
-                out.insert(Related::Subnets.spec().describe_api);
+                out.insert(Related::SecurityGroups.spec().collection.describe_api);
+                out.insert(Related::Subnets.spec().collection.describe_api);
             }
             Filter::Value(_)
             | Filter::InstanceAge(_)

@@ -523,8 +523,8 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
         let spec = related.spec();
         let attributes = Attributes {
             name: spec.name,
-            names: spec.attributes,
-            checked: !spec.attributes.is_empty(),
+            names: spec.collection.attributes,
+            checked: !spec.collection.attributes.is_empty(),
         };
         let default_key = (related == Related::AttachedRolePolicies).then_some("PolicyName");
         let filter = value_filter_keyed(c, f, &attributes, default_key)?;

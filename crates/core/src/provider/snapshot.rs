@@ -72,7 +72,7 @@ impl Provider for SnapshotProvider {
     }
 
     fn fetch(&self, region: &str, kind: ResourceKind, fields: &FieldSet, query: &Query) -> Result<Fetched, FetchError> {
-        let file = self.root.join(region).join(kind.spec().snapshot_file);
+        let file = self.root.join(region).join(kind.spec().collection.snapshot_file);
         let name = file.display().to_string();
         let compact = match read_compact(&file) {
             Ok(text) => text,
@@ -101,7 +101,7 @@ impl Provider for SnapshotProvider {
                 line: e.line(),
                 column: e.column(),
                 message: match e.classify() {
-                    serde_json::error::Category::Data => format!("not {} output: {e}", kind.spec().describe_api),
+                    serde_json::error::Category::Data => format!("not {} output: {e}", kind.spec().collection.describe_api),
                     _ => format!("invalid JSON: {e}"),
                 },
             }
@@ -120,10 +120,15 @@ impl Provider for SnapshotProvider {
 
     fn fetch_related(&self, region: &str, related: Related, ids: Option<&[String]>) -> Result<Loaded, FetchError> {
         let spec = related.spec();
-        let mut documents = self.read_list(region, spec.snapshot_file, spec.list_key, spec.describe_api)?;
+        let mut documents = self.read_list(
+            region,
+            spec.collection.snapshot_file,
+            spec.collection.list_key(),
+            spec.collection.describe_api,
+        )?;
         if let Some(ids) = ids {
             documents.retain(|d| {
-                d.get(spec.id_field)
+                d.get(spec.collection.id_field)
                     .and_then(Value::as_str)
                     .is_some_and(|id| ids.iter().any(|i| i == id))
             });

@@ -124,7 +124,7 @@ impl Details {
             None => r.whole_region = true,
             Some(ids) => r.asked.extend(ids.iter().cloned()),
         }
-        let id_field = related.spec().id_field;
+        let id_field = related.spec().collection.id_field;
         for d in docs {
             if let Some(id) = d.get(id_field).and_then(Value::as_str).map(str::to_string) {
                 if !r.docs.contains_key(&id) {

@@ -190,7 +190,7 @@ struct Parsed {
 fn parse_views(kind: ResourceKind, text: &str, fields: &FieldSet) -> Result<Vec<Parsed>, serde_json::Error> {
     let kept = KeptKeys::new(kind, fields);
     let b = text.as_bytes();
-    let envelope = kind.spec().envelope;
+    let envelope = kind.spec().collection.envelope;
     let list_key = match envelope {
         Envelope::Reservations => "Reservations",
         Envelope::List(key) => key,
@@ -267,7 +267,10 @@ fn reservation(
 }
 
 fn missing(key: &str, kind: ResourceKind) -> serde_json::Error {
-    shape(&format!("missing '{key}' (is this the output of {}?)", kind.spec().describe_api))
+    shape(&format!(
+        "missing '{key}' (is this the output of {}?)",
+        kind.spec().collection.describe_api
+    ))
 }
 
 /// The kept members of the document at `at`, each parsed in its outline (the others, most of
@@ -300,7 +303,7 @@ fn finish(
     added: &[(&str, &str)],
 ) -> Result<Parsed, serde_json::Error> {
     let raw = &text[range.clone()];
-    let id_field = kind.spec().id_field;
+    let id_field = kind.spec().collection.id_field;
     let mirror = kind.spec().tag_mirror;
     match view.get(id_field) {
         Some(Value::String(_)) => {}
@@ -365,11 +368,13 @@ impl<'f> KeptKeys<'f> {
     fn new(kind: ResourceKind, fields: &'f FieldSet) -> KeptKeys<'f> {
         let spec = kind.spec();
         let mut keys: Vec<(&'f str, &'static Outline)> = Vec::new();
-        let added: &[&'static str] = match spec.envelope {
+        let added: &[&'static str] = match spec.collection.envelope {
             Envelope::Reservations => &["ReservationId", "OwnerId"],
             Envelope::List(_) => &[],
         };
-        let whole = std::iter::once(spec.id_field).chain(added.iter().copied()).chain(spec.tag_mirror);
+        let whole = std::iter::once(spec.collection.id_field)
+            .chain(added.iter().copied())
+            .chain(spec.tag_mirror);
         keys.extend(whole.map(|k| (k, &Outline::Whole)));
         if let Some(set) = &fields.0 {
             keys.extend(

@@ -2,6 +2,7 @@
 //! documents in AWS's own shape.
 
 pub mod chunk;
+pub mod collection;
 pub mod details;
 pub mod document;
 pub mod kinds;
@@ -12,6 +13,7 @@ pub mod query;
 pub mod related;
 pub mod scan;
 
+pub use collection::{Collection, Envelope};
 pub use document::{parse_compact, parse_describe, parse_page, FieldSet, Outline, RawDocument, Resource};
 pub use minify::{minify, Minifier};
 
@@ -29,16 +31,6 @@ pub enum ResourceKind {
     SpotRequest,
 }
 
-/// How a describe response wraps its resources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Envelope {
-    /// EC2's `{"Reservations": [{"Instances": [...]}]}`, flattened, with each reservation's
-    /// `ReservationId` and `OwnerId` added to its instances (as c7n does).
-    Reservations,
-    /// `{"<Key>": [...]}`.
-    List(&'static str),
-}
-
 /// Everything custodian knows about a resource kind, in one readable row.
 #[derive(Debug)]
 pub struct KindSpec {
@@ -50,11 +42,8 @@ pub struct KindSpec {
     pub aliases: &'static [&'static str],
     /// One-line description.
     pub description: &'static str,
-    /// The id attribute.
-    pub id_field: &'static str,
-    /// How every id of this kind begins, when it has a fixed prefix: event ids are kept only
-    /// when they do (c7n's `match_ids`, for events such as `CreateTags` that name many kinds).
-    pub id_prefix: Option<&'static str>,
+    /// What its describe call returns (shared with a related type reading the same collection).
+    pub collection: &'static Collection,
     /// The creation-date attribute.
     pub date_field: &'static str,
     /// The top-level keys [`KindSpec::age_date`] reads.
@@ -65,16 +54,8 @@ pub struct KindSpec {
     pub state_path: &'static [&'static str],
     /// Keys every resource view keeps: what planning, pricing and reporting read besides the filters.
     pub core_fields: &'static [&'static str],
-    /// Attributes of the document (top level, sorted), for key validation and suggestions.
-    pub attributes: &'static [&'static str],
-    /// How the describe response wraps the resources.
-    pub envelope: Envelope,
     /// A tag list under another name that is mirrored as `Tags` (RDS: `TagList`).
     pub tag_mirror: Option<&'static str>,
-    /// Describe API, as `service:Operation` (also its IAM permission).
-    pub describe_api: &'static str,
-    /// The snapshot file holding this kind's describe output.
-    pub snapshot_file: &'static str,
     /// c7n's default report columns (`tag:K` reads a tag).
     pub report_fields: &'static [&'static str],
 }
@@ -110,7 +91,7 @@ impl ResourceKind {
 
 /// A resource document's id.
 pub fn resource_id(kind: ResourceKind, doc: &Value) -> &str {
-    doc.get(kind.spec().id_field).and_then(Value::as_str).unwrap_or("")
+    doc.get(kind.spec().collection.id_field).and_then(Value::as_str).unwrap_or("")
 }
 
 /// The values at a path of keys, lists on the way searched (`["SecurityGroups", "GroupId"]`
@@ -206,7 +187,7 @@ mod tests {
             let k = spec.kind;
             assert_eq!(KINDS.iter().filter(|s| s.kind == k).count(), 1);
             assert_eq!(k.spec().name, spec.name, "row {i} is its kind's spec");
-            let attrs = k.spec().attributes;
+            let attrs = k.spec().collection.attributes;
             assert!(attrs.windows(2).all(|w| w[0] < w[1]), "{}: attributes sorted and unique", spec.name);
             for f in k
                 .spec()
@@ -220,11 +201,11 @@ mod tests {
             if let Some(mirror) = spec.tag_mirror {
                 assert!(attrs.contains(&mirror));
             }
-            assert!(k.spec().attributes.contains(&k.spec().id_field));
-            assert!(k.spec().attributes.contains(&k.spec().date_field));
-            assert!(k.spec().attributes.contains(&"Tags"));
+            assert!(k.spec().collection.attributes.contains(&k.spec().collection.id_field));
+            assert!(k.spec().collection.attributes.contains(&k.spec().date_field));
+            assert!(k.spec().collection.attributes.contains(&"Tags"));
             for f in k.spec().core_fields {
-                assert!(k.spec().attributes.contains(f), "{f}");
+                assert!(k.spec().collection.attributes.contains(f), "{f}");
             }
         }
         assert_eq!(ResourceKind::from_name("ec2"), Some(ResourceKind::Ec2));

@@ -26,7 +26,7 @@ const UNSUPPORTED_VALUE_TYPES: &[&str] = &["cidr", "cidr_size", "unique_size", "
 pub fn parse_value(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
     let attributes = Attributes {
         name: f.kind.spec().name,
-        names: f.kind.spec().attributes,
+        names: f.kind.spec().collection.attributes,
         checked: f.kind_known,
     };
     value_filter(c, f, &attributes).map(Filter::Value)
@@ -232,7 +232,7 @@ pub fn shorthand(c: &mut Checker, key: &Key, value: &Node, kind: ResourceKind, k
 pub fn key_path(c: &mut Checker, pos: Pos, text: &str, kind: ResourceKind, kind_known: bool) -> Option<KeyPath> {
     let attributes = Attributes {
         name: kind.spec().name,
-        names: kind.spec().attributes,
+        names: kind.spec().collection.attributes,
         checked: kind_known,
     };
     key_path_in(c, pos, text, &attributes)

@@ -1,7 +1,7 @@
 //! `aws.ec2`: EC2 instances, as `DescribeInstances` returns them (flattened out of their
 //! reservations, with c7n's added `ReservationId` / `OwnerId`).
 
-use super::super::{Envelope, KindSpec, ResourceKind};
+use super::super::{Collection, Envelope, KindSpec, ResourceKind};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -67,24 +67,29 @@ const ATTRIBUTES: &[&str] = &[
     "VpcId",
 ];
 
+/// What `ec2:DescribeInstances` returns.
+pub static COLLECTION: Collection = Collection {
+    describe_api: "ec2:DescribeInstances",
+    envelope: Envelope::Reservations,
+    id_field: "InstanceId",
+    id_prefix: Some("i-"),
+    snapshot_file: "describe-instances.json",
+    attributes: ATTRIBUTES,
+};
+
 /// The `aws.ec2` row of the kind table.
 pub const SPEC: KindSpec = KindSpec {
     kind: ResourceKind::Ec2,
     name: "aws.ec2",
     aliases: &["ec2"],
     description: "EC2 instances (DescribeInstances, flattened out of Reservations)",
-    id_field: "InstanceId",
-    id_prefix: Some("i-"),
+    collection: &COLLECTION,
     date_field: "LaunchTime",
     age_fields: &["LaunchTime", "BlockDeviceMappings"],
     age_date,
     state_path: &["State", "Name"],
     core_fields: &["InstanceId", "State", "InstanceType"],
-    attributes: ATTRIBUTES,
-    envelope: Envelope::Reservations,
     tag_mirror: None,
-    describe_api: "ec2:DescribeInstances",
-    snapshot_file: "describe-instances.json",
     report_fields: &["InstanceId", "tag:Name", "InstanceType", "LaunchTime", "VpcId", "PrivateIpAddress"],
 };
 

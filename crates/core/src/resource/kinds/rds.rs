@@ -1,7 +1,7 @@
 //! `aws.rds`: RDS DB instances, as `DescribeDBInstances` returns them, with `TagList` also
 //! available as `Tags` (c7n's augment does the same).
 
-use super::super::{Envelope, KindSpec, ResourceKind};
+use super::super::{Collection, Envelope, KindSpec, ResourceKind};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -80,14 +80,23 @@ const ATTRIBUTES: &[&str] = &[
     "VpcSecurityGroups",
 ];
 
+/// What `rds:DescribeDBInstances` returns.
+pub static COLLECTION: Collection = Collection {
+    describe_api: "rds:DescribeDBInstances",
+    envelope: Envelope::List("DBInstances"),
+    id_field: "DBInstanceIdentifier",
+    id_prefix: None,
+    snapshot_file: "describe-db-instances.json",
+    attributes: ATTRIBUTES,
+};
+
 /// The `aws.rds` row of the kind table.
 pub const SPEC: KindSpec = KindSpec {
     kind: ResourceKind::Rds,
     name: "aws.rds",
     aliases: &["rds"],
     description: "RDS DB instances (DescribeDBInstances; TagList also available as Tags)",
-    id_field: "DBInstanceIdentifier",
-    id_prefix: None,
+    collection: &COLLECTION,
     date_field: "InstanceCreateTime",
     age_fields: &["InstanceCreateTime"],
     age_date,
@@ -103,11 +112,7 @@ pub const SPEC: KindSpec = KindSpec {
         "ReadReplicaDBInstanceIdentifiers",
         "DBInstanceClass",
     ],
-    attributes: ATTRIBUTES,
-    envelope: Envelope::List("DBInstances"),
     tag_mirror: Some("TagList"),
-    describe_api: "rds:DescribeDBInstances",
-    snapshot_file: "describe-db-instances.json",
     report_fields: &[
         "DBInstanceIdentifier",
         "DBName",

@@ -1,7 +1,7 @@
 //! `aws.ec2-spot-request`: EC2 spot instance requests, as `DescribeSpotInstanceRequests`
 //! returns them.
 
-use super::super::{Envelope, KindSpec, ResourceKind};
+use super::super::{Collection, Envelope, KindSpec, ResourceKind};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -29,24 +29,29 @@ const ATTRIBUTES: &[&str] = &[
     "ValidUntil",
 ];
 
+/// What `ec2:DescribeSpotInstanceRequests` returns.
+pub static COLLECTION: Collection = Collection {
+    describe_api: "ec2:DescribeSpotInstanceRequests",
+    envelope: Envelope::List("SpotInstanceRequests"),
+    id_field: "SpotInstanceRequestId",
+    id_prefix: Some("sir-"),
+    snapshot_file: "describe-spot-instance-requests.json",
+    attributes: ATTRIBUTES,
+};
+
 /// The `aws.ec2-spot-request` row of the kind table.
 pub const SPEC: KindSpec = KindSpec {
     kind: ResourceKind::SpotRequest,
     name: "aws.ec2-spot-request",
     aliases: &["ec2-spot-request"],
     description: "EC2 spot instance requests (DescribeSpotInstanceRequests)",
-    id_field: "SpotInstanceRequestId",
-    id_prefix: Some("sir-"),
+    collection: &COLLECTION,
     date_field: "CreateTime",
     age_fields: &["CreateTime"],
     age_date,
     state_path: &["State"],
     core_fields: &["SpotInstanceRequestId", "State", "InstanceId", "LaunchSpecification"],
-    attributes: ATTRIBUTES,
-    envelope: Envelope::List("SpotInstanceRequests"),
     tag_mirror: None,
-    describe_api: "ec2:DescribeSpotInstanceRequests",
-    snapshot_file: "describe-spot-instance-requests.json",
     report_fields: &[
         "SpotInstanceRequestId",
         "State",
