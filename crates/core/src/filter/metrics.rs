@@ -111,12 +111,12 @@ impl Metrics {
     /// The series this filter asks for one resource at `now`.
     pub fn query(&self, kind: ResourceKind, doc: &Value, now: Timestamp) -> MetricQuery {
         let (start, end) = self.window(now);
-        let dimension = match kind {
-            ResourceKind::Ec2 => "InstanceId",
-            ResourceKind::Rds => "DBInstanceIdentifier",
-            ResourceKind::SpotRequest => "SpotInstanceRequestId",
-        };
-        let mut dimensions = vec![(dimension.to_string(), resource_id(kind, doc).to_string())];
+        let mut dimensions: Vec<(String, String)> = kind
+            .spec()
+            .metrics
+            .map(|m| (m.dimension.to_string(), resource_id(kind, doc).to_string()))
+            .into_iter()
+            .collect();
         dimensions.extend(self.dimensions.iter().cloned());
         MetricQuery {
             namespace: self.namespace.clone(),
@@ -189,14 +189,7 @@ fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {
     if get(f.entries, "value").is_none() {
         c.at_node(f.at, "the metrics filter needs 'value'");
     }
-    let namespace = text(c, "namespace").unwrap_or_else(|| {
-        match f.kind {
-            ResourceKind::Ec2 => "AWS/EC2",
-            ResourceKind::Rds => "AWS/RDS",
-            ResourceKind::SpotRequest => "AWS/EC2Spot",
-        }
-        .to_string()
-    });
+    let namespace = text(c, "namespace").unwrap_or_else(|| f.kind.spec().metrics.map(|m| m.namespace).unwrap_or_default().to_string());
     let stat = text(c, "statistics").unwrap_or_else(|| "Average".to_string());
     if !STANDARD_STATS.contains(&stat.as_str()) && !is_percentile(&stat) {
         if let Some(n) = get(f.entries, "statistics") {
@@ -296,6 +289,19 @@ fn is_percentile(s: &str) -> bool {
 mod tests {
     use super::*;
     use crate::resource::details::{Details, Need};
+
+    #[test]
+    fn every_kind_with_metrics_names_its_namespace_and_dimension() {
+        for kind in METRICS.kinds {
+            let m = kind.spec().metrics.expect("a kind the metrics filter applies to has metrics");
+            assert!(m.namespace.starts_with("AWS/") && !m.dimension.is_empty(), "{kind:?}");
+            assert_eq!(
+                m.dimension,
+                kind.spec().collection.id_field,
+                "{kind:?}: the dimension is valued by the id"
+            );
+        }
+    }
     use serde_json::json;
     use std::cell::RefCell;
 

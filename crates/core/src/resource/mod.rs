@@ -58,6 +58,25 @@ pub struct KindSpec {
     pub tag_mirror: Option<&'static str>,
     /// c7n's default report columns (`tag:K` reads a tag).
     pub report_fields: &'static [&'static str],
+    /// Its CloudWatch metrics: namespace and the dimension naming one resource (c7n's
+    /// `TypeInfo.dimension`), for the `metrics` filter.
+    pub metrics: Option<MetricsSpec>,
+    /// Whether off-hours and on-hours consider only resources in the state they change (c7n's
+    /// `state-filter`: EC2 offhour only running instances, onhour only stopped ones).
+    pub schedule_state_filter: bool,
+    /// Where its size or class is (a Slack line shows it): a JSON pointer.
+    pub size_pointer: &'static str,
+    /// The server-side filters its describe call takes (`query:`), when custodian supports them.
+    pub query: Option<&'static crate::resource::query::QuerySpec>,
+}
+
+/// A kind's CloudWatch metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricsSpec {
+    /// The default namespace (`AWS/EC2`).
+    pub namespace: &'static str,
+    /// The dimension that names one resource, valued by its id (`InstanceId`).
+    pub dimension: &'static str,
 }
 
 /// The kind table, in the order of [`ResourceKind`].

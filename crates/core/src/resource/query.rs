@@ -113,30 +113,45 @@ const RDS_NAMES: &[QueryName] = &[
     path("engine", &["Engine"]),
 ];
 
+/// The server-side filters a kind's describe call takes.
+#[derive(Debug)]
+pub struct QuerySpec {
+    /// The filter names (`tag:K` besides, where tags are filterable).
+    pub names: &'static [QueryName],
+    /// Whether it filters by `tag:K` (EC2 does; `DescribeDBInstances` does not).
+    pub tag_filters: bool,
+    /// Whether it takes `*` / `?` wildcards in filter values (EC2 does).
+    pub wildcards: bool,
+}
+
+/// `DescribeInstances`' filters.
+pub static EC2_QUERY: QuerySpec = QuerySpec {
+    names: EC2_NAMES,
+    tag_filters: true,
+    wildcards: true,
+};
+
+/// `DescribeDBInstances`' filters.
+pub static RDS_QUERY: QuerySpec = QuerySpec {
+    names: RDS_NAMES,
+    tag_filters: false,
+    wildcards: false,
+};
+
 /// The filter names `kind`'s describe call takes (`tag:K` besides, where tags are filterable);
 /// `None` where custodian does not support `query` on the kind.
 pub fn names(kind: ResourceKind) -> Option<&'static [QueryName]> {
-    match kind {
-        ResourceKind::Ec2 => Some(EC2_NAMES),
-        ResourceKind::Rds => Some(RDS_NAMES),
-        ResourceKind::SpotRequest => None,
-    }
+    kind.spec().query.map(|q| q.names)
 }
 
 /// Whether `kind` filters by `tag:K` (EC2 does; `DescribeDBInstances` does not).
 pub fn takes_tag_filters(kind: ResourceKind) -> bool {
-    match kind {
-        ResourceKind::Ec2 => true,
-        ResourceKind::Rds | ResourceKind::SpotRequest => false,
-    }
+    kind.spec().query.is_some_and(|q| q.tag_filters)
 }
 
 /// Whether the kind's API takes `*` / `?` wildcards in filter values (EC2 does).
 fn takes_wildcards(kind: ResourceKind) -> bool {
-    match kind {
-        ResourceKind::Ec2 => true,
-        ResourceKind::Rds | ResourceKind::SpotRequest => false,
-    }
+    kind.spec().query.is_some_and(|q| q.wildcards)
 }
 
 impl Query {

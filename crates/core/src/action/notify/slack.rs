@@ -40,11 +40,7 @@ pub fn line(kind: ResourceKind, doc: &Value, notify: &Notify) -> String {
     if let Some(name) = tag("Name") {
         parts.push(escape(&name, MAX_VALUE_CHARS));
     }
-    let size = match kind {
-        ResourceKind::Ec2 => doc.get("InstanceType"),
-        ResourceKind::Rds => doc.get("DBInstanceClass"),
-        ResourceKind::SpotRequest => doc.pointer("/LaunchSpecification/InstanceType"),
-    };
+    let size = doc.pointer(kind.spec().size_pointer);
     if let Some(s) = size.and_then(Value::as_str) {
         parts.push(escape(s, MAX_VALUE_CHARS));
     }

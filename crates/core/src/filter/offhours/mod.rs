@@ -260,10 +260,7 @@ impl OffHours {
 
 /// c7n's `state-filter`: EC2 offhour considers only running instances, onhour only stopped ones.
 fn has_state_filter(kind: ResourceKind) -> bool {
-    match kind {
-        ResourceKind::Ec2 => true,
-        ResourceKind::Rds | ResourceKind::SpotRequest => false,
-    }
+    kind.spec().schedule_state_filter
 }
 
 fn parse(c: &mut Checker, f: &FilterInput) -> Option<Filter> {

@@ -1,7 +1,7 @@
 //! `aws.ec2`: EC2 instances, as `DescribeInstances` returns them (flattened out of their
 //! reservations, with c7n's added `ReservationId` / `OwnerId`).
 
-use super::super::{Collection, Envelope, KindSpec, ResourceKind};
+use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -91,6 +91,13 @@ pub const SPEC: KindSpec = KindSpec {
     core_fields: &["InstanceId", "State", "InstanceType"],
     tag_mirror: None,
     report_fields: &["InstanceId", "tag:Name", "InstanceType", "LaunchTime", "VpcId", "PrivateIpAddress"],
+    metrics: Some(MetricsSpec {
+        namespace: "AWS/EC2",
+        dimension: "InstanceId",
+    }),
+    schedule_state_filter: true,
+    size_pointer: "/InstanceType",
+    query: Some(&crate::resource::query::EC2_QUERY),
 };
 
 /// c7n's `instance-age` date for EC2: the oldest EBS `AttachTime` (it survives stop and start),

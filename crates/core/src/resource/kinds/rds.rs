@@ -1,7 +1,7 @@
 //! `aws.rds`: RDS DB instances, as `DescribeDBInstances` returns them, with `TagList` also
 //! available as `Tags` (c7n's augment does the same).
 
-use super::super::{Collection, Envelope, KindSpec, ResourceKind};
+use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -124,6 +124,13 @@ pub const SPEC: KindSpec = KindSpec {
         "PubliclyAccessible",
         "InstanceCreateTime",
     ],
+    metrics: Some(MetricsSpec {
+        namespace: "AWS/RDS",
+        dimension: "DBInstanceIdentifier",
+    }),
+    schedule_state_filter: false,
+    size_pointer: "/DBInstanceClass",
+    query: Some(&crate::resource::query::RDS_QUERY),
 };
 
 fn age_date(doc: &Value) -> Option<Timestamp> {

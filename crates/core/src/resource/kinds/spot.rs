@@ -1,7 +1,7 @@
 //! `aws.ec2-spot-request`: EC2 spot instance requests, as `DescribeSpotInstanceRequests`
 //! returns them.
 
-use super::super::{Collection, Envelope, KindSpec, ResourceKind};
+use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -60,6 +60,13 @@ pub const SPEC: KindSpec = KindSpec {
         "InstanceId",
         "CreateTime",
     ],
+    metrics: Some(MetricsSpec {
+        namespace: "AWS/EC2Spot",
+        dimension: "SpotInstanceRequestId",
+    }),
+    schedule_state_filter: false,
+    size_pointer: "/LaunchSpecification/InstanceType",
+    query: None,
 };
 
 fn age_date(doc: &Value) -> Option<Timestamp> {
