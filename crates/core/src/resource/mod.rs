@@ -68,6 +68,10 @@ pub struct KindSpec {
     pub size_pointer: &'static str,
     /// The server-side filters its describe call takes (`query:`), when custodian supports them.
     pub query: Option<&'static crate::resource::query::QuerySpec>,
+    /// Where its documents name related resources (c7n's `RelatedIdsExpression` of each
+    /// filter): the related type and the path of keys to its ids, lists searched on the way.
+    /// A related type not listed does not apply to the kind.
+    pub refs: &'static [(related::Related, &'static [&'static str])],
 }
 
 /// A kind's CloudWatch metrics.

@@ -471,72 +471,24 @@ impl Related {
 
     /// Whether `kind`'s resources refer to this type (what filters over it may be used on).
     pub fn applies_to(self, kind: ResourceKind) -> bool {
-        !matches!(refs_path(kind, self), RefPath::None)
+        refs_path(kind, self).is_some()
     }
 }
 
-/// Where a resource names its related ids: c7n's `RelatedIdsExpression` of each filter.
-enum RefPath {
-    /// The related type does not apply to the kind.
-    None,
-    /// A path of keys, lists searched on the way.
-    Keys(&'static [&'static str]),
-}
-
-fn refs_path(kind: ResourceKind, related: Related) -> RefPath {
-    use RefPath::Keys;
-    match (kind, related) {
-        // `c7n/resources/ec2.py`: AttachedVolume reads BlockDeviceMappings[].Ebs.VolumeId,
-        // InstanceImageBase ImageId, SecurityGroupFilter NetworkInterfaces[].Groups[].GroupId,
-        // SubnetFilter NetworkInterfaces[].SubnetId, VpcFilter VpcId.
-        (ResourceKind::Ec2, Related::Volumes) => Keys(&["BlockDeviceMappings", "Ebs", "VolumeId"]),
-        (ResourceKind::Ec2, Related::Images) => Keys(&["ImageId"]),
-        (ResourceKind::Ec2, Related::SecurityGroups) => Keys(&["NetworkInterfaces", "Groups", "GroupId"]),
-        (ResourceKind::Ec2, Related::Subnets) => Keys(&["NetworkInterfaces", "SubnetId"]),
-        (ResourceKind::Ec2, Related::Vpcs) => Keys(&["VpcId"]),
-        // `c7n/resources/rds.py`: VpcSecurityGroups[].VpcSecurityGroupId,
-        // DBSubnetGroup.Subnets[].SubnetIdentifier, DBSubnetGroup.VpcId.
-        (ResourceKind::Rds, Related::SecurityGroups) => Keys(&["VpcSecurityGroups", "VpcSecurityGroupId"]),
-        (ResourceKind::Rds, Related::Subnets) => Keys(&["DBSubnetGroup", "Subnets", "SubnetIdentifier"]),
-        (ResourceKind::Rds, Related::Vpcs) => Keys(&["DBSubnetGroup", "VpcId"]),
-        (ResourceKind::Rds, Related::Volumes | Related::Images) => RefPath::None,
-        // `c7n/resources/ec2.py` EC2IamRoleFilter / HasSpecificManagedPolicy: the instance
-        // profile's ARN; its role (and that role's policies) are read through the profile.
-        (ResourceKind::Ec2, Related::InstanceProfiles | Related::Roles | Related::AttachedRolePolicies) => {
-            Keys(&["IamInstanceProfile", "Arn"])
-        }
-        // `c7n/resources/kms.py` ResourceKmsKeyAlias, `c7n/resources/rds.py` DbOptionGroups
-        // and ParameterFilter.
-        (ResourceKind::Rds, Related::KmsAliases) => Keys(&["KmsKeyId"]),
-        (ResourceKind::Rds, Related::OptionGroups) => Keys(&["OptionGroupMemberships", "OptionGroupName"]),
-        (ResourceKind::Rds, Related::DbParameters) => Keys(&["DBParameterGroups", "DBParameterGroupName"]),
-        (ResourceKind::Ec2, Related::KmsAliases | Related::OptionGroups | Related::DbParameters) => RefPath::None,
-        (ResourceKind::Rds, Related::InstanceProfiles | Related::Roles | Related::AttachedRolePolicies) => RefPath::None,
-        // `singleton` reads the region's alarms, not ids the instance names.
-        (_, Related::Alarms) => RefPath::None,
-        (ResourceKind::Ec2, Related::SpotRequests) => Keys(&["SpotInstanceRequestId"]),
-        (_, Related::SpotRequests) => RefPath::None,
-        // `c7n/resources/rds.py` EngineFilter / UpgradeAvailable and ConsecutiveSnapshots.
-        (ResourceKind::Rds, Related::EngineVersions) => Keys(&["Engine"]),
-        (ResourceKind::Rds, Related::DbSnapshots) => Keys(&["DBInstanceIdentifier"]),
-        (_, Related::EngineVersions | Related::DbSnapshots) => RefPath::None,
-        // Read through the subnets, not named by the resource.
-        (_, Related::RouteTables) => RefPath::None,
-        (ResourceKind::SpotRequest, _) => RefPath::None,
-    }
+/// Where `kind`'s documents name `related` ids (the kind's `refs` row); `None` when the related
+/// type does not apply to it.
+fn refs_path(kind: ResourceKind, related: Related) -> Option<&'static [&'static str]> {
+    kind.spec().refs.iter().find(|(r, _)| *r == related).map(|(_, keys)| *keys)
 }
 
 /// The top-level document key the related ids are read from.
 pub fn refs_root(kind: ResourceKind, related: Related) -> Option<&'static str> {
-    match refs_path(kind, related) {
-        RefPath::Keys(keys) => keys.first().copied(),
-        RefPath::None => None,
-    }
+    refs_path(kind, related).and_then(|keys| keys.first().copied())
 }
 
 /// The distinct ids of `related` that a resource document names, in document order.
 pub fn refs(kind: ResourceKind, related: Related, doc: &Value) -> Vec<String> {
-    let RefPath::Keys(keys) = refs_path(kind, related) else {
+    let Some(keys) = refs_path(kind, related) else {
         return Vec::new();
     };
     let current = super::values_at(doc, keys);
@@ -552,6 +504,25 @@ pub fn refs(kind: ResourceKind, related: Related, doc: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kind_names_each_related_type_once_from_a_top_level_attribute() {
+        for spec in super::super::KINDS {
+            for (i, (related, keys)) in spec.refs.iter().enumerate() {
+                assert!(
+                    !spec.refs[i + 1..].iter().any(|(r, _)| r == related),
+                    "{}: {related:?} twice",
+                    spec.name
+                );
+                let root = keys.first().copied().unwrap_or_default();
+                assert!(
+                    spec.collection.attributes.contains(&root),
+                    "{}: {root} is not an attribute",
+                    spec.name
+                );
+            }
+        }
+    }
     use serde_json::json;
 
     #[test]

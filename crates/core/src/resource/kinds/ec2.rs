@@ -1,6 +1,7 @@
 //! `aws.ec2`: EC2 instances, as `DescribeInstances` returns them (flattened out of their
 //! reservations, with c7n's added `ReservationId` / `OwnerId`).
 
+use super::super::related::Related;
 use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind};
 use jiff::Timestamp;
 use serde_json::Value;
@@ -98,6 +99,22 @@ pub const SPEC: KindSpec = KindSpec {
     schedule_state_filter: true,
     size_pointer: "/InstanceType",
     query: Some(&crate::resource::query::EC2_QUERY),
+    // `c7n/resources/ec2.py`: AttachedVolume reads BlockDeviceMappings[].Ebs.VolumeId,
+    // InstanceImageBase ImageId, SecurityGroupFilter NetworkInterfaces[].Groups[].GroupId,
+    // SubnetFilter NetworkInterfaces[].SubnetId, VpcFilter VpcId; EC2IamRoleFilter and
+    // HasSpecificManagedPolicy the instance profile's ARN (the role, and its policies, are read
+    // through the profile).
+    refs: &[
+        (Related::Volumes, &["BlockDeviceMappings", "Ebs", "VolumeId"]),
+        (Related::Images, &["ImageId"]),
+        (Related::SecurityGroups, &["NetworkInterfaces", "Groups", "GroupId"]),
+        (Related::Subnets, &["NetworkInterfaces", "SubnetId"]),
+        (Related::Vpcs, &["VpcId"]),
+        (Related::InstanceProfiles, &["IamInstanceProfile", "Arn"]),
+        (Related::Roles, &["IamInstanceProfile", "Arn"]),
+        (Related::AttachedRolePolicies, &["IamInstanceProfile", "Arn"]),
+        (Related::SpotRequests, &["SpotInstanceRequestId"]),
+    ],
 };
 
 /// c7n's `instance-age` date for EC2: the oldest EBS `AttachTime` (it survives stop and start),

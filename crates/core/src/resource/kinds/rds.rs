@@ -1,6 +1,7 @@
 //! `aws.rds`: RDS DB instances, as `DescribeDBInstances` returns them, with `TagList` also
 //! available as `Tags` (c7n's augment does the same).
 
+use super::super::related::Related;
 use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind};
 use jiff::Timestamp;
 use serde_json::Value;
@@ -131,6 +132,20 @@ pub const SPEC: KindSpec = KindSpec {
     schedule_state_filter: false,
     size_pointer: "/DBInstanceClass",
     query: Some(&crate::resource::query::RDS_QUERY),
+    // `c7n/resources/rds.py`: VpcSecurityGroups[].VpcSecurityGroupId,
+    // DBSubnetGroup.Subnets[].SubnetIdentifier, DBSubnetGroup.VpcId; DbOptionGroups,
+    // ParameterFilter, EngineFilter / UpgradeAvailable and ConsecutiveSnapshots;
+    // `c7n/resources/kms.py` ResourceKmsKeyAlias.
+    refs: &[
+        (Related::SecurityGroups, &["VpcSecurityGroups", "VpcSecurityGroupId"]),
+        (Related::Subnets, &["DBSubnetGroup", "Subnets", "SubnetIdentifier"]),
+        (Related::Vpcs, &["DBSubnetGroup", "VpcId"]),
+        (Related::KmsAliases, &["KmsKeyId"]),
+        (Related::OptionGroups, &["OptionGroupMemberships", "OptionGroupName"]),
+        (Related::DbParameters, &["DBParameterGroups", "DBParameterGroupName"]),
+        (Related::EngineVersions, &["Engine"]),
+        (Related::DbSnapshots, &["DBInstanceIdentifier"]),
+    ],
 };
 
 fn age_date(doc: &Value) -> Option<Timestamp> {

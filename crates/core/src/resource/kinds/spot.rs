@@ -67,6 +67,7 @@ pub const SPEC: KindSpec = KindSpec {
     schedule_state_filter: false,
     size_pointer: "/LaunchSpecification/InstanceType",
     query: None,
+    refs: &[],
 };
 
 fn age_date(doc: &Value) -> Option<Timestamp> {
