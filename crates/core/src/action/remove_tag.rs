@@ -1,8 +1,7 @@
 //! `remove-tag` (aliases `unmark`, `untag`): remove tags by key (default `maid_status`).
 
-use super::plan::{batched, per_resource, PlanContext};
-use super::request::{Operation, Request};
-use super::tag::rds_arn;
+use super::plan::PlanContext;
+use super::request::Request;
 use super::{Action, ActionDef, ActionInput, ActionName, Behaviour, DEFAULT_MARK_TAG};
 use crate::input::{get, Checker};
 use crate::resource::ResourceKind;
@@ -24,10 +23,10 @@ pub const DEF: ActionDef = ActionDef {
 
 /// The tag-removal permissions of a kind.
 pub fn permissions(kind: ResourceKind) -> &'static [&'static str] {
-    match kind {
-        ResourceKind::Ec2 | ResourceKind::SpotRequest => &["ec2:DeleteTags"],
-        ResourceKind::Rds => &["rds:RemoveTagsFromResource"],
-    }
+    kind.spec()
+        .tagging
+        .map(crate::resource::Tagging::remove_permissions)
+        .unwrap_or_default()
 }
 
 /// A validated `remove-tag`.
@@ -43,13 +42,7 @@ impl Behaviour for RemoveTag {
     }
 
     fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
-        match cx.kind {
-            ResourceKind::Ec2 | ResourceKind::SpotRequest => batched(ids, Operation::Ec2DeleteTags { keys: self.keys.clone() }),
-            ResourceKind::Rds => per_resource(targets, ids, |doc, _| Operation::RdsRemoveTagsFromResource {
-                arn: rds_arn(doc),
-                keys: self.keys.clone(),
-            }),
-        }
+        super::tag::untag_requests(cx.kind, targets, ids, self.keys.clone())
     }
 
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {

@@ -10,7 +10,7 @@ use super::plan::{batched, group_by_payload, per_resource, PlanContext};
 use super::request::{Operation, Request};
 use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
 use crate::input::{get, scalar_string, Checker};
-use crate::resource::ResourceKind;
+use crate::resource::{ResourceKind, Tagging};
 use serde_json::Value;
 
 /// The `tag` row of the action table.
@@ -29,10 +29,7 @@ pub const DEF: ActionDef = ActionDef {
 
 /// The tagging permissions of a kind.
 pub fn permissions(kind: ResourceKind) -> &'static [&'static str] {
-    match kind {
-        ResourceKind::Ec2 | ResourceKind::SpotRequest => &["ec2:CreateTags"],
-        ResourceKind::Rds => &["rds:AddTagsToResource"],
-    }
+    kind.spec().tagging.map(Tagging::add_permissions).unwrap_or_default()
 }
 
 /// A validated `tag`.
@@ -149,12 +146,30 @@ impl Behaviour for Tag {
 /// The requests that set `tags` on `targets`: `CreateTags` in batches on EC2, one
 /// `AddTagsToResource` per instance on RDS.
 pub fn tag_requests(kind: ResourceKind, targets: &[&Value], ids: &[String], tags: Vec<(String, String)>) -> Vec<Request> {
-    match kind {
-        ResourceKind::Ec2 | ResourceKind::SpotRequest => batched(ids, Operation::Ec2CreateTags { tags }),
-        ResourceKind::Rds => per_resource(targets, ids, |doc, _| Operation::RdsAddTagsToResource {
+    match kind.spec().tagging {
+        Some(Tagging::Ec2Ids) => batched(ids, Operation::Ec2CreateTags { tags }),
+        Some(Tagging::RdsArn) => per_resource(targets, ids, |doc, _| Operation::RdsAddTagsToResource {
             arn: rds_arn(doc),
             tags: tags.clone(),
         }),
+        None => Vec::new(),
+    }
+}
+
+/// The requests removing `keys` from `targets` of `kind` (ids `ids`), as its tagging does it.
+pub fn untag_requests(kind: ResourceKind, targets: &[&Value], ids: &[String], keys: Vec<String>) -> Vec<Request> {
+    match kind.spec().tagging {
+        Some(Tagging::Ec2Ids) => batched(ids, Operation::Ec2DeleteTags { keys }),
+        Some(Tagging::RdsArn) => per_resource(targets, ids, |doc, _| untag_one(Tagging::RdsArn, doc, keys.clone())),
+        None => Vec::new(),
+    }
+}
+
+/// The operation removing `keys` from the one resource `doc`.
+pub fn untag_one(tagging: Tagging, doc: &Value, keys: Vec<String>) -> Operation {
+    match tagging {
+        Tagging::Ec2Ids => Operation::Ec2DeleteTags { keys },
+        Tagging::RdsArn => Operation::RdsRemoveTagsFromResource { arn: rds_arn(doc), keys },
     }
 }
 

@@ -8,8 +8,7 @@
 use super::normalize_tag::MAX_TAGS;
 use super::plan::{per_resource, PlanContext};
 use super::remove_tag::permissions;
-use super::request::{Operation, Request};
-use super::tag::rds_arn;
+use super::request::Request;
 use super::{Action, ActionDef, ActionInput, ActionName, Behaviour};
 use crate::input::{get, Checker, NodeValue};
 use crate::resource::{tags, ResourceKind};
@@ -72,13 +71,10 @@ impl Behaviour for TagTrim {
     }
 
     fn requests(&self, cx: &PlanContext, targets: &[&Value], ids: &[String]) -> Vec<Request> {
-        per_resource(targets, ids, |doc, _| match cx.kind {
-            ResourceKind::Ec2 | ResourceKind::SpotRequest => Operation::Ec2DeleteTags { keys: self.removals(doc) },
-            ResourceKind::Rds => Operation::RdsRemoveTagsFromResource {
-                arn: rds_arn(doc),
-                keys: self.removals(doc),
-            },
-        })
+        let Some(tagging) = cx.kind.spec().tagging else {
+            return Vec::new();
+        };
+        per_resource(targets, ids, |doc, _| super::tag::untag_one(tagging, doc, self.removals(doc)))
     }
 
     fn permissions(&self, kind: ResourceKind) -> Vec<&'static str> {

@@ -68,10 +68,40 @@ pub struct KindSpec {
     pub size_pointer: &'static str,
     /// The server-side filters its describe call takes (`query:`), when custodian supports them.
     pub query: Option<&'static crate::resource::query::QuerySpec>,
+    /// How its resources are tagged (the tag family, `mark-for-op` and `auto-tag-user` act
+    /// through it); `None`: not taggable.
+    pub tagging: Option<Tagging>,
     /// Where its documents name related resources (c7n's `RelatedIdsExpression` of each
     /// filter): the related type and the path of keys to its ids, lists searched on the way.
     /// A related type not listed does not apply to the kind.
     pub refs: &'static [(related::Related, &'static [&'static str])],
+}
+
+/// How a kind's resources are tagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tagging {
+    /// EC2's `CreateTags` / `DeleteTags` on resource ids, many a call.
+    Ec2Ids,
+    /// RDS's `AddTagsToResource` / `RemoveTagsFromResource` on each resource's ARN.
+    RdsArn,
+}
+
+impl Tagging {
+    /// The IAM action that adds tags.
+    pub fn add_permissions(self) -> &'static [&'static str] {
+        match self {
+            Tagging::Ec2Ids => &["ec2:CreateTags"],
+            Tagging::RdsArn => &["rds:AddTagsToResource"],
+        }
+    }
+
+    /// The IAM action that removes tags.
+    pub fn remove_permissions(self) -> &'static [&'static str] {
+        match self {
+            Tagging::Ec2Ids => &["ec2:DeleteTags"],
+            Tagging::RdsArn => &["rds:RemoveTagsFromResource"],
+        }
+    }
 }
 
 /// A kind's CloudWatch metrics.

@@ -68,3 +68,15 @@ fn computed_values_are_checked() {
     let typo = err("          Owner:\n            type: resource\n            key: a\n            defualt: x\n");
     assert!(typo.contains("defualt"), "{typo}");
 }
+
+#[test]
+fn the_tag_family_applies_to_the_taggable_kinds_through_their_tagging() {
+    for kind in ResourceKind::all() {
+        assert_eq!(DEF.kinds.contains(&kind), kind.spec().tagging.is_some(), "{kind:?}");
+    }
+    assert_eq!(permissions(ResourceKind::SpotRequest), ["ec2:CreateTags"]);
+    assert_eq!(
+        crate::action::remove_tag::permissions(ResourceKind::Rds),
+        ["rds:RemoveTagsFromResource"]
+    );
+}

@@ -2,7 +2,7 @@
 //! reservations, with c7n's added `ReservationId` / `OwnerId`).
 
 use super::super::related::Related;
-use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind};
+use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind, Tagging};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -99,6 +99,7 @@ pub const SPEC: KindSpec = KindSpec {
     schedule_state_filter: true,
     size_pointer: "/InstanceType",
     query: Some(&crate::resource::query::EC2_QUERY),
+    tagging: Some(Tagging::Ec2Ids),
     // `c7n/resources/ec2.py`: AttachedVolume reads BlockDeviceMappings[].Ebs.VolumeId,
     // InstanceImageBase ImageId, SecurityGroupFilter NetworkInterfaces[].Groups[].GroupId,
     // SubnetFilter NetworkInterfaces[].SubnetId, VpcFilter VpcId; EC2IamRoleFilter and

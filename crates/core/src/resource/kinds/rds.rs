@@ -2,7 +2,7 @@
 //! available as `Tags` (c7n's augment does the same).
 
 use super::super::related::Related;
-use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind};
+use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind, Tagging};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -132,6 +132,7 @@ pub const SPEC: KindSpec = KindSpec {
     schedule_state_filter: false,
     size_pointer: "/DBInstanceClass",
     query: Some(&crate::resource::query::RDS_QUERY),
+    tagging: Some(Tagging::RdsArn),
     // `c7n/resources/rds.py`: VpcSecurityGroups[].VpcSecurityGroupId,
     // DBSubnetGroup.Subnets[].SubnetIdentifier, DBSubnetGroup.VpcId; DbOptionGroups,
     // ParameterFilter, EngineFilter / UpgradeAvailable and ConsecutiveSnapshots;

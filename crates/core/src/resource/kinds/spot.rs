@@ -1,7 +1,7 @@
 //! `aws.ec2-spot-request`: EC2 spot instance requests, as `DescribeSpotInstanceRequests`
 //! returns them.
 
-use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind};
+use super::super::{Collection, Envelope, KindSpec, MetricsSpec, ResourceKind, Tagging};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -67,6 +67,7 @@ pub const SPEC: KindSpec = KindSpec {
     schedule_state_filter: false,
     size_pointer: "/LaunchSpecification/InstanceType",
     query: None,
+    tagging: Some(Tagging::Ec2Ids),
     refs: &[],
 };
 
