@@ -1,9 +1,10 @@
 //! One invocation: parse the event, pick the policies, run them through the engine against the
 //! Lambda deadline, write outputs, summarise, and map what happened to a result.
 
+use crate::clock::clock;
 use crate::error::InvocationError;
 use crate::event::{self, Invocation, Trigger};
-use crate::ledger::{Claim, Ledger};
+use crate::ledger::{record_progress, Claim, Ledger, Progress};
 use crate::output::{run_prefix, S3Output};
 use crate::summary::{summarize, SkippedPolicy, Summary};
 use custodian_core::engine::{Deadline, EventScope, Inventory, RunMode, RunSpec};
@@ -27,15 +28,6 @@ pub struct Handler {
     report_only: bool,
     account: std::sync::OnceLock<String>,
 }
-
-/// How far a time named by the payload may be from the system clock and still be a real
-/// run's clock: a scheduled event is delivered within minutes of its firing (and never later
-/// than `MaximumEventAgeInSeconds`, 15 minutes), an event within a few minutes of the call.
-/// Past that (a forged or replayed payload), real runs use the system clock; dry runs always
-/// honour the payload's time, so a recorded event replays exactly.
-pub const SCHEDULE_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
-/// See [`SCHEDULE_CLOCK_SKEW`]: the same for events that event-mode policies react to.
-pub const EVENT_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
 impl Handler {
     /// A handler over validated periodic `policies`; `reserve` is kept back from the deadline
@@ -400,73 +392,6 @@ impl Handler {
     }
 }
 
-/// What the run tells the ledger's recorder.
-enum Progress {
-    /// The number of regions each policy runs in.
-    Regions(usize),
-    /// A policy ended in one region; `false` when the deadline left it not reached there.
-    Ended(String, bool),
-}
-
-/// Writes the ledger's `done` list as policies end in every region; the last ETag and list.
-async fn record_progress(
-    ledger: Ledger,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Progress>,
-    mut etag: String,
-    mut done: Vec<String>,
-    request_id: String,
-    until_ms: u64,
-) -> (String, Vec<String>) {
-    let mut regions = 1;
-    let mut ended: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    while let Some(p) = rx.recv().await {
-        let name = match p {
-            Progress::Regions(n) => {
-                regions = n.max(1);
-                continue;
-            }
-            Progress::Ended(_, false) => continue,
-            Progress::Ended(name, true) => name,
-        };
-        let n = ended.entry(name.clone()).or_default();
-        *n += 1;
-        if *n < regions || done.contains(&name) {
-            continue;
-        }
-        done.push(name);
-        match ledger.progress(&etag, &request_id, until_ms, &done).await {
-            Ok(next) => etag = next,
-            Err(e) => tracing::warn!(request_id = %request_id, error = %e, "cannot record progress in the run ledger"),
-        }
-    }
-    (etag, done)
-}
-
-/// The run's clock: the time the payload names (a schedule's firing time, an event's time, a
-/// manual `now`) when the run is a dry run or that time is within the allowed skew of the
-/// system clock; otherwise the system clock, with a note saying why.
-pub fn clock(invocation: &Invocation, system: jiff::Timestamp) -> (jiff::Timestamp, Option<String>) {
-    let Some(named) = invocation.now else {
-        return (system, None);
-    };
-    let skew = match invocation.trigger {
-        Trigger::Event(_) => EVENT_CLOCK_SKEW,
-        Trigger::Schedule { .. } | Trigger::Manual => SCHEDULE_CLOCK_SKEW,
-    };
-    let apart = named.duration_since(system).unsigned_abs();
-    if invocation.dry_run || apart <= skew {
-        return (named, None);
-    }
-    (
-        system,
-        Some(format!(
-            "the payload's time {named} is {} minutes from the system clock (more than {}): a real run uses the system clock {system}",
-            apart.as_secs() / 60,
-            skew.as_secs() / 60
-        )),
-    )
-}
-
 /// The event, cut to a log line.
 fn truncate_event(payload: &Value) -> String {
     let text = payload.to_string();
@@ -529,42 +454,4 @@ fn outcome(summary: Summary, upload_error: Option<String>) -> Result<Summary, In
         });
     }
     Ok(summary)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::Trigger;
-
-    fn invocation(trigger: Trigger, now: &str, dry_run: bool) -> Invocation {
-        Invocation {
-            trigger,
-            policies: None,
-            dry_run,
-            now: Some(now.parse().unwrap()),
-            id: None,
-        }
-    }
-
-    #[test]
-    fn a_named_time_is_the_clock_of_a_real_run_only_near_the_system_clock() {
-        let system: jiff::Timestamp = "2026-12-08T10:00:00Z".parse().unwrap();
-        let schedule = || Trigger::Schedule { rule: None };
-        let (now, note) = clock(&invocation(schedule(), "2026-12-08T09:50:00Z", false), system);
-        assert_eq!((now.to_string().as_str(), note), ("2026-12-08T09:50:00Z", None));
-        let (now, note) = clock(&invocation(schedule(), "2026-11-23T15:00:00Z", false), system);
-        assert_eq!(now, system, "a replayed or forged time does not move a real run's clock");
-        assert!(note.unwrap().contains("more than 15"));
-        let (now, _) = clock(&invocation(schedule(), "2026-11-23T15:00:00Z", true), system);
-        assert_eq!(now.to_string(), "2026-11-23T15:00:00Z", "a dry run replays its time");
-        let event = || {
-            let e = custodian_core::event::Event::parse(serde_json::json!({"detail-type": "EC2 Instance State-change Notification",
-                "source": "aws.ec2", "detail": {"instance-id": "i-1", "state": "running"}}))
-            .unwrap();
-            Trigger::Event(Box::new(e))
-        };
-        let (now, note) = clock(&invocation(event(), "2026-12-08T09:50:00Z", false), system);
-        assert_eq!(now, system, "events: five minutes at most");
-        assert!(note.unwrap().contains("more than 5"));
-    }
 }

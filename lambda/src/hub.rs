@@ -38,20 +38,6 @@ pub struct HubHandler {
     pub scratch: std::path::PathBuf,
 }
 
-/// How far the plan's instant may be from the system clock for a real batch to use it: an
-/// execution over a large organization runs its batches for hours, not days.
-pub const BATCH_CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
-
-/// A batch's clock: the plan's instant (`run.now`) when the batch is a dry run or that instant
-/// is within [`BATCH_CLOCK_SKEW`] of the system clock; otherwise (none, or a forged one) the
-/// system clock.
-fn batch_clock(now: &Value, dry_run: bool, system: jiff::Timestamp) -> custodian_core::time::Clock {
-    match now.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok()) {
-        Some(t) if dry_run || t.duration_since(system).unsigned_abs() <= BATCH_CLOCK_SKEW => custodian_core::time::Clock::Fixed(t),
-        _ => custodian_core::time::Clock::System,
-    }
-}
-
 fn invalid(e: impl std::fmt::Display) -> InvocationError {
     InvocationError::InvalidRequest(e.to_string())
 }
@@ -208,7 +194,7 @@ impl HubHandler {
             .join(format!("batch-{}", jiff::Timestamp::now().as_nanosecond()));
         let (files, connector, report_only) = (self.files.clone(), self.connector.clone(), self.report_only);
         let out_dir = out.clone();
-        let clock = batch_clock(&run["now"], dry_run || report_only, jiff::Timestamp::now());
+        let clock = crate::clock::batch_clock(&run["now"], dry_run || report_only, jiff::Timestamp::now());
         let jobs = tokio::task::spawn_blocking(move || {
             let spec = OrgRunSpec {
                 accounts: &accounts,
@@ -339,24 +325,4 @@ fn batch_jobs(status: &str, entry: &Value) -> Vec<Value> {
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use custodian_core::time::Clock;
-
-    #[test]
-    fn every_batch_uses_the_plans_instant_unless_it_is_implausible() {
-        let system: jiff::Timestamp = "2026-12-08T10:00:00Z".parse().unwrap();
-        let plan = "2026-12-08T08:30:00Z";
-        assert!(matches!(batch_clock(&json!(plan), false, system), Clock::Fixed(t) if t.to_string() == plan));
-        let forged = json!("2026-01-01T00:00:00Z");
-        assert!(matches!(batch_clock(&forged, false, system), Clock::System));
-        assert!(
-            matches!(batch_clock(&forged, true, system), Clock::Fixed(_)),
-            "a dry run replays it"
-        );
-        assert!(matches!(batch_clock(&Value::Null, false, system), Clock::System));
-    }
 }

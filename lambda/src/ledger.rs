@@ -204,3 +204,45 @@ impl Ledger {
         }
     }
 }
+
+/// What the run tells the ledger's recorder.
+pub enum Progress {
+    /// The number of regions each policy runs in.
+    Regions(usize),
+    /// A policy ended in one region; `false` when the deadline left it not reached there.
+    Ended(String, bool),
+}
+
+/// Writes the ledger's `done` list as policies end in every region; the last ETag and list.
+pub async fn record_progress(
+    ledger: Ledger,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Progress>,
+    mut etag: String,
+    mut done: Vec<String>,
+    request_id: String,
+    until_ms: u64,
+) -> (String, Vec<String>) {
+    let mut regions = 1;
+    let mut ended: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    while let Some(p) = rx.recv().await {
+        let name = match p {
+            Progress::Regions(n) => {
+                regions = n.max(1);
+                continue;
+            }
+            Progress::Ended(_, false) => continue,
+            Progress::Ended(name, true) => name,
+        };
+        let n = ended.entry(name.clone()).or_default();
+        *n += 1;
+        if *n < regions || done.contains(&name) {
+            continue;
+        }
+        done.push(name);
+        match ledger.progress(&etag, &request_id, until_ms, &done).await {
+            Ok(next) => etag = next,
+            Err(e) => tracing::warn!(request_id = %request_id, error = %e, "cannot record progress in the run ledger"),
+        }
+    }
+    (etag, done)
+}

@@ -5,6 +5,7 @@
 //! AWS clients. Each invocation ([`handler::Handler::handle`]) parses its event, runs the
 //! policies it names against a deadline, writes outputs to S3 and returns a JSON summary.
 
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod event;
