@@ -244,9 +244,7 @@ fn a_refused_snapshot_keeps_its_instance_from_the_terminate_after_it() {
             .unwrap()
             .to_string(),
     );
-    let yaml = format!(
-        "policies:\n  - name: snapshot-then-terminate\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: InstanceId\n        op: in\n        value: [{keep}, {lose}]\n    actions: [snapshot, terminate]\n"
-    );
+    let yaml = on_instances("snapshot-then-terminate", &[&keep, &lose], "[snapshot, terminate]");
     // AWS refuses the snapshot of one instance (its account is at its snapshot limit).
     let (out, m, log) = run_in_account(
         account,
@@ -286,6 +284,14 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// A policy file: policy `name` on exactly the instances `ids`, with `actions` (flow YAML).
+fn on_instances(name: &str, ids: &[&str], actions: &str) -> String {
+    format!(
+        "policies:\n  - name: {name}\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: InstanceId\n        op: in\n        value: [{}]\n    actions: {actions}\n",
+        ids.join(", ")
+    )
 }
 
 /// `custodian run` of the policy file `yaml` in `account` (seeded by the caller, reached through
@@ -358,9 +364,7 @@ fn a_forced_terminate_that_still_fails_turns_the_protection_it_cleared_back_on()
         .collect();
     let (guarded, plain) = (dev[0].as_str(), dev[1].as_str());
     helper("protection.py", &[REGION, account, "set", guarded]);
-    let yaml = format!(
-        "policies:\n  - name: clean-up\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: InstanceId\n        op: in\n        value: [{guarded}, {plain}]\n    actions:\n      - type: terminate\n        force: true\n"
-    );
+    let yaml = on_instances("clean-up", &[guarded, plain], "[{type: terminate, force: true}]");
     // AWS keeps refusing the batch (as when another protection, e.g. an SCP, stands in the way).
     let (out, m, log) = run_in_account(
         account,
