@@ -456,10 +456,9 @@ fn evaluate_one<'a>(
             },
         })
         .collect();
-    let shown = crate::filter::values_from::redact_policy(&policy.data);
     let facts = RunFacts {
         policy_name: &policy.name,
-        policy_data: &shown,
+        policy_data: &policy.data,
         description: policy.description.as_deref(),
         account_id: spec.account_id,
         run_id: spec.run_id,

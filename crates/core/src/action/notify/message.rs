@@ -46,7 +46,8 @@ impl<'a> Facts<'a> {
         match cx.run {
             Some(r) => Facts {
                 policy_name: r.policy_name,
-                policy_data: r.policy_data.clone(),
+                // Headers of value_from may hold tokens: the message carries the policy redacted.
+                policy_data: crate::filter::values_from::redact_policy(r.policy_data),
                 description: r.description,
                 resource: cx.kind.spec().name,
                 account_id: r.account_id,

@@ -238,3 +238,20 @@ fn queue_and_topic_forms_resolve_as_c7n() {
     assert_eq!(message::region_of("arn:aws:sns:ap-south-1:1:t").as_deref(), Some("ap-south-1"));
     assert_eq!(message::region_of("http://127.0.0.1:5000/123456789012/q"), None);
 }
+
+#[test]
+fn a_message_carries_the_policy_with_value_from_secrets_redacted() {
+    let yaml = "policies:\n  - name: owners\n    resource: aws.ec2\n    filters:\n      - type: value\n        key: tag:Owner\n        op: in\n        value_from:\n          url: 'https://u:p@lists.example.com/owners.json?token=t0k'\n          headers: {Authorization: Bearer s3cret}\n    actions:\n      - type: notify\n        to: [team@example.com]\n        transport: {type: sqs, queue: q}\n";
+    let p = load_text("p.yml", yaml).unwrap().remove(0);
+    let requests = planned(&p, &docs(1, 0));
+    let Operation::SqsSendMessage { body, .. } = &requests[0].operation else {
+        panic!()
+    };
+    let message = unpack(body).unwrap();
+    let policy = message["policy"].to_string();
+    assert!(policy.contains("<redacted>"), "{policy}");
+    assert!(
+        !policy.contains("s3cret") && !policy.contains("t0k") && !policy.contains("u:p@"),
+        "{policy}"
+    );
+}
