@@ -3,7 +3,8 @@
 //! is inflated), and `http(s)://` with a `GET` carrying the policy's headers.
 
 use crate::clients::failure;
-use custodian_core::filter::values_from::{redact_url, MAX_VALUES_BYTES};
+use custodian_core::filter::values_from::MAX_VALUES_BYTES;
+use custodian_core::input::redact::redact_url;
 use std::io::Read;
 use std::time::Duration;
 

@@ -4,6 +4,7 @@
 pub mod diagnostic;
 pub mod emit;
 pub mod fields;
+pub mod redact;
 pub mod yaml;
 
 pub use diagnostic::{did_you_mean, hint, suggest, suggestion, Diagnostic, Pos, Severity};

@@ -188,7 +188,7 @@ impl Metadata {
                 start: info.started.to_string(),
             },
             name: run.policy.name.clone(),
-            policy: crate::filter::values_from::redact_policy(&run.policy.data),
+            policy: crate::input::redact::redact_policy(&run.policy.data),
             region: run.region.clone(),
             resource: run.policy.kind.spec().name.to_string(),
             schedule: ScheduleRecord {

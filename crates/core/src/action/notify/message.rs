@@ -47,7 +47,7 @@ impl<'a> Facts<'a> {
             Some(r) => Facts {
                 policy_name: r.policy_name,
                 // Headers of value_from may hold tokens: the message carries the policy redacted.
-                policy_data: crate::filter::values_from::redact_policy(r.policy_data),
+                policy_data: crate::input::redact::redact_policy(r.policy_data),
                 description: r.description,
                 resource: cx.kind.spec().name,
                 account_id: r.account_id,
